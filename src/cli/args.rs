@@ -1,0 +1,173 @@
+//! Argument definitions (clap derive) and their resolution into library configs.
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use dedup::corpus::{WalkOptions, DEFAULT_MAX_BYTES};
+use dedup::lsh::LshParams;
+use dedup::scan::{ScanConfig, DEFAULT_SEED};
+use std::path::PathBuf;
+
+/// Find near-duplicate documents and shared passages in text corpora.
+#[derive(Debug, Parser)]
+#[command(name = "dedup", version, about, max_term_width = 100)]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Find near-duplicate documents under the given paths.
+    ///
+    /// Exit status: 0 nothing found, 1 duplicates found, 2 an error (an error wins).
+    Scan(ScanArgs),
+}
+
+/// Output format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    /// Readable report (colour on a terminal).
+    Human,
+    /// JSON Lines, one record per line (see DESIGN.md).
+    Jsonl,
+}
+
+/// When to colour the human output.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColorChoice {
+    /// When stdout is a terminal and NO_COLOR is not set.
+    Auto,
+    /// Always.
+    Always,
+    /// Never.
+    Never,
+}
+
+/// Options shared by every command that reads documents.
+#[derive(Debug, Args)]
+pub struct SketchArgs {
+    /// Report pairs whose exact Jaccard similarity of word n-grams reaches this.
+    #[arg(short, long, default_value_t = 0.8, value_parser = parse_threshold)]
+    pub threshold: f64,
+
+    /// Words per shingle (n-gram length).
+    #[arg(short = 'n', long, default_value_t = 5, value_parser = clap::value_parser!(u16).range(1..=64))]
+    pub ngram: u16,
+
+    /// MinHash permutations (signature length). More: better estimates, slower.
+    #[arg(short = 'k', long, default_value_t = 128, value_parser = clap::value_parser!(u16).range(1..=4096))]
+    pub perms: u16,
+
+    /// LSH bands; rows = perms / bands. Default: derived from --threshold so that a pair at the
+    /// threshold becomes a candidate with probability >= 0.99.
+    #[arg(short, long)]
+    pub bands: Option<usize>,
+
+    /// Seed of the MinHash permutations.
+    #[arg(long, default_value_t = DEFAULT_SEED)]
+    pub seed: u64,
+}
+
+/// Options for finding files.
+#[derive(Debug, Args)]
+pub struct WalkArgs {
+    /// Include or exclude files by glob (`*.txt`, `!*.log`), as ripgrep's --glob. Repeatable.
+    #[arg(short, long = "glob", value_name = "GLOB")]
+    pub globs: Vec<String>,
+
+    /// Read hidden files and folders too.
+    #[arg(long)]
+    pub hidden: bool,
+
+    /// Do not respect .gitignore, .ignore and other ignore files.
+    #[arg(long)]
+    pub no_ignore: bool,
+
+    /// Follow symbolic links.
+    #[arg(short = 'L', long)]
+    pub follow: bool,
+
+    /// Skip (with a warning) documents larger than this many bytes.
+    #[arg(long, default_value_t = DEFAULT_MAX_BYTES, value_name = "BYTES")]
+    pub max_bytes: u64,
+}
+
+/// Options for printing.
+#[derive(Debug, Args)]
+pub struct OutputArgs {
+    /// Output format.
+    #[arg(short, long, value_enum, default_value_t = Format::Human)]
+    pub format: Format,
+
+    /// Write the report to FILE (atomically) instead of stdout.
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+
+    /// When to use colours in the human format.
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
+    pub color: ColorChoice,
+
+    /// Worker threads (default: one per core). The output is identical for any value.
+    #[arg(short, long)]
+    pub jobs: Option<usize>,
+}
+
+/// `dedup scan`.
+#[derive(Debug, Args)]
+pub struct ScanArgs {
+    /// Files and folders to scan.
+    #[arg(required = true, value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+
+    #[command(flatten)]
+    pub sketch: SketchArgs,
+
+    #[command(flatten)]
+    pub walk: WalkArgs,
+
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+fn parse_threshold(s: &str) -> Result<f64, String> {
+    let value: f64 = s.parse().map_err(|_| format!("'{s}' is not a number"))?;
+    if value > 0.0 && value <= 1.0 {
+        Ok(value)
+    } else {
+        Err(format!("{value} is not in (0, 1]"))
+    }
+}
+
+impl SketchArgs {
+    /// The scan configuration these options describe (not yet validated).
+    pub fn to_config(&self, walk: &WalkArgs) -> anyhow::Result<ScanConfig> {
+        let perms = usize::from(self.perms);
+        let lsh = match self.bands {
+            Some(bands) => LshParams::with_bands(bands, perms).map_err(anyhow::Error::msg)?,
+            None => LshParams::for_threshold(self.threshold, perms),
+        };
+        let config = ScanConfig {
+            threshold: self.threshold,
+            ngram: usize::from(self.ngram),
+            perms,
+            seed: self.seed,
+            lsh,
+            walk: walk.to_options(),
+        };
+        config.validate()?;
+        Ok(config)
+    }
+}
+
+impl WalkArgs {
+    fn to_options(&self) -> WalkOptions {
+        WalkOptions {
+            hidden: self.hidden,
+            no_ignore: self.no_ignore,
+            follow: self.follow,
+            globs: self.globs.clone(),
+            max_bytes: self.max_bytes,
+        }
+    }
+}

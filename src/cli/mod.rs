@@ -1,0 +1,57 @@
+//! The command line: clap definitions resolved once into library configs, then one module per
+//! subcommand. Nothing below this layer knows about clap.
+
+mod args;
+mod output;
+mod scan;
+
+use clap::Parser;
+use std::process::ExitCode;
+
+pub use args::{Cli, Command};
+
+/// Exit status as grep and diff use it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExitStatus {
+    /// Nothing found.
+    Clean,
+    /// Duplicates or overlaps found.
+    Found,
+    /// An error happened (it wins over findings).
+    Error,
+}
+
+impl From<ExitStatus> for ExitCode {
+    fn from(status: ExitStatus) -> Self {
+        ExitCode::from(match status {
+            ExitStatus::Clean => 0,
+            ExitStatus::Found => 1,
+            ExitStatus::Error => 2,
+        })
+    }
+}
+
+/// Runs the command line and turns every failure into one `dedup: ...` line and exit status 2.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match &cli.command {
+        Command::Scan(args) => scan::run(args),
+    };
+    match result {
+        Ok(status) => status.into(),
+        Err(err) if is_broken_pipe(&err) => ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("dedup: {err:#}");
+            ExitStatus::Error.into()
+        }
+    }
+}
+
+/// A closed pipe (`dedup scan ... | head -1`) ends the run quietly, as it does for ripgrep.
+fn is_broken_pipe(err: &anyhow::Error) -> bool {
+    err.chain().any(|cause| {
+        cause
+            .downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+    })
+}

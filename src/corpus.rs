@@ -1,0 +1,352 @@
+//! Corpus: find the documents under the paths a user gave and read them.
+//!
+//! Folders are walked with the `ignore` crate, so `.gitignore`, `.ignore` and hidden files are
+//! treated as ripgrep treats them; a file named explicitly is always read. Files are sorted by
+//! path, which makes document ids, and so the whole output, independent of walk order and thread
+//! count. Problems never stop the run: each becomes a [`Diagnostic`] naming the path, a warning
+//! for a file skipped on purpose (binary, too large) and an error for one that could not be read.
+
+use std::fs::File;
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+/// How to walk folders and which files to read.
+#[derive(Debug, Clone)]
+pub struct WalkOptions {
+    /// Read hidden files and folders too.
+    pub hidden: bool,
+    /// Do not respect .gitignore, .ignore and similar files.
+    pub no_ignore: bool,
+    /// Follow symbolic links.
+    pub follow: bool,
+    /// Glob overrides (`*.txt` includes, `!*.log` excludes), as ripgrep's `--glob`.
+    pub globs: Vec<String>,
+    /// Documents larger than this are skipped with a warning.
+    pub max_bytes: u64,
+}
+
+/// The default for `--max-bytes`: 64 MiB, far above any real document, low enough that one
+/// stray database dump cannot exhaust memory.
+pub const DEFAULT_MAX_BYTES: u64 = 64 * 1024 * 1024;
+
+impl Default for WalkOptions {
+    fn default() -> Self {
+        WalkOptions {
+            hidden: false,
+            no_ignore: false,
+            follow: false,
+            globs: Vec::new(),
+            max_bytes: DEFAULT_MAX_BYTES,
+        }
+    }
+}
+
+/// A file to read: where it is and how to name it in the output (as the user gave it).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct SourceFile {
+    /// The path as found (relative paths stay relative, like ripgrep's output).
+    pub path: PathBuf,
+}
+
+impl SourceFile {
+    /// The path as printed in every output format.
+    pub fn display(&self) -> String {
+        self.path.to_string_lossy().into_owned()
+    }
+}
+
+/// How bad a [`Diagnostic`] is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Severity {
+    /// The file was skipped on purpose; the exit status is not affected.
+    Warning,
+    /// The file could not be read; the run ends with exit status 2.
+    Error,
+}
+
+/// A problem with one path, reported beside the findings.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Diagnostic {
+    /// The path as the user would write it.
+    pub path: String,
+    /// Why, in a few words ("skipped: binary file").
+    pub message: String,
+    /// Warning or error.
+    pub severity: Severity,
+}
+
+impl Diagnostic {
+    /// A warning about `path`.
+    pub fn warning(path: impl Into<String>, message: impl Into<String>) -> Self {
+        Diagnostic {
+            path: path.into(),
+            message: message.into(),
+            severity: Severity::Warning,
+        }
+    }
+
+    /// An error about `path`.
+    pub fn error(path: impl Into<String>, message: impl Into<String>) -> Self {
+        Diagnostic {
+            path: path.into(),
+            message: message.into(),
+            severity: Severity::Error,
+        }
+    }
+}
+
+/// Finds every file under `roots`, sorted by path and without repeats.
+pub fn discover(roots: &[PathBuf], options: &WalkOptions) -> (Vec<SourceFile>, Vec<Diagnostic>) {
+    let mut files = Vec::new();
+    let mut problems = Vec::new();
+    let overrides = match build_overrides(options) {
+        Ok(o) => o,
+        Err(problem) => return (files, vec![problem]),
+    };
+    for root in roots {
+        let shown = root.to_string_lossy().into_owned();
+        let meta = match std::fs::metadata(root) {
+            Ok(meta) => meta,
+            Err(err) => {
+                problems.push(Diagnostic::error(shown, io_reason(&err)));
+                continue;
+            }
+        };
+        if !meta.is_dir() {
+            match check_regular(&meta) {
+                Ok(()) => files.push(SourceFile { path: root.clone() }),
+                Err(reason) => problems.push(Diagnostic::error(shown, reason)),
+            }
+            continue;
+        }
+        walk_folder(root, options, &overrides, &mut files, &mut problems);
+    }
+    files.sort();
+    files.dedup();
+    problems.sort();
+    (files, problems)
+}
+
+fn build_overrides(options: &WalkOptions) -> Result<ignore::overrides::Override, Diagnostic> {
+    let mut builder = ignore::overrides::OverrideBuilder::new(".");
+    for glob in &options.globs {
+        builder
+            .add(glob)
+            .map_err(|e| Diagnostic::error(format!("--glob {glob}"), e.to_string()))?;
+    }
+    builder
+        .build()
+        .map_err(|e| Diagnostic::error("--glob", e.to_string()))
+}
+
+fn walk_folder(
+    root: &Path,
+    options: &WalkOptions,
+    overrides: &ignore::overrides::Override,
+    files: &mut Vec<SourceFile>,
+    problems: &mut Vec<Diagnostic>,
+) {
+    let walker = ignore::WalkBuilder::new(root)
+        .hidden(!options.hidden)
+        .ignore(!options.no_ignore)
+        .git_ignore(!options.no_ignore)
+        .git_global(!options.no_ignore)
+        .git_exclude(!options.no_ignore)
+        .parents(!options.no_ignore)
+        .follow_links(options.follow)
+        .overrides(overrides.clone())
+        .build();
+    for entry in walker {
+        match entry {
+            Ok(entry) => {
+                let Some(file_type) = entry.file_type() else {
+                    continue;
+                };
+                if file_type.is_dir() {
+                    continue;
+                }
+                if file_type.is_symlink() {
+                    // Not followed (no --follow): skipped like ripgrep does.
+                    continue;
+                }
+                if file_type.is_file() {
+                    files.push(SourceFile {
+                        path: entry.into_path(),
+                    });
+                } else {
+                    let shown = entry.path().to_string_lossy().into_owned();
+                    problems.push(Diagnostic::error(
+                        shown,
+                        "not a regular file (socket, FIFO or device)",
+                    ));
+                }
+            }
+            Err(err) => problems.push(walk_problem(root, &err)),
+        }
+    }
+}
+
+fn walk_problem(root: &Path, err: &ignore::Error) -> Diagnostic {
+    let path = walk_error_path(err)
+        .unwrap_or(root)
+        .to_string_lossy()
+        .into_owned();
+    let reason = match err.io_error() {
+        Some(io) => io_reason(io),
+        None if err.is_io() => err.to_string(),
+        None => walk_error_reason(err),
+    };
+    Diagnostic::error(path, reason)
+}
+
+fn walk_error_path(err: &ignore::Error) -> Option<&Path> {
+    match err {
+        ignore::Error::WithPath { path, .. } => Some(path),
+        ignore::Error::WithDepth { err, .. } | ignore::Error::WithLineNumber { err, .. } => {
+            walk_error_path(err)
+        }
+        ignore::Error::Loop { child, .. } => Some(child),
+        _ => None,
+    }
+}
+
+fn walk_error_reason(err: &ignore::Error) -> String {
+    match err {
+        ignore::Error::WithPath { err, .. }
+        | ignore::Error::WithDepth { err, .. }
+        | ignore::Error::WithLineNumber { err, .. } => walk_error_reason(err),
+        ignore::Error::Loop { ancestor, .. } => {
+            format!("symbolic link loop (back to {})", ancestor.display())
+        }
+        other => other.to_string(),
+    }
+}
+
+fn check_regular(meta: &std::fs::Metadata) -> Result<(), String> {
+    if meta.is_file() {
+        Ok(())
+    } else {
+        Err("not a regular file (socket, FIFO or device)".to_string())
+    }
+}
+
+/// An I/O error in the few words a user needs ("No such file or directory", "Permission denied").
+pub fn io_reason(err: &std::io::Error) -> String {
+    let text = err.to_string();
+    match text.find(" (os error") {
+        Some(cut) => text[..cut].to_string(),
+        None => text,
+    }
+}
+
+/// Why a document was not read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ReadProblem {
+    /// Skipped on purpose (binary, too large): a warning.
+    Skipped(String),
+    /// Could not be read: an error.
+    Failed(String),
+}
+
+impl ReadProblem {
+    /// The diagnostic for `path`.
+    pub fn into_diagnostic(self, path: String) -> Diagnostic {
+        match self {
+            ReadProblem::Skipped(reason) => Diagnostic::warning(path, reason),
+            ReadProblem::Failed(reason) => Diagnostic::error(path, reason),
+        }
+    }
+}
+
+/// Reads a document, refusing binary files (a NUL byte anywhere) and files over `max_bytes`
+/// without reading more than `max_bytes + 1` bytes.
+pub fn read_document(path: &Path, max_bytes: u64) -> Result<Vec<u8>, ReadProblem> {
+    let fail = |err: std::io::Error| ReadProblem::Failed(io_reason(&err));
+    let file = File::open(path).map_err(fail)?;
+    let meta = file.metadata().map_err(fail)?;
+    if !meta.is_file() {
+        return Err(ReadProblem::Failed("not a regular file".into()));
+    }
+    if meta.len() > max_bytes {
+        return Err(too_large(meta.len(), max_bytes));
+    }
+    let mut bytes = Vec::with_capacity(meta.len() as usize);
+    file.take(max_bytes + 1)
+        .read_to_end(&mut bytes)
+        .map_err(fail)?;
+    if bytes.len() as u64 > max_bytes {
+        return Err(too_large(bytes.len() as u64, max_bytes));
+    }
+    if bytes.contains(&0) {
+        return Err(ReadProblem::Skipped("skipped: binary file".into()));
+    }
+    Ok(bytes)
+}
+
+fn too_large(len: u64, max_bytes: u64) -> ReadProblem {
+    ReadProblem::Skipped(format!(
+        "skipped: {len} bytes is over --max-bytes {max_bytes}"
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn walks_sorted_and_respects_hidden_and_globs() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("b.txt"), "b").unwrap();
+        std::fs::write(dir.path().join("a.txt"), "a").unwrap();
+        std::fs::write(dir.path().join("c.log"), "c").unwrap();
+        std::fs::write(dir.path().join(".hidden.txt"), "h").unwrap();
+        let root = vec![dir.path().to_path_buf()];
+        let names = |opts: &WalkOptions| -> Vec<String> {
+            let (files, problems) = discover(&root, opts);
+            assert!(problems.is_empty(), "{problems:?}");
+            files
+                .iter()
+                .map(|f| f.path.file_name().unwrap().to_string_lossy().into_owned())
+                .collect()
+        };
+        assert_eq!(names(&WalkOptions::default()), ["a.txt", "b.txt", "c.log"]);
+        let globbed = WalkOptions {
+            globs: vec!["*.txt".into()],
+            ..Default::default()
+        };
+        assert_eq!(names(&globbed), ["a.txt", "b.txt"]);
+        let hidden = WalkOptions {
+            hidden: true,
+            ..Default::default()
+        };
+        assert_eq!(names(&hidden).len(), 4);
+    }
+
+    #[test]
+    fn missing_path_is_an_error_naming_it() {
+        let (files, problems) = discover(&[PathBuf::from("no/such/dir")], &WalkOptions::default());
+        assert!(files.is_empty());
+        assert_eq!(
+            problems,
+            [Diagnostic::error(
+                "no/such/dir",
+                "No such file or directory"
+            )]
+        );
+    }
+
+    #[test]
+    fn binary_and_oversized_files_are_skipped() {
+        let dir = tempfile::tempdir().unwrap();
+        let bin = dir.path().join("x.bin");
+        std::fs::write(&bin, b"abc\0def").unwrap();
+        assert_eq!(
+            read_document(&bin, 100),
+            Err(ReadProblem::Skipped("skipped: binary file".into()))
+        );
+        assert!(matches!(
+            read_document(&bin, 3),
+            Err(ReadProblem::Skipped(_))
+        ));
+    }
+}

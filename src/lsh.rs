@@ -1,0 +1,251 @@
+//! LSH banding: which documents become candidate pairs.
+//!
+//! A signature of `bands * rows` values is cut into `bands` bands of `rows` values; two documents
+//! become candidates when all `rows` values of at least one band agree. For documents with Jaccard
+//! similarity `s` that happens with probability
+//!
+//! ```text
+//! P(s) = 1 - (1 - s^rows)^bands
+//! ```
+//!
+//! the S-curve: near 0 far below the threshold, near 1 above it. Verification afterwards is exact,
+//! so a false positive costs only time while a false negative is lost for good. The parameters are
+//! therefore chosen so that a pair AT the threshold is a candidate with probability at least
+//! [`TARGET_RECALL`], and among such choices the one with the most rows (fewest false positives).
+//!
+//! ```
+//! use dedup::lsh::LshParams;
+//! // 128 permutations, threshold 0.8: 21 bands of 6 rows; P(0.8) = 0.998, P(0.5) = 0.28.
+//! let p = LshParams::for_threshold(0.8, 128);
+//! assert_eq!((p.bands, p.rows), (21, 6));
+//! assert!(p.candidate_probability(0.8) >= 0.99);
+//! // Threshold 0.5: 42 bands of 3 rows.
+//! let p = LshParams::for_threshold(0.5, 128);
+//! assert_eq!((p.bands, p.rows), (42, 3));
+//! ```
+
+use crate::minhash::Signature;
+use crate::DocId;
+use rayon::prelude::*;
+use xxhash_rust::xxh3::xxh3_64_with_seed;
+
+/// The probability with which a pair exactly at the threshold must become a candidate.
+pub const TARGET_RECALL: f64 = 0.99;
+
+/// A band layout: `bands` bands of `rows` signature values each.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LshParams {
+    /// Number of bands (hash tables).
+    pub bands: usize,
+    /// Signature values per band.
+    pub rows: usize,
+}
+
+/// The key of one band of one signature.
+pub type BandKey = u64;
+
+impl LshParams {
+    /// The layout for `perms` values in which a pair at `threshold` is a candidate with
+    /// probability at least [`TARGET_RECALL`], with as many rows as possible. When even one row
+    /// per band cannot reach the target (a very low threshold with few permutations), one row
+    /// per band is the best there is and is returned.
+    pub fn for_threshold(threshold: f64, perms: usize) -> Self {
+        let mut best = LshParams {
+            bands: perms,
+            rows: 1,
+        };
+        for rows in 1..=perms {
+            let candidate = LshParams {
+                bands: perms / rows,
+                rows,
+            };
+            if candidate.candidate_probability(threshold) >= TARGET_RECALL {
+                best = candidate;
+            }
+        }
+        best
+    }
+
+    /// The layout with a given number of bands; `bands` must divide `perms`.
+    pub fn with_bands(bands: usize, perms: usize) -> Result<Self, String> {
+        if bands == 0 || bands > perms || perms % bands != 0 {
+            return Err(format!(
+                "--bands {bands} must be between 1 and --perms {perms} and divide it"
+            ));
+        }
+        Ok(LshParams {
+            bands,
+            rows: perms / bands,
+        })
+    }
+
+    /// The probability that a pair with Jaccard similarity `s` becomes a candidate.
+    pub fn candidate_probability(&self, s: f64) -> f64 {
+        1.0 - (1.0 - s.powi(self.rows as i32)).powi(self.bands as i32)
+    }
+
+    /// The band keys of a signature: one hash per band of its `rows` values, seeded with the band
+    /// number so equal values in different bands never collide.
+    pub fn band_keys(&self, signature: &Signature) -> Vec<BandKey> {
+        let values = signature.values();
+        assert!(
+            values.len() >= self.bands * self.rows,
+            "signature shorter than the bands"
+        );
+        let mut buf = Vec::with_capacity(self.rows * 4);
+        (0..self.bands)
+            .map(|band| {
+                buf.clear();
+                for v in &values[band * self.rows..(band + 1) * self.rows] {
+                    buf.extend_from_slice(&v.to_le_bytes());
+                }
+                xxh3_64_with_seed(&buf, band as u64)
+            })
+            .collect()
+    }
+}
+
+/// One band's buckets: sorted keys, and for each the documents that share it.
+#[derive(Debug, Default)]
+struct BandTable {
+    keys: Vec<BandKey>,
+    /// `members[starts[i]..starts[i + 1]]` are the documents of `keys[i]`, ascending.
+    starts: Vec<u32>,
+    members: Vec<DocId>,
+}
+
+impl BandTable {
+    fn build(mut entries: Vec<(BandKey, DocId)>, keep_singletons: bool) -> Self {
+        entries.sort_unstable();
+        let mut table = BandTable::default();
+        for run in entries.chunk_by(|x, y| x.0 == y.0) {
+            if run.len() < 2 && !keep_singletons {
+                continue;
+            }
+            table.keys.push(run[0].0);
+            table.starts.push(table.members.len() as u32);
+            table.members.extend(run.iter().map(|&(_, doc)| doc));
+        }
+        table.starts.push(table.members.len() as u32);
+        table
+    }
+
+    fn bucket(&self, key: BandKey) -> &[DocId] {
+        match self.keys.binary_search(&key) {
+            Ok(i) => &self.members[self.starts[i] as usize..self.starts[i + 1] as usize],
+            Err(_) => &[],
+        }
+    }
+
+    fn multi_member_buckets(&self) -> impl Iterator<Item = &[DocId]> {
+        self.starts
+            .windows(2)
+            .map(|w| &self.members[w[0] as usize..w[1] as usize])
+            .filter(|bucket| bucket.len() >= 2)
+    }
+}
+
+/// The banding index over a set of documents.
+#[derive(Debug)]
+pub struct LshIndex {
+    params: LshParams,
+    tables: Vec<BandTable>,
+}
+
+impl LshIndex {
+    /// Builds the index from each document's band keys. With `keep_singletons` false only buckets
+    /// with two or more documents are kept (enough to find pairs within the set); keep them to
+    /// answer queries for documents outside the set.
+    pub fn build(params: LshParams, docs: &[(DocId, Vec<BandKey>)], keep_singletons: bool) -> Self {
+        let tables = (0..params.bands)
+            .into_par_iter()
+            .map(|band| {
+                let entries = docs.iter().map(|(doc, keys)| (keys[band], *doc)).collect();
+                BandTable::build(entries, keep_singletons)
+            })
+            .collect();
+        LshIndex { params, tables }
+    }
+
+    /// The layout this index was built with.
+    pub fn params(&self) -> LshParams {
+        self.params
+    }
+
+    /// Documents sharing at least one band with `keys`, ascending, without repeats.
+    pub fn query(&self, keys: &[BandKey]) -> Vec<DocId> {
+        let mut found: Vec<DocId> = self
+            .tables
+            .iter()
+            .zip(keys)
+            .flat_map(|(table, &key)| table.bucket(key).iter().copied())
+            .collect();
+        found.sort_unstable();
+        found.dedup();
+        found
+    }
+
+    /// Every document that shares a bucket with another one.
+    pub fn documents_with_candidates(&self) -> Vec<DocId> {
+        let mut docs: Vec<DocId> = self
+            .tables
+            .iter()
+            .flat_map(|t| t.multi_member_buckets().flatten().copied())
+            .collect();
+        docs.par_sort_unstable();
+        docs.dedup();
+        docs
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::minhash::MinHasher;
+
+    #[test]
+    fn pinned_layouts_for_common_thresholds() {
+        let layout = |t| {
+            let p = LshParams::for_threshold(t, 128);
+            (p.bands, p.rows)
+        };
+        assert_eq!(layout(0.9), (12, 10));
+        assert_eq!(layout(0.8), (21, 6));
+        assert_eq!(layout(0.7), (32, 4));
+        assert_eq!(layout(0.5), (42, 3));
+    }
+
+    #[test]
+    fn chosen_layouts_reach_the_target_recall() {
+        for t in [0.3, 0.5, 0.6, 0.7, 0.8, 0.85, 0.9, 0.95] {
+            for perms in [16, 64, 128, 256] {
+                let p = LshParams::for_threshold(t, perms);
+                assert!(p.bands * p.rows <= perms);
+                assert!(
+                    p.candidate_probability(t) >= TARGET_RECALL,
+                    "t={t} perms={perms} {p:?}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn with_bands_rejects_layouts_that_do_not_divide() {
+        assert!(LshParams::with_bands(3, 128).is_err());
+        assert!(LshParams::with_bands(0, 128).is_err());
+        assert!(LshParams::with_bands(256, 128).is_err());
+        assert_eq!(LshParams::with_bands(16, 128).unwrap().rows, 8);
+    }
+
+    #[test]
+    fn identical_signatures_share_every_bucket() {
+        let hasher = MinHasher::new(128, 0);
+        let params = LshParams::for_threshold(0.8, 128);
+        let a = params.band_keys(&hasher.sign(0..500u64));
+        let c = params.band_keys(&hasher.sign(10_000..10_500u64));
+        let docs = vec![(DocId(0), a.clone()), (DocId(1), a.clone()), (DocId(2), c)];
+        let index = LshIndex::build(params, &docs, false);
+        assert_eq!(index.query(&a), vec![DocId(0), DocId(1)]);
+        assert_eq!(index.documents_with_candidates(), vec![DocId(0), DocId(1)]);
+    }
+}

@@ -1,0 +1,5 @@
+//! Output formats, kept apart from the pipeline: each takes a finished
+//! [`ScanReport`](crate::scan::ScanReport) and writes it. The core never prints.
+
+pub mod human;
+pub mod jsonl;

@@ -1,0 +1,125 @@
+//! Shingles: 64-bit xxh3 hashes of word n-grams.
+//!
+//! A shingle is the hash of `n` consecutive normalised words (the xxh3-64 of their word hashes,
+//! little-endian). A document with fewer than `n` words (but at least one) still gets exactly one
+//! shingle, of all its words, so short documents can be compared at all; an empty document has
+//! none.
+
+use crate::tokenize::{Token, WordHash};
+use xxhash_rust::xxh3::xxh3_64;
+
+/// The hash of one word n-gram.
+pub type ShingleHash = u64;
+
+/// Hashes a window of word hashes into one shingle hash.
+pub fn hash_window(words: &[WordHash]) -> ShingleHash {
+    let mut buf = [0u8; 8 * 16];
+    if words.len() <= 16 {
+        for (slot, word) in buf.chunks_exact_mut(8).zip(words) {
+            slot.copy_from_slice(&word.to_le_bytes());
+        }
+        xxh3_64(&buf[..8 * words.len()])
+    } else {
+        let bytes: Vec<u8> = words.iter().flat_map(|w| w.to_le_bytes()).collect();
+        xxh3_64(&bytes)
+    }
+}
+
+/// Calls `emit` with the shingle of every window of `ngram` words, in document order (with
+/// repeats). `emit` receives the index of the window's first word.
+pub fn for_each_shingle(
+    words: &[WordHash],
+    ngram: usize,
+    mut emit: impl FnMut(usize, ShingleHash),
+) {
+    debug_assert!(ngram >= 1);
+    if words.is_empty() {
+        return;
+    }
+    if words.len() < ngram {
+        emit(0, hash_window(words));
+        return;
+    }
+    for (i, window) in words.windows(ngram).enumerate() {
+        emit(i, hash_window(window));
+    }
+}
+
+/// The shingles of a token stream in document order (with repeats).
+pub fn shingle_sequence(tokens: &[Token], ngram: usize) -> Vec<ShingleHash> {
+    let words: Vec<WordHash> = tokens.iter().map(|t| t.hash).collect();
+    let mut out = Vec::with_capacity(words.len());
+    for_each_shingle(&words, ngram, |_, s| out.push(s));
+    out
+}
+
+/// A document's set of distinct shingles, sorted ascending: the exact representation that
+/// verification intersects.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ShingleSet(Vec<ShingleHash>);
+
+impl ShingleSet {
+    /// Builds the set from shingles in any order, with repeats.
+    pub fn from_unsorted(mut shingles: Vec<ShingleHash>) -> Self {
+        shingles.sort_unstable();
+        shingles.dedup();
+        ShingleSet(shingles)
+    }
+
+    /// Builds the set of a tokenized document.
+    pub fn from_tokens(tokens: &[Token], ngram: usize) -> Self {
+        Self::from_unsorted(shingle_sequence(tokens, ngram))
+    }
+
+    /// The distinct shingles, sorted.
+    pub fn as_slice(&self) -> &[ShingleHash] {
+        &self.0
+    }
+
+    /// Number of distinct shingles.
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    /// True for a document without words.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::tokenize::tokenize;
+
+    fn set(text: &str, n: usize) -> ShingleSet {
+        ShingleSet::from_tokens(&tokenize(text.as_bytes()), n)
+    }
+
+    #[test]
+    fn counts_windows_and_removes_repeats() {
+        assert_eq!(set("a b c d e f", 5).len(), 2);
+        assert_eq!(set("a b a b a b", 2).len(), 2);
+    }
+
+    #[test]
+    fn short_documents_get_one_shingle_of_all_words() {
+        assert_eq!(set("just three words", 5).len(), 1);
+        assert_ne!(set("just three words", 5), set("just three", 5));
+        assert!(set("", 5).is_empty());
+        assert!(set(" ... ", 5).is_empty());
+    }
+
+    #[test]
+    fn normalisation_carries_into_shingles() {
+        assert_eq!(
+            set("The President’s men were there today", 5),
+            set("the president's MEN were there, today!", 5)
+        );
+    }
+
+    #[test]
+    fn word_order_matters() {
+        assert_ne!(set("a b c d e", 5), set("e d c b a", 5));
+    }
+}
