@@ -310,11 +310,17 @@ mod tests {
                 .collect()
         };
         assert_eq!(names(&WalkOptions::default()), ["a.txt", "b.txt", "c.log"]);
+        // As in ripgrep, a --glob match overrides every other ignore rule, hidden files included.
         let globbed = WalkOptions {
             globs: vec!["*.txt".into()],
             ..Default::default()
         };
-        assert_eq!(names(&globbed), ["a.txt", "b.txt"]);
+        assert_eq!(names(&globbed), [".hidden.txt", "a.txt", "b.txt"]);
+        let excluded = WalkOptions {
+            globs: vec!["!*.log".into()],
+            ..Default::default()
+        };
+        assert_eq!(names(&excluded), ["a.txt", "b.txt"]);
         let hidden = WalkOptions {
             hidden: true,
             ..Default::default()
