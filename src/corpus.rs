@@ -239,6 +239,56 @@ pub fn io_reason(err: &std::io::Error) -> String {
     }
 }
 
+/// One document: a whole file, or (once JSON Lines input exists) one record of a file.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct DocumentSource {
+    /// The file the document is in.
+    pub path: PathBuf,
+    /// The record within the file, for files that hold many documents.
+    pub record: Option<Record>,
+}
+
+/// Where a document sits inside a multi-document file.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Record {
+    /// 1-based line number.
+    pub line: u64,
+    /// The id a user knows the document by.
+    pub id: String,
+}
+
+impl DocumentSource {
+    /// A document that is a whole file.
+    pub fn file(path: PathBuf) -> Self {
+        DocumentSource { path, record: None }
+    }
+
+    /// The name printed in every output format: the path as the user gave it, or the record id.
+    pub fn display(&self) -> String {
+        match &self.record {
+            None => self.path.to_string_lossy().into_owned(),
+            Some(record) => record.id.clone(),
+        }
+    }
+}
+
+/// Reads a file found by [`discover`] into the documents it holds, with their bytes.
+pub fn read_documents(
+    file: &SourceFile,
+    options: &WalkOptions,
+) -> Vec<Result<(DocumentSource, Vec<u8>), Diagnostic>> {
+    let loaded = read_document(&file.path, options.max_bytes)
+        .map(|bytes| (DocumentSource::file(file.path.clone()), bytes))
+        .map_err(|problem| problem.into_diagnostic(file.display()));
+    vec![loaded]
+}
+
+/// Reads the bytes of documents again (for exact verification and passages), in the order
+/// given.
+pub fn reload(source: &DocumentSource, options: &WalkOptions) -> Result<Vec<u8>, Diagnostic> {
+    read_document(&source.path, options.max_bytes).map_err(|p| p.into_diagnostic(source.display()))
+}
+
 /// Why a document was not read.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ReadProblem {

@@ -14,7 +14,9 @@
 //! thread count.
 
 use crate::cluster::{clusters, Cluster};
-use crate::corpus::{discover, read_document, Diagnostic, SourceFile, WalkOptions};
+use crate::corpus::{
+    discover, read_documents, reload, Diagnostic, DocumentSource, SourceFile, WalkOptions,
+};
 use crate::error::Error;
 use crate::lsh::{BandKey, LshIndex, LshParams};
 use crate::minhash::{MinHasher, Signature};
@@ -97,7 +99,7 @@ impl ScanConfig {
 #[derive(Debug, Clone)]
 pub struct DocumentInfo {
     /// Where it is.
-    pub source: SourceFile,
+    pub source: DocumentSource,
     /// Size in bytes.
     pub bytes: u64,
     /// Number of words.
@@ -311,12 +313,12 @@ fn sketch_all(files: &[SourceFile], config: &ScanConfig) -> (Vec<DocumentInfo>, 
     let hasher = config.hasher();
     let results: Vec<Result<DocumentInfo, Diagnostic>> = files
         .par_iter()
-        .map(|file| {
-            let bytes = read_document(&file.path, config.walk.max_bytes)
-                .map_err(|p| p.into_diagnostic(file.display()))?;
+        .flat_map_iter(|file| read_documents(file, &config.walk))
+        .map(|loaded| {
+            let (source, bytes) = loaded?;
             let sketch = sketch(&bytes, config.ngram, &hasher);
             Ok(DocumentInfo {
-                source: file.clone(),
+                source,
                 bytes: bytes.len() as u64,
                 words: sketch.words,
                 content_hash: sketch.content_hash,
@@ -444,12 +446,13 @@ fn load_shingle_sets(
         .par_iter()
         .map(|&doc| {
             let info = &documents[doc.index()];
-            let display = info.source.display();
-            let bytes = read_document(&info.source.path, config.walk.max_bytes)
-                .map_err(|p| p.into_diagnostic(display.clone()))?;
+            let bytes = reload(&info.source, &config.walk)?;
             let words = word_hashes(&bytes);
             if content_hash(&words) != info.content_hash {
-                return Err(Diagnostic::error(display, "file changed during the scan"));
+                return Err(Diagnostic::error(
+                    info.source.display(),
+                    "file changed during the scan",
+                ));
             }
             let mut shingles = Vec::with_capacity(words.len());
             for_each_shingle(&words, config.ngram, |_, s| shingles.push(s));
