@@ -7,6 +7,8 @@
 //!
 //! ```text
 //! corpus -> tokenize -> shingle -> minhash -> lsh -> verify -> cluster -> report
+//!                    \-> fingerprint (winnowing) -> passage (alignment) --/
+//!                    \-> quote (quoted grams) -> quote groups ---------/
 //! ```
 //!
 //! ## Example
@@ -33,11 +35,16 @@
 pub mod cluster;
 pub mod corpus;
 pub mod error;
+pub mod findings;
+pub mod fingerprint;
 pub mod lsh;
 pub mod minhash;
+pub mod passage;
+pub mod quote;
 pub mod report;
 pub mod scan;
 pub mod shingle;
+pub mod sketch;
 pub mod tokenize;
 pub mod verify;
 

@@ -1,35 +1,51 @@
 //! Scan: the whole pipeline over a set of paths, from files to findings.
 //!
-//! 1. Sketch every document in parallel: read, tokenize, shingle, MinHash signature and a content
-//!    hash of the normalised word sequence. Only the sketch is kept (about 0.5 KB per document at
-//!    128 permutations); the text is dropped.
+//! 1. Sketch every document in parallel ([`crate::sketch`]): signature, content hash, and for
+//!    source overlap the winnowed fingerprints and quoted grams. The text is dropped.
 //! 2. Group exact duplicates by content hash, so 10,000 copies cost linear time and become one
 //!    cluster; only one representative of each group goes on.
-//! 3. Band the representatives' signatures (LSH) and keep buckets shared by two or more.
-//! 4. Re-read only the documents that have candidates, build their exact shingle sets and verify
-//!    each candidate pair: only pairs whose exact Jaccard reaches the threshold are reported.
-//! 5. Join exact groups and verified pairs into clusters (union-find).
+//! 3. Candidates among the representatives: LSH buckets shared by two documents (near-duplicates),
+//!    fingerprints shared by at most `--max-df` documents (passages), quoted grams shared by at most
+//!    `--max-df` documents (quotes).
+//! 4. Read the documents with candidates again and check every candidate exactly: Jaccard on the
+//!    shingle sets, alignment for passages. Only what holds is reported.
+//! 5. Quote groups from the shared quoted grams; clusters from exact groups and near-duplicate
+//!    pairs (union-find).
 //!
-//! The output is sorted by document id (= path order), so it is byte-identical whatever the
-//! thread count.
+//! Everything is sorted by document id (= path order), so the output is byte-identical whatever
+//! the thread count.
 
-use crate::cluster::{clusters, Cluster};
+use crate::cluster::clusters;
 use crate::corpus::{
-    discover, read_documents, reload, Diagnostic, DocumentSource, SourceFile, WalkOptions,
+    discover, read_documents, reload, Diagnostic, Severity, SourceFile, WalkOptions,
 };
 use crate::error::Error;
-use crate::lsh::{BandKey, LshIndex, LshParams};
-use crate::minhash::{MinHasher, Signature};
-use crate::shingle::{for_each_shingle, ShingleSet};
-use crate::tokenize::{for_each_token, WordHash};
+use crate::findings::*;
+use crate::fingerprint::{overlap_candidates, WinnowParams};
+use crate::lsh::{LshIndex, LshParams};
+use crate::minhash::MinHasher;
+use crate::passage::{align, AlignInput, PassageParams};
+use crate::quote::{quote_groups, QuoteGram, QuotedDoc};
+use crate::sketch::{sketch, Analysis, SketchParams};
 use crate::verify::SetOverlap;
 use crate::DocId;
 use rayon::prelude::*;
+use std::collections::HashSet;
 use std::path::PathBuf;
-use std::time::{Duration, Instant};
+use std::time::Instant;
+
+pub use crate::findings::{PairFinding, PairKind, ScanReport};
 
 /// The seed of the MinHash permutations unless `--seed` says otherwise.
 pub const DEFAULT_SEED: u64 = 0x05EE_DDED_u64;
+
+/// The default `--min-words`: shortest shared passage reported (quoted text counts from 3).
+pub const DEFAULT_MIN_WORDS: usize = 8;
+
+/// The default `--max-df`: a fingerprint in more documents than this is boilerplate. A fixed
+/// number, not a fraction of the corpus, so the pairs one fingerprint can create stay bounded and
+/// the scan stays linear however large the corpus grows.
+pub const DEFAULT_MAX_DF: usize = 50;
 
 /// Everything a scan needs to know, resolved from the command line once.
 #[derive(Debug, Clone)]
@@ -44,13 +60,19 @@ pub struct ScanConfig {
     pub seed: u64,
     /// LSH band layout.
     pub lsh: LshParams,
+    /// Look for shared passages and quotes, not only near-duplicates.
+    pub overlap: bool,
+    /// Shortest passage reported, in words.
+    pub min_words: usize,
+    /// Fingerprints in more documents than this make no candidates.
+    pub max_df: usize,
     /// Which files to read.
     pub walk: WalkOptions,
 }
 
 impl ScanConfig {
-    /// The defaults (5-word shingles, 128 permutations) at a given threshold, with bands and rows
-    /// derived from it.
+    /// The defaults (5-word shingles, 128 permutations, passages of 8 words) at a given
+    /// threshold, with bands and rows derived from it.
     pub fn new(threshold: f64) -> Self {
         let perms = 128;
         ScanConfig {
@@ -59,6 +81,9 @@ impl ScanConfig {
             perms,
             seed: DEFAULT_SEED,
             lsh: LshParams::for_threshold(threshold, perms),
+            overlap: true,
+            min_words: DEFAULT_MIN_WORDS,
+            max_df: DEFAULT_MAX_DF,
             walk: WalkOptions::default(),
         }
     }
@@ -75,11 +100,21 @@ impl ScanConfig {
         if self.perms == 0 || self.perms > 4096 {
             return bad(format!("--perms {} must be between 1 and 4096", self.perms));
         }
-        if self.lsh.bands * self.lsh.rows > self.perms || self.lsh.bands == 0 {
+        if self.lsh.bands == 0 || self.lsh.rows == 0 || self.lsh.bands * self.lsh.rows > self.perms
+        {
             return bad(format!(
                 "{} bands x {} rows do not fit in --perms {}",
                 self.lsh.bands, self.lsh.rows, self.perms
             ));
+        }
+        if self.min_words < 3 || self.min_words > 10_000 {
+            return bad(format!(
+                "--min-words {} must be between 3 and 10000",
+                self.min_words
+            ));
+        }
+        if self.max_df < 2 {
+            return bad(format!("--max-df {} must be at least 2", self.max_df));
         }
         if self.walk.max_bytes == 0 || self.walk.max_bytes >= u32::MAX as u64 {
             return bad(format!(
@@ -90,127 +125,18 @@ impl ScanConfig {
         Ok(())
     }
 
-    fn hasher(&self) -> MinHasher {
-        MinHasher::new(self.perms, self.seed)
-    }
-}
-
-/// What a scan keeps of one document.
-#[derive(Debug, Clone)]
-pub struct DocumentInfo {
-    /// Where it is.
-    pub source: DocumentSource,
-    /// Size in bytes.
-    pub bytes: u64,
-    /// Number of words.
-    pub words: u32,
-    /// Hash of the normalised word sequence: equal for exact duplicates.
-    pub content_hash: u128,
-    /// MinHash signature of the shingles.
-    pub signature: Signature,
-}
-
-impl DocumentInfo {
-    /// True when the document has no words (never a duplicate of anything).
-    pub fn is_empty(&self) -> bool {
-        self.words == 0
-    }
-}
-
-/// Why two documents are reported together.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub enum PairKind {
-    /// Same normalised text.
-    ExactDuplicate,
-    /// Exact Jaccard similarity at or above the threshold.
-    NearDuplicate,
-}
-
-impl PairKind {
-    /// The name used in the JSON output.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            PairKind::ExactDuplicate => "exact_duplicate",
-            PairKind::NearDuplicate => "near_duplicate",
+    /// What the sketch pass computes.
+    pub fn sketch_params(&self) -> SketchParams {
+        SketchParams {
+            ngram: self.ngram,
+            hasher: MinHasher::new(self.perms, self.seed),
+            winnow: self.winnow(),
         }
     }
-}
 
-/// A reported pair, `a < b`.
-#[derive(Debug, Clone, PartialEq)]
-pub struct PairFinding {
-    /// The first document (smaller path).
-    pub a: DocId,
-    /// The second document.
-    pub b: DocId,
-    /// Exact or near duplicate.
-    pub kind: PairKind,
-    /// Exact Jaccard similarity of the shingle sets.
-    pub jaccard: f64,
-    /// The MinHash estimate of it.
-    pub estimate: f64,
-    /// |A ∩ B| / |A|.
-    pub containment_a: f64,
-    /// |A ∩ B| / |B|.
-    pub containment_b: f64,
-}
-
-/// Counts for the summary line.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct Summary {
-    /// Documents read.
-    pub docs: usize,
-    /// Bytes read.
-    pub bytes: u64,
-    /// Documents without a single word.
-    pub empty: usize,
-    /// Documents that are exact copies of an earlier one.
-    pub exact_duplicates: usize,
-    /// Near-duplicate pairs reported (exact copies not counted).
-    pub near_duplicate_pairs: usize,
-    /// Candidate pairs verified exactly.
-    pub candidates: usize,
-    /// Files skipped with a warning.
-    pub skipped: usize,
-    /// Files that could not be read.
-    pub errors: usize,
-    /// Wall time of the scan.
-    pub elapsed: Duration,
-}
-
-/// Everything a scan found.
-#[derive(Debug, Clone)]
-pub struct ScanReport {
-    /// The documents read, indexed by [`DocId`].
-    pub documents: Vec<DocumentInfo>,
-    /// Reported pairs, ordered by `(a, b)`.
-    pub pairs: Vec<PairFinding>,
-    /// Clusters of duplicates, ordered by first member.
-    pub clusters: Vec<Cluster>,
-    /// Warnings and errors about single files, ordered by path.
-    pub diagnostics: Vec<Diagnostic>,
-    /// Counts.
-    pub summary: Summary,
-    /// The threshold used.
-    pub threshold: f64,
-}
-
-impl ScanReport {
-    /// The display path of a document.
-    pub fn path(&self, doc: DocId) -> String {
-        self.documents[doc.index()].source.display()
-    }
-
-    /// True when any error diagnostic was recorded (exit status 2).
-    pub fn has_errors(&self) -> bool {
-        self.diagnostics
-            .iter()
-            .any(|d| d.severity == crate::corpus::Severity::Error)
-    }
-
-    /// True when anything was found (exit status 1).
-    pub fn has_findings(&self) -> bool {
-        !self.pairs.is_empty() || !self.clusters.is_empty()
+    fn winnow(&self) -> Option<WinnowParams> {
+        self.overlap
+            .then(|| WinnowParams::for_min_words(self.min_words))
     }
 }
 
@@ -219,48 +145,60 @@ pub fn scan(roots: &[PathBuf], config: &ScanConfig) -> Result<ScanReport, Error>
     config.validate()?;
     let started = Instant::now();
     let (files, mut diagnostics) = discover(roots, &config.walk);
-    let (documents, read_problems) = sketch_all(&files, config);
+    let (documents, overlap_sketches, read_problems) = sketch_all(&files, config);
     diagnostics.extend(read_problems);
 
     let groups = exact_groups(&documents);
     let representatives: Vec<DocId> = groups.iter().map(|g| g[0]).collect();
-    let (near_pairs, verify_problems, candidates) =
-        near_duplicate_pairs(&documents, &representatives, config);
-    diagnostics.extend(verify_problems);
+    let candidates = Candidates::find(&documents, &overlap_sketches, &representatives, config);
+    let (analyses, load_problems) = analyse(&documents, &candidates.documents(), config);
+    diagnostics.extend(load_problems);
+    drop(overlap_sketches);
+
+    let checked = check_pairs(&documents, &analyses, &candidates, config);
+    let quotes = find_quotes(&candidates.quote_grams, &analyses);
     diagnostics.sort();
 
     let words: Vec<u32> = documents.iter().map(|d| d.words).collect();
     let exact_edges = groups
         .iter()
         .flat_map(|g| g[1..].iter().map(move |&d| (g[0], d)));
-    let near_edges = near_pairs.iter().map(|p| (p.a, p.b));
+    let near_edges = checked
+        .iter()
+        .filter(|p| p.kind == PairKind::NearDuplicate)
+        .map(|p| (p.a, p.b));
     let clusters = clusters(documents.len(), exact_edges.chain(near_edges), &words);
+    let quotes = across_clusters(quotes, &clusters, documents.len());
 
     let mut pairs = exact_pairs(&groups);
-    let near_count = near_pairs.len();
-    pairs.extend(near_pairs);
+    pairs.extend(checked);
     pairs.sort_by_key(|p| (p.a, p.b));
 
+    let count = |kind| pairs.iter().filter(|p| p.kind == kind).count();
     let summary = Summary {
         docs: documents.len(),
         bytes: documents.iter().map(|d| d.bytes).sum(),
         empty: documents.iter().filter(|d| d.is_empty()).count(),
         exact_duplicates: groups.iter().map(|g| g.len() - 1).sum(),
-        near_duplicate_pairs: near_count,
-        candidates,
+        near_duplicate_pairs: count(PairKind::NearDuplicate),
+        overlap_pairs: count(PairKind::Overlap),
+        candidates: candidates.pairs.len(),
+        boilerplate_fingerprints: candidates.boilerplate.len(),
+        boilerplate_docs: candidates.boilerplate_docs,
         skipped: diagnostics
             .iter()
-            .filter(|d| d.severity == crate::corpus::Severity::Warning)
+            .filter(|d| d.severity == Severity::Warning)
             .count(),
         errors: diagnostics
             .iter()
-            .filter(|d| d.severity == crate::corpus::Severity::Error)
+            .filter(|d| d.severity == Severity::Error)
             .count(),
         elapsed: started.elapsed(),
     };
     Ok(ScanReport {
         documents,
         pairs,
+        quotes,
         clusters,
         diagnostics,
         summary,
@@ -268,73 +206,52 @@ pub fn scan(roots: &[PathBuf], config: &ScanConfig) -> Result<ScanReport, Error>
     })
 }
 
-/// The per-document work of step 1: words, content hash, signature.
-pub struct Sketch {
-    /// Number of words.
-    pub words: u32,
-    /// Hash of the normalised word sequence.
-    pub content_hash: u128,
-    /// MinHash signature.
-    pub signature: Signature,
+/// The part of a sketch only source overlap needs; dropped once candidates are known.
+struct OverlapSketch {
+    fingerprints: Vec<u64>,
+    quote_grams: Vec<QuoteGram>,
 }
 
-/// Sketches one document's bytes.
-pub fn sketch(bytes: &[u8], ngram: usize, hasher: &MinHasher) -> Sketch {
-    let words = word_hashes(bytes);
-    let mut shingles = Vec::with_capacity(words.len());
-    for_each_shingle(&words, ngram, |_, s| shingles.push(s));
-    Sketch {
-        words: words.len() as u32,
-        content_hash: content_hash(&words),
-        signature: hasher.sign(shingles),
-    }
-}
-
-fn word_hashes(bytes: &[u8]) -> Vec<WordHash> {
-    let mut words = Vec::with_capacity(bytes.len() / 6 + 1);
-    for_each_token(bytes, |t| words.push(t.hash));
-    words
-}
-
-/// The hash of a normalised word sequence (xxh3-128 of the word hashes).
-pub fn content_hash(words: &[WordHash]) -> u128 {
-    let mut hasher = xxhash_rust::xxh3::Xxh3Default::new();
-    let mut buf = [0u8; 8 * 256];
-    for chunk in words.chunks(256) {
-        for (slot, w) in buf.chunks_exact_mut(8).zip(chunk) {
-            slot.copy_from_slice(&w.to_le_bytes());
-        }
-        hasher.update(&buf[..8 * chunk.len()]);
-    }
-    hasher.digest128()
-}
-
-fn sketch_all(files: &[SourceFile], config: &ScanConfig) -> (Vec<DocumentInfo>, Vec<Diagnostic>) {
-    let hasher = config.hasher();
-    let results: Vec<Result<DocumentInfo, Diagnostic>> = files
+fn sketch_all(
+    files: &[SourceFile],
+    config: &ScanConfig,
+) -> (Vec<DocumentInfo>, Vec<OverlapSketch>, Vec<Diagnostic>) {
+    let params = config.sketch_params();
+    let results: Vec<Result<(DocumentInfo, OverlapSketch), Diagnostic>> = files
         .par_iter()
         .flat_map_iter(|file| read_documents(file, &config.walk))
         .map(|loaded| {
             let (source, bytes) = loaded?;
-            let sketch = sketch(&bytes, config.ngram, &hasher);
-            Ok(DocumentInfo {
+            let sketch = sketch(&bytes, &params);
+            let info = DocumentInfo {
                 source,
                 bytes: bytes.len() as u64,
                 words: sketch.words,
                 content_hash: sketch.content_hash,
                 signature: sketch.signature,
-            })
+            };
+            Ok((
+                info,
+                OverlapSketch {
+                    fingerprints: sketch.fingerprints,
+                    quote_grams: sketch.quote_grams,
+                },
+            ))
         })
         .collect();
     let mut documents = Vec::with_capacity(results.len());
+    let mut overlap = Vec::with_capacity(results.len());
     let mut problems = Vec::new();
     for result in results {
         match result {
-            Ok(doc) => documents.push(doc),
+            Ok((doc, sketch)) => {
+                documents.push(doc);
+                overlap.push(sketch);
+            }
             Err(problem) => problems.push(problem),
         }
     }
-    (documents, problems)
+    (documents, overlap, problems)
 }
 
 /// Groups non-empty documents by content hash; each group is ascending, groups are ordered by
@@ -367,105 +284,347 @@ fn exact_pairs(groups: &[Vec<DocId>]) -> Vec<PairFinding> {
                 estimate: 1.0,
                 containment_a: 1.0,
                 containment_b: 1.0,
+                passages: Vec::new(),
             })
         })
         .collect()
 }
 
-/// Steps 3 and 4: LSH candidates among `representatives`, verified exactly. Returns the pairs,
-/// problems re-reading documents, and the number of candidate pairs verified.
-fn near_duplicate_pairs(
-    documents: &[DocumentInfo],
-    representatives: &[DocId],
-    config: &ScanConfig,
-) -> (Vec<PairFinding>, Vec<Diagnostic>, usize) {
-    let keyed: Vec<(DocId, Vec<BandKey>)> = representatives
-        .par_iter()
-        .map(|&d| (d, config.lsh.band_keys(&documents[d.index()].signature)))
-        .collect();
-    let index = LshIndex::build(config.lsh, &keyed, false);
-    let with_candidates = index.documents_with_candidates();
-    let (sets, problems) = load_shingle_sets(documents, &with_candidates, config);
-
-    let keys_of = |doc: DocId| -> &[BandKey] {
-        let at = keyed
-            .binary_search_by_key(&doc, |(d, _)| *d)
-            .expect("representative");
-        &keyed[at].1
-    };
-    let set_of = |doc: DocId| {
-        sets.binary_search_by_key(&doc, |(d, _)| *d)
-            .ok()
-            .map(|i| &sets[i].1)
-    };
-
-    let verified: Vec<(usize, Vec<PairFinding>)> = with_candidates
-        .par_iter()
-        .map(|&a| {
-            let Some(set_a) = set_of(a) else {
-                return (0, Vec::new());
-            };
-            let others: Vec<DocId> = index
-                .query(keys_of(a))
-                .into_iter()
-                .filter(|&b| b > a)
-                .collect();
-            let found = others
-                .iter()
-                .filter_map(|&b| {
-                    let overlap = SetOverlap::of(set_a, set_of(b)?);
-                    overlap.reaches(config.threshold).then(|| PairFinding {
-                        a,
-                        b,
-                        kind: PairKind::NearDuplicate,
-                        jaccard: overlap.jaccard(),
-                        estimate: documents[a.index()]
-                            .signature
-                            .estimate(&documents[b.index()].signature),
-                        containment_a: overlap.containment_a(),
-                        containment_b: overlap.containment_b(),
-                    })
-                })
-                .collect();
-            (others.len(), found)
-        })
-        .collect();
-    let candidates = verified.iter().map(|(n, _)| n).sum();
-    let pairs = verified.into_iter().flat_map(|(_, p)| p).collect();
-    (pairs, problems, candidates)
+/// Candidate pairs from every source, and what is needed to check them.
+struct Candidates {
+    /// `(a, b, from_lsh)` with `a < b`, sorted, without repeats.
+    pairs: Vec<(DocId, DocId, bool)>,
+    /// Every quoted gram of the representatives.
+    quote_grams: Vec<(QuoteGram, DocId)>,
+    /// Documents holding a quoted gram that another document also quotes.
+    quoting_docs: Vec<DocId>,
+    boilerplate: Vec<u64>,
+    boilerplate_docs: usize,
 }
 
-/// Re-reads documents and builds their exact shingle sets, sorted by id. A document whose
-/// normalised text changed since step 1 is an error, never a silently wrong answer.
-fn load_shingle_sets(
+impl Candidates {
+    fn find(
+        documents: &[DocumentInfo],
+        sketches: &[OverlapSketch],
+        representatives: &[DocId],
+        config: &ScanConfig,
+    ) -> Self {
+        let near = lsh_pairs(documents, representatives, config.lsh);
+        let mut pairs: Vec<(DocId, DocId, bool)> =
+            near.into_iter().map(|(a, b)| (a, b, true)).collect();
+        let mut found = Candidates {
+            pairs: Vec::new(),
+            quote_grams: Vec::new(),
+            quoting_docs: Vec::new(),
+            boilerplate: Vec::new(),
+            boilerplate_docs: 0,
+        };
+        if config.overlap {
+            let fingerprinted: Vec<(DocId, Vec<u64>)> = representatives
+                .iter()
+                .map(|&d| (d, sketches[d.index()].fingerprints.clone()))
+                .collect();
+            let overlap = overlap_candidates(&fingerprinted, config.max_df);
+            pairs.extend(overlap.pairs.into_iter().map(|(a, b)| (a, b, false)));
+            found.boilerplate = overlap.boilerplate;
+            found.boilerplate_docs = overlap.boilerplate_docs;
+
+            found.quote_grams = representatives
+                .iter()
+                .flat_map(|&d| sketches[d.index()].quote_grams.iter().map(move |&g| (g, d)))
+                .collect();
+            let (quote_pairs, quoting_docs) = shared_quote_pairs(&found.quote_grams, config.max_df);
+            pairs.extend(quote_pairs.into_iter().map(|(a, b)| (a, b, false)));
+            found.quoting_docs = quoting_docs;
+        }
+        // Sorting puts (a, b, false) before (a, b, true); keep the LSH flag when both exist.
+        pairs.par_sort_unstable();
+        pairs.dedup_by(|later, earlier| {
+            let same = (later.0, later.1) == (earlier.0, earlier.1);
+            if same {
+                earlier.2 |= later.2;
+            }
+            same
+        });
+        found.pairs = pairs;
+        found
+    }
+
+    /// Every document that must be read again.
+    fn documents(&self) -> Vec<DocId> {
+        let mut docs: Vec<DocId> = self
+            .pairs
+            .iter()
+            .flat_map(|&(a, b, _)| [a, b])
+            .chain(self.quoting_docs.iter().copied())
+            .collect();
+        docs.par_sort_unstable();
+        docs.dedup();
+        docs
+    }
+}
+
+/// Pairs of representatives that share an LSH bucket.
+fn lsh_pairs(
+    documents: &[DocumentInfo],
+    representatives: &[DocId],
+    params: LshParams,
+) -> Vec<(DocId, DocId)> {
+    let keyed: Vec<(DocId, Vec<u64>)> = representatives
+        .par_iter()
+        .map(|&d| (d, params.band_keys(&documents[d.index()].signature)))
+        .collect();
+    let index = LshIndex::build(params, &keyed, false);
+    let with_candidates = index.documents_with_candidates();
+    let keys_of = |doc: DocId| {
+        &keyed[keyed
+            .binary_search_by_key(&doc, |(d, _)| *d)
+            .expect("a representative")]
+        .1
+    };
+    with_candidates
+        .par_iter()
+        .flat_map_iter(|&a| {
+            index
+                .query(keys_of(a))
+                .into_iter()
+                .filter(move |&b| b > a)
+                .map(move |b| (a, b))
+        })
+        .collect()
+}
+
+/// Pairs of documents quoting the same 3-word gram (grams quoted by at most `max_df` documents),
+/// and every document quoting a gram that another one quotes too.
+fn shared_quote_pairs(
+    grams: &[(QuoteGram, DocId)],
+    max_df: usize,
+) -> (Vec<(DocId, DocId)>, Vec<DocId>) {
+    let mut by_hash: Vec<(u64, DocId)> = grams.iter().map(|(g, d)| (g.hash, *d)).collect();
+    by_hash.par_sort_unstable();
+    by_hash.dedup();
+    let mut pairs = Vec::new();
+    let mut docs = Vec::new();
+    for run in by_hash.chunk_by(|x, y| x.0 == y.0).filter(|r| r.len() >= 2) {
+        docs.extend(run.iter().map(|&(_, d)| d));
+        if run.len() <= max_df {
+            for (i, &(_, a)) in run.iter().enumerate() {
+                pairs.extend(run[i + 1..].iter().map(|&(_, b)| (a, b)));
+            }
+        }
+    }
+    docs.sort_unstable();
+    docs.dedup();
+    (pairs, docs)
+}
+
+/// Reads documents again and analyses them, sorted by id. A document whose normalised text changed
+/// since the first pass is an error, never a silently wrong answer.
+fn analyse(
     documents: &[DocumentInfo],
     wanted: &[DocId],
     config: &ScanConfig,
-) -> (Vec<(DocId, ShingleSet)>, Vec<Diagnostic>) {
-    let results: Vec<Result<(DocId, ShingleSet), Diagnostic>> = wanted
+) -> (Vec<(DocId, Analysis)>, Vec<Diagnostic>) {
+    let results: Vec<Result<(DocId, Analysis), Diagnostic>> = wanted
         .par_iter()
         .map(|&doc| {
             let info = &documents[doc.index()];
             let bytes = reload(&info.source, &config.walk)?;
-            let words = word_hashes(&bytes);
-            if content_hash(&words) != info.content_hash {
+            let analysis = Analysis::new(bytes, config.ngram, config.winnow());
+            if crate::sketch::content_hash(&analysis.words) != info.content_hash {
                 return Err(Diagnostic::error(
                     info.source.display(),
                     "file changed during the scan",
                 ));
             }
-            let mut shingles = Vec::with_capacity(words.len());
-            for_each_shingle(&words, config.ngram, |_, s| shingles.push(s));
-            Ok((doc, ShingleSet::from_unsorted(shingles)))
+            Ok((doc, analysis))
         })
         .collect();
-    let mut sets = Vec::with_capacity(results.len());
+    let mut analyses = Vec::with_capacity(results.len());
     let mut problems = Vec::new();
     for result in results {
         match result {
-            Ok(set) => sets.push(set),
+            Ok(found) => analyses.push(found),
             Err(problem) => problems.push(problem),
         }
     }
-    (sets, problems)
+    (analyses, problems)
+}
+
+fn analysis_of(analyses: &[(DocId, Analysis)], doc: DocId) -> Option<&Analysis> {
+    analyses
+        .binary_search_by_key(&doc, |(d, _)| *d)
+        .ok()
+        .map(|i| &analyses[i].1)
+}
+
+/// Checks every candidate pair exactly and returns those that hold.
+fn check_pairs(
+    documents: &[DocumentInfo],
+    analyses: &[(DocId, Analysis)],
+    candidates: &Candidates,
+    config: &ScanConfig,
+) -> Vec<PairFinding> {
+    let boilerplate: HashSet<u64> = candidates.boilerplate.iter().copied().collect();
+    candidates
+        .pairs
+        .par_iter()
+        .filter_map(|&(a, b, _)| {
+            let (da, db) = (analysis_of(analyses, a)?, analysis_of(analyses, b)?);
+            let overlap = SetOverlap::of(&da.shingles, &db.shingles);
+            let near = overlap.reaches(config.threshold);
+            let passages = if config.overlap {
+                passages(da, db, config.min_words, &boilerplate)
+            } else {
+                Vec::new()
+            };
+            if !near && passages.is_empty() {
+                return None;
+            }
+            Some(PairFinding {
+                a,
+                b,
+                kind: if near {
+                    PairKind::NearDuplicate
+                } else {
+                    PairKind::Overlap
+                },
+                jaccard: overlap.jaccard(),
+                estimate: documents[a.index()]
+                    .signature
+                    .estimate(&documents[b.index()].signature),
+                containment_a: overlap.containment_a(),
+                containment_b: overlap.containment_b(),
+                passages,
+            })
+        })
+        .collect()
+}
+
+/// The passages of two analysed documents, without those made only of boilerplate.
+fn passages(
+    a: &Analysis,
+    b: &Analysis,
+    min_words: usize,
+    boilerplate: &HashSet<u64>,
+) -> Vec<Passage> {
+    let aligned = align(
+        AlignInput {
+            words: &a.words,
+            quoted: &a.quoted,
+        },
+        AlignInput {
+            words: &b.words,
+            quoted: &b.quoted,
+        },
+        PassageParams::new(min_words),
+    );
+    aligned
+        .into_iter()
+        .filter(|p| boilerplate.is_empty() || !is_boilerplate(a, &p.a, boilerplate))
+        .map(|p| {
+            let (sa, ea) = a.byte_span(&p.a);
+            let (sb, eb) = b.byte_span(&p.b);
+            Passage {
+                a: Location {
+                    start: sa,
+                    end: ea,
+                    line: a.line_of(sa),
+                },
+                b: Location {
+                    start: sb,
+                    end: eb,
+                    line: b.line_of(sb),
+                },
+                words: p.matched,
+                quoted: p.quoted,
+                text: String::from_utf8_lossy(&a.bytes[sa as usize..ea as usize]).into_owned(),
+            }
+        })
+        .collect()
+}
+
+/// True when every fingerprint inside the passage is boilerplate (and there is one).
+fn is_boilerplate(
+    doc: &Analysis,
+    words: &std::ops::Range<u32>,
+    boilerplate: &HashSet<u64>,
+) -> bool {
+    let inside = doc
+        .fingerprints
+        .iter()
+        .filter(|f| f.pos >= words.start && (f.pos as usize) < words.end as usize);
+    let mut any = false;
+    for f in inside {
+        if !boilerplate.contains(&f.hash) {
+            return false;
+        }
+        any = true;
+    }
+    any
+}
+
+/// Keeps the quote groups found in at least two different documents once near-duplicates are
+/// counted as one: the quotes two copies of the same article share are no news.
+fn across_clusters(
+    quotes: Vec<QuoteFinding>,
+    clusters: &[crate::cluster::Cluster],
+    docs: usize,
+) -> Vec<QuoteFinding> {
+    let mut cluster_of: Vec<u32> = (0..docs as u32).collect();
+    for cluster in clusters {
+        for member in &cluster.members {
+            cluster_of[member.index()] = cluster.members[0].0;
+        }
+    }
+    quotes
+        .into_iter()
+        .filter(|q| {
+            let first = cluster_of[q.occurrences[0].doc.index()];
+            q.occurrences
+                .iter()
+                .any(|o| cluster_of[o.doc.index()] != first)
+        })
+        .collect()
+}
+
+/// Quote groups, located in the original bytes.
+fn find_quotes(grams: &[(QuoteGram, DocId)], analyses: &[(DocId, Analysis)]) -> Vec<QuoteFinding> {
+    let groups = quote_groups(grams, |doc| {
+        analysis_of(analyses, doc).map(|a| QuotedDoc {
+            words: &a.words,
+            region_ids: &a.quote_ids,
+        })
+    });
+    groups
+        .into_iter()
+        .filter_map(|group| {
+            let occurrences: Vec<QuoteOccurrence> = group
+                .occurrences
+                .iter()
+                .map(|o| {
+                    let doc = analysis_of(analyses, o.doc)?;
+                    let (start, end) = doc.byte_span(&o.words());
+                    Some(QuoteOccurrence {
+                        doc: o.doc,
+                        at: Location {
+                            start,
+                            end,
+                            line: doc.line_of(start),
+                        },
+                    })
+                })
+                .collect::<Option<_>>()?;
+            let first = &occurrences[0];
+            let bytes = &analysis_of(analyses, first.doc)?.bytes;
+            Some(QuoteFinding {
+                text: String::from_utf8_lossy(
+                    &bytes[first.at.start as usize..first.at.end as usize],
+                )
+                .into_owned(),
+                words: group.words,
+                occurrences,
+            })
+        })
+        .collect()
 }

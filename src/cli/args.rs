@@ -3,7 +3,7 @@
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use dedup::corpus::{WalkOptions, DEFAULT_MAX_BYTES};
 use dedup::lsh::LshParams;
-use dedup::scan::{ScanConfig, DEFAULT_SEED};
+use dedup::scan::{ScanConfig, DEFAULT_MAX_DF, DEFAULT_MIN_WORDS, DEFAULT_SEED};
 use std::path::PathBuf;
 
 /// Find near-duplicate documents and shared passages in text corpora.
@@ -67,6 +67,19 @@ pub struct SketchArgs {
     /// Seed of the MinHash permutations.
     #[arg(long, default_value_t = DEFAULT_SEED)]
     pub seed: u64,
+
+    /// Shortest shared passage reported, in words (quoted text counts from 3 words).
+    #[arg(short = 'm', long, default_value_t = DEFAULT_MIN_WORDS as u32, value_parser = clap::value_parser!(u32).range(3..=10_000))]
+    pub min_words: u32,
+
+    /// Text found in more documents than this is boilerplate: it creates no pairs and is counted
+    /// in the summary instead.
+    #[arg(long, default_value_t = DEFAULT_MAX_DF as u32, value_parser = clap::value_parser!(u32).range(2..))]
+    pub max_df: u32,
+
+    /// Find near-duplicates only: no shared passages or quotes (faster).
+    #[arg(long)]
+    pub no_overlap: bool,
 }
 
 /// Options for finding files.
@@ -153,6 +166,9 @@ impl SketchArgs {
             perms,
             seed: self.seed,
             lsh,
+            overlap: !self.no_overlap,
+            min_words: self.min_words as usize,
+            max_df: self.max_df as usize,
             walk: walk.to_options(),
         };
         config.validate()?;

@@ -1,14 +1,19 @@
 //! `--format human`: a readable report, like ripgrep's, coloured only when asked to (the CLI
 //! asks when stdout is a terminal).
 //!
-//! Near-duplicate pairs come first, most similar first, then clusters with the member to keep,
-//! then one summary line. Exact copies are shown inside their cluster, not as pairs, so 10,000
-//! copies of one file are one block of output.
+//! Order: shared quotes first (what a newsroom looks for), then near-duplicate pairs (most similar
+//! first), then pairs that only share passages (most shared words first), then clusters with the
+//! member to keep, then one summary line. Exact copies are shown inside their cluster, not as
+//! pairs, so 10,000 copies of one file are one block of output. Passage text is shown on one
+//! line and cut at [`MAX_SHOWN_CHARS`]; the JSON output has it whole.
 
-use crate::scan::{PairKind, ScanReport};
+use crate::findings::{PairFinding, PairKind, Passage, ScanReport};
 use crate::DocId;
 use anstyle::{AnsiColor, Style};
 use std::io::{self, Write};
+
+/// Longest passage text shown, in characters.
+pub const MAX_SHOWN_CHARS: usize = 160;
 
 /// Colours for the parts of the report; all plain when colour is off.
 #[derive(Debug, Clone, Copy, Default)]
@@ -16,16 +21,18 @@ pub struct Palette {
     path: Style,
     heading: Style,
     number: Style,
+    text: Style,
     dim: Style,
 }
 
 impl Palette {
-    /// Colours in the spirit of ripgrep: magenta paths, green numbers.
+    /// Colours in the spirit of ripgrep: magenta paths, green line numbers, red matched text.
     pub fn colored() -> Self {
         Palette {
             path: AnsiColor::Magenta.on_default(),
             heading: Style::new().bold(),
             number: AnsiColor::Green.on_default(),
+            text: AnsiColor::Red.on_default().bold(),
             dim: Style::new().dimmed(),
         }
     }
@@ -42,8 +49,11 @@ fn paint(style: Style, text: &str) -> String {
 
 /// Writes the report for a person.
 pub fn write(report: &ScanReport, palette: Palette, out: &mut dyn Write) -> io::Result<()> {
-    let path = |d: DocId| paint(palette.path, &report.path(d));
-    let mut near: Vec<_> = report
+    let printer = Printer { report, palette };
+    for quote in &report.quotes {
+        printer.quote(quote, out)?;
+    }
+    let mut near: Vec<&PairFinding> = report
         .pairs
         .iter()
         .filter(|p| p.kind == PairKind::NearDuplicate)
@@ -53,75 +63,204 @@ pub fn write(report: &ScanReport, palette: Palette, out: &mut dyn Write) -> io::
             .total_cmp(&x.jaccard)
             .then((x.a, x.b).cmp(&(y.a, y.b)))
     });
-    for pair in near {
-        writeln!(
-            out,
-            "{}  jaccard {}  {}",
-            paint(palette.heading, "near-duplicate"),
-            paint(palette.number, &format!("{:.3}", pair.jaccard)),
-            paint(palette.dim, &format!("(estimate {:.3})", pair.estimate)),
-        )?;
-        writeln!(out, "  {}", path(pair.a))?;
-        writeln!(out, "  {}", path(pair.b))?;
-        writeln!(out)?;
+    let mut overlap: Vec<&PairFinding> = report
+        .pairs
+        .iter()
+        .filter(|p| p.kind == PairKind::Overlap)
+        .collect();
+    overlap.sort_by_key(|p| {
+        (
+            std::cmp::Reverse(p.passages.iter().map(|s| s.words).sum::<u32>()),
+            p.a,
+            p.b,
+        )
+    });
+    for pair in near.into_iter().chain(overlap) {
+        printer.pair(pair, out)?;
     }
     for cluster in &report.clusters {
-        let keep = &report.documents[cluster.keep.index()];
-        writeln!(
-            out,
-            "{}  {} documents, keep {}",
-            paint(palette.heading, "cluster"),
-            paint(palette.number, &cluster.members.len().to_string()),
-            path(cluster.keep),
-        )?;
-        for &member in &cluster.members {
-            let info = &report.documents[member.index()];
-            let note = if member == cluster.keep {
-                "keep".to_string()
-            } else if info.content_hash == keep.content_hash {
-                "exact copy".to_string()
-            } else {
-                "near-duplicate".to_string()
-            };
-            writeln!(out, "  {}  {}", path(member), paint(palette.dim, &note))?;
-        }
-        writeln!(out)?;
+        printer.cluster(cluster, out)?;
     }
     writeln!(out, "{}", summary_line(report))
 }
 
-/// One line with the counts, e.g. `5 documents (26.9 KB): 1 near-duplicate pair, 1 cluster`.
-pub fn summary_line(report: &ScanReport) -> String {
-    let s = &report.summary;
-    let mut parts = vec![
-        plural(s.near_duplicate_pairs, "near-duplicate pair"),
-        plural(s.exact_duplicates, "exact copy"),
-        plural(report.clusters.len(), "cluster"),
-    ];
-    if s.empty > 0 {
-        parts.push(format!("{} empty", s.empty));
-    }
-    if s.skipped > 0 {
-        parts.push(format!("{} skipped", s.skipped));
-    }
-    if s.errors > 0 {
-        parts.push(plural(s.errors, "error"));
-    }
-    format!(
-        "{} ({}): {} in {} ms",
-        plural(s.docs, "document"),
-        human_bytes(s.bytes),
-        parts.join(", "),
-        s.elapsed.as_millis()
-    )
+struct Printer<'a> {
+    report: &'a ScanReport,
+    palette: Palette,
 }
 
-fn plural(n: usize, noun: &str) -> String {
-    match (n, noun) {
-        (1, _) => format!("1 {noun}"),
-        (_, "exact copy") => format!("{n} exact copies"),
-        _ => format!("{n} {noun}s"),
+impl Printer<'_> {
+    fn path(&self, doc: DocId) -> String {
+        paint(self.palette.path, &self.report.path(doc))
     }
+
+    fn quote(&self, quote: &crate::findings::QuoteFinding, out: &mut dyn Write) -> io::Result<()> {
+        let docs = {
+            let mut d: Vec<DocId> = quote.occurrences.iter().map(|o| o.doc).collect();
+            d.dedup();
+            d.len()
+        };
+        writeln!(
+            out,
+            "{} \"{}\"  {}",
+            paint(self.palette.heading, "quote"),
+            paint(self.palette.text, &one_line(&quote.text)),
+            paint(
+                self.palette.dim,
+                &format!("({} words, in {docs} documents)", quote.words)
+            ),
+        )?;
+        for o in &quote.occurrences {
+            writeln!(
+                out,
+                "  {}  line {}, bytes {}..{}",
+                self.path(o.doc),
+                paint(self.palette.number, &o.at.line.to_string()),
+                o.at.start,
+                o.at.end,
+            )?;
+        }
+        writeln!(out)
+    }
+
+    fn pair(&self, pair: &PairFinding, out: &mut dyn Write) -> io::Result<()> {
+        let label = match pair.kind {
+            PairKind::NearDuplicate => "near-duplicate",
+            PairKind::Overlap => "shared passages",
+            PairKind::ExactDuplicate => "exact copy",
+        };
+        writeln!(
+            out,
+            "{}  {}  {}",
+            paint(self.palette.heading, label),
+            self.path(pair.a),
+            self.path(pair.b)
+        )?;
+        writeln!(
+            out,
+            "  jaccard {} {}, containment {} and {}",
+            paint(self.palette.number, &format!("{:.3}", pair.jaccard)),
+            paint(
+                self.palette.dim,
+                &format!("(estimate {:.3})", pair.estimate)
+            ),
+            format_args!("{:.3}", pair.containment_a),
+            format_args!("{:.3}", pair.containment_b),
+        )?;
+        for passage in &pair.passages {
+            self.passage(passage, out)?;
+        }
+        writeln!(out)
+    }
+
+    fn passage(&self, p: &Passage, out: &mut dyn Write) -> io::Result<()> {
+        let quoted = if p.quoted { ", quoted" } else { "" };
+        let place = |l: &crate::findings::Location| {
+            format!(
+                "line {}, bytes {}..{}",
+                paint(self.palette.number, &l.line.to_string()),
+                l.start,
+                l.end
+            )
+        };
+        writeln!(
+            out,
+            "  {} ~ {}  {}",
+            place(&p.a),
+            place(&p.b),
+            paint(self.palette.dim, &format!("({} words{quoted})", p.words)),
+        )?;
+        writeln!(out, "    {}", paint(self.palette.text, &one_line(&p.text)))
+    }
+
+    fn cluster(&self, cluster: &crate::cluster::Cluster, out: &mut dyn Write) -> io::Result<()> {
+        let keep = &self.report.documents[cluster.keep.index()];
+        writeln!(
+            out,
+            "{}  {} documents, keep {}",
+            paint(self.palette.heading, "cluster"),
+            paint(self.palette.number, &cluster.members.len().to_string()),
+            self.path(cluster.keep),
+        )?;
+        for &member in &cluster.members {
+            let info = &self.report.documents[member.index()];
+            let note = if member == cluster.keep {
+                "keep"
+            } else if info.content_hash == keep.content_hash {
+                "exact copy"
+            } else {
+                "near-duplicate"
+            };
+            writeln!(
+                out,
+                "  {}  {}",
+                self.path(member),
+                paint(self.palette.dim, note)
+            )?;
+        }
+        writeln!(out)
+    }
+}
+
+/// Text on one line (whitespace runs become one space), cut at [`MAX_SHOWN_CHARS`].
+fn one_line(text: &str) -> String {
+    let joined = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    match joined.char_indices().nth(MAX_SHOWN_CHARS) {
+        Some((cut, _)) => format!("{}…", &joined[..cut]),
+        None => joined,
+    }
+}
+
+/// One line with the counts, e.g. `5 documents (26.9 KB): 2 shared quotes, 3 pairs with shared
+/// passages in 4 ms`.
+pub fn summary_line(report: &ScanReport) -> String {
+    let s = &report.summary;
+    let mut parts = Vec::new();
+    let mut add = |n: usize, one: &str, many: &str| {
+        if n > 0 {
+            parts.push(if n == 1 {
+                format!("1 {one}")
+            } else {
+                format!("{n} {many}")
+            });
+        }
+    };
+    add(report.quotes.len(), "shared quote", "shared quotes");
+    add(
+        s.near_duplicate_pairs,
+        "near-duplicate pair",
+        "near-duplicate pairs",
+    );
+    add(
+        s.overlap_pairs,
+        "pair with shared passages",
+        "pairs with shared passages",
+    );
+    add(s.exact_duplicates, "exact copy", "exact copies");
+    add(report.clusters.len(), "cluster", "clusters");
+    add(s.empty, "empty document", "empty documents");
+    add(
+        s.boilerplate_fingerprints,
+        "boilerplate fingerprint ignored",
+        "boilerplate fingerprints ignored",
+    );
+    add(s.skipped, "file skipped", "files skipped");
+    add(s.errors, "error", "errors");
+    let found = if parts.is_empty() {
+        "nothing found".to_string()
+    } else {
+        parts.join(", ")
+    };
+    let docs = if s.docs == 1 {
+        "1 document".to_string()
+    } else {
+        format!("{} documents", s.docs)
+    };
+    format!(
+        "{docs} ({}): {found} in {} ms",
+        human_bytes(s.bytes),
+        s.elapsed.as_millis()
+    )
 }
 
 /// Bytes in the largest unit that keeps the number above 1 (KB = 1000 bytes).
@@ -151,9 +290,11 @@ mod tests {
     }
 
     #[test]
-    fn plurals() {
-        assert_eq!(plural(1, "exact copy"), "1 exact copy");
-        assert_eq!(plural(2, "exact copy"), "2 exact copies");
-        assert_eq!(plural(0, "cluster"), "0 clusters");
+    fn long_text_is_cut_on_a_char_boundary() {
+        let long = "é ".repeat(200);
+        let shown = one_line(&long);
+        assert!(shown.ends_with('…'));
+        assert_eq!(shown.chars().count(), MAX_SHOWN_CHARS + 1);
+        assert_eq!(one_line("a\n\n  b"), "a b");
     }
 }

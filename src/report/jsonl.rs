@@ -1,18 +1,20 @@
 //! `--format jsonl`: one JSON object per line, each with a `type`, as DESIGN.md specifies.
 //!
-//! Records come in a fixed order: pairs (by `a`, then `b`), clusters (by first member), warnings
-//! and errors (by path), and one summary last. Paths are as the user gave them; numbers are
-//! rounded to 6 decimals.
+//! Records come in a fixed order: pairs (by `a`, then `b`), quotes (by first occurrence), clusters
+//! (by first member), warnings and errors (by path), and one summary last. Paths are as the user
+//! gave them; offsets are bytes into the original file, end exclusive; lines are 1-based; ratios
+//! are rounded to 6 decimals.
 
 use crate::corpus::Severity;
-use crate::scan::ScanReport;
+use crate::findings::{Location, Passage, ScanReport};
+use crate::DocId;
 use serde::Serialize;
 use std::io::{self, Write};
 
 #[derive(Serialize)]
 struct PairRecord<'a> {
     #[serde(rename = "type")]
-    kind_of_record: &'static str,
+    record: &'static str,
     a: &'a str,
     b: &'a str,
     kind: &'static str,
@@ -20,13 +22,68 @@ struct PairRecord<'a> {
     estimate: f64,
     containment_a: f64,
     containment_b: f64,
-    passages: [(); 0],
+    passages: Vec<PassageRecord<'a>>,
+}
+
+#[derive(Serialize)]
+struct SpanRecord {
+    start: u32,
+    end: u32,
+    line: u32,
+}
+
+impl From<Location> for SpanRecord {
+    fn from(l: Location) -> Self {
+        SpanRecord {
+            start: l.start,
+            end: l.end,
+            line: l.line,
+        }
+    }
+}
+
+#[derive(Serialize)]
+struct PassageRecord<'a> {
+    a: SpanRecord,
+    b: SpanRecord,
+    words: u32,
+    quoted: bool,
+    text: &'a str,
+}
+
+impl<'a> From<&'a Passage> for PassageRecord<'a> {
+    fn from(p: &'a Passage) -> Self {
+        PassageRecord {
+            a: p.a.into(),
+            b: p.b.into(),
+            words: p.words,
+            quoted: p.quoted,
+            text: &p.text,
+        }
+    }
+}
+
+#[derive(Serialize)]
+struct QuoteRecord<'a> {
+    #[serde(rename = "type")]
+    record: &'static str,
+    text: &'a str,
+    words: usize,
+    occurrences: Vec<OccurrenceRecord<'a>>,
+}
+
+#[derive(Serialize)]
+struct OccurrenceRecord<'a> {
+    path: &'a str,
+    start: u32,
+    end: u32,
+    line: u32,
 }
 
 #[derive(Serialize)]
 struct ClusterRecord<'a> {
     #[serde(rename = "type")]
-    kind_of_record: &'static str,
+    record: &'static str,
     members: Vec<&'a str>,
     keep: &'a str,
 }
@@ -34,7 +91,7 @@ struct ClusterRecord<'a> {
 #[derive(Serialize)]
 struct DiagnosticRecord<'a> {
     #[serde(rename = "type")]
-    kind_of_record: &'static str,
+    record: &'static str,
     path: &'a str,
     message: &'a str,
 }
@@ -42,16 +99,19 @@ struct DiagnosticRecord<'a> {
 #[derive(Serialize)]
 struct SummaryRecord {
     #[serde(rename = "type")]
-    kind_of_record: &'static str,
+    record: &'static str,
     docs: usize,
     bytes: u64,
     empty: usize,
     pairs: usize,
-    near_duplicate_pairs: usize,
     exact_duplicates: usize,
+    near_duplicate_pairs: usize,
+    overlap_pairs: usize,
     clusters: usize,
     quotes: usize,
     candidates: usize,
+    boilerplate_fingerprints: usize,
+    boilerplate_docs: usize,
     skipped: usize,
     errors: usize,
     threshold: f64,
@@ -75,65 +135,86 @@ pub fn write(report: &ScanReport, out: &mut dyn Write) -> io::Result<()> {
         .iter()
         .map(|d| d.source.display())
         .collect();
-    let path = |d: crate::DocId| paths[d.index()].as_str();
+    let path = |d: DocId| paths[d.index()].as_str();
     for pair in &report.pairs {
+        let record = PairRecord {
+            record: "pair",
+            a: path(pair.a),
+            b: path(pair.b),
+            kind: pair.kind.as_str(),
+            jaccard: round6(pair.jaccard),
+            estimate: round6(pair.estimate),
+            containment_a: round6(pair.containment_a),
+            containment_b: round6(pair.containment_b),
+            passages: pair.passages.iter().map(PassageRecord::from).collect(),
+        };
+        line(out, &record)?;
+    }
+    for quote in &report.quotes {
+        let occurrences = quote
+            .occurrences
+            .iter()
+            .map(|o| OccurrenceRecord {
+                path: path(o.doc),
+                start: o.at.start,
+                end: o.at.end,
+                line: o.at.line,
+            })
+            .collect();
         line(
             out,
-            &PairRecord {
-                kind_of_record: "pair",
-                a: path(pair.a),
-                b: path(pair.b),
-                kind: pair.kind.as_str(),
-                jaccard: round6(pair.jaccard),
-                estimate: round6(pair.estimate),
-                containment_a: round6(pair.containment_a),
-                containment_b: round6(pair.containment_b),
-                passages: [],
+            &QuoteRecord {
+                record: "quote",
+                text: &quote.text,
+                words: quote.words,
+                occurrences,
             },
         )?;
     }
     for cluster in &report.clusters {
+        let members = cluster.members.iter().map(|&d| path(d)).collect();
         line(
             out,
             &ClusterRecord {
-                kind_of_record: "cluster",
-                members: cluster.members.iter().map(|&d| path(d)).collect(),
+                record: "cluster",
+                members,
                 keep: path(cluster.keep),
             },
         )?;
     }
     for diagnostic in &report.diagnostics {
-        let kind_of_record = match diagnostic.severity {
+        let record = match diagnostic.severity {
             Severity::Warning => "warning",
             Severity::Error => "error",
         };
         line(
             out,
             &DiagnosticRecord {
-                kind_of_record,
+                record,
                 path: &diagnostic.path,
                 message: &diagnostic.message,
             },
         )?;
     }
     let s = &report.summary;
-    line(
-        out,
-        &SummaryRecord {
-            kind_of_record: "summary",
-            docs: s.docs,
-            bytes: s.bytes,
-            empty: s.empty,
-            pairs: report.pairs.len(),
-            near_duplicate_pairs: s.near_duplicate_pairs,
-            exact_duplicates: s.exact_duplicates,
-            clusters: report.clusters.len(),
-            quotes: 0,
-            candidates: s.candidates,
-            skipped: s.skipped,
-            errors: s.errors,
-            threshold: report.threshold,
-            elapsed_ms: s.elapsed.as_millis(),
-        },
-    )
+    let summary = SummaryRecord {
+        record: "summary",
+        docs: s.docs,
+        bytes: s.bytes,
+        empty: s.empty,
+        pairs: report.pairs.len(),
+        exact_duplicates: s.exact_duplicates,
+        near_duplicate_pairs: s.near_duplicate_pairs,
+        overlap_pairs: s.overlap_pairs,
+        clusters: report.clusters.len(),
+        quotes: report.quotes.len(),
+        candidates: s.candidates,
+        boilerplate_fingerprints: s.boilerplate_fingerprints,
+        boilerplate_docs: s.boilerplate_docs,
+        skipped: s.skipped,
+        errors: s.errors,
+        threshold: report.threshold,
+        elapsed_ms: s.elapsed.as_millis(),
+    };
+    line(out, &summary)
 }

@@ -1,0 +1,308 @@
+//! Passages: the runs of words two documents share, aligned exactly.
+//!
+//! Given the normalised word sequences of two documents, alignment finds every maximal run of
+//! matching words that starts from a shared 3-word seed, takes the runs longest first so that no
+//! word of either document is used twice, and merges runs that follow each other in both documents
+//! across small gaps (a word or two changed). A merged passage is kept when it matches at least
+//! `min_words` words, or at least [`MIN_QUOTE_WORDS`] words lying inside quotation marks in both
+//! documents.
+//!
+//! Seeds that occur more than [`MAX_SEED_REPEATS`] times in the second document (a sentence
+//! repeated thousands of times) are skipped, which keeps alignment linear on pathological text.
+
+use crate::quote::MIN_QUOTE_WORDS;
+use crate::shingle::hash_window;
+use crate::tokenize::WordHash;
+use bitvec::prelude::*;
+use std::ops::Range;
+
+/// Words per seed: the shortest run alignment can see.
+const SEED_WORDS: usize = MIN_QUOTE_WORDS;
+
+/// A seed repeated more often than this in one document is ignored.
+pub const MAX_SEED_REPEATS: usize = 32;
+
+/// How passages are found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PassageParams {
+    /// Matched words a passage needs (unless it is quoted in both documents).
+    pub min_words: usize,
+    /// Largest gap, in words on either side, across which two runs merge.
+    pub max_gap: usize,
+}
+
+impl PassageParams {
+    /// Passages of at least `min_words` words, merged across gaps of up to 2 words.
+    pub fn new(min_words: usize) -> Self {
+        PassageParams {
+            min_words,
+            max_gap: 2,
+        }
+    }
+}
+
+/// What alignment needs of a document.
+#[derive(Debug, Clone, Copy)]
+pub struct AlignInput<'a> {
+    /// Normalised word hashes.
+    pub words: &'a [WordHash],
+    /// One bit per word: inside quotation marks.
+    pub quoted: &'a BitSlice,
+}
+
+/// A shared passage, in word indices of both documents.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AlignedPassage {
+    /// Words of the passage in the first document.
+    pub a: Range<u32>,
+    /// Words of the passage in the second document.
+    pub b: Range<u32>,
+    /// Words that match (the passage minus the changed words in its gaps).
+    pub matched: u32,
+    /// True when the whole passage is inside quotation marks in both documents.
+    pub quoted: bool,
+}
+
+/// A run of equal words: `len` words from `i` in A and `j` in B.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Run {
+    i: usize,
+    j: usize,
+    len: usize,
+}
+
+/// Aligns two documents and returns their shared passages, ordered by position in `a`.
+/// Passages never overlap one another in either document.
+pub fn align(a: AlignInput<'_>, b: AlignInput<'_>, params: PassageParams) -> Vec<AlignedPassage> {
+    let runs = maximal_runs(a.words, b.words);
+    let (selected, used_b) = select_disjoint(runs, a.words.len(), b.words.len());
+    merge_runs(&selected, &used_b, params.max_gap)
+        .into_iter()
+        .flat_map(|group| accept(&group, a, b, params))
+        .collect()
+}
+
+/// Every maximal diagonal run of at least [`SEED_WORDS`] equal words, found from seeds.
+fn maximal_runs(a: &[WordHash], b: &[WordHash]) -> Vec<Run> {
+    if a.len() < SEED_WORDS || b.len() < SEED_WORDS {
+        return Vec::new();
+    }
+    let mut seeds: Vec<(u64, u32)> = b
+        .windows(SEED_WORDS)
+        .enumerate()
+        .map(|(j, w)| (hash_window(w), j as u32))
+        .collect();
+    seeds.sort_unstable();
+    let mut runs = Vec::new();
+    for (i, window) in a.windows(SEED_WORDS).enumerate() {
+        let hash = hash_window(window);
+        let from = seeds.partition_point(|s| s.0 < hash);
+        let to = seeds[from..].partition_point(|s| s.0 == hash) + from;
+        if to - from > MAX_SEED_REPEATS {
+            continue;
+        }
+        for &(_, j) in &seeds[from..to] {
+            let j = j as usize;
+            if i > 0 && j > 0 && a[i - 1] == b[j - 1] {
+                continue; // not the start of a maximal run
+            }
+            let len = a[i..]
+                .iter()
+                .zip(&b[j..])
+                .take_while(|(x, y)| x == y)
+                .count();
+            if len >= SEED_WORDS {
+                runs.push(Run { i, j, len });
+            }
+        }
+    }
+    runs
+}
+
+/// Takes runs longest first, trimming each to the words not yet used in either document.
+/// Returns the chosen runs ordered by position in A, and the words of B they use.
+fn select_disjoint(mut runs: Vec<Run>, len_a: usize, len_b: usize) -> (Vec<Run>, BitVec) {
+    runs.sort_unstable_by_key(|r| (std::cmp::Reverse(r.len), r.i, r.j));
+    let mut used_a = bitvec![0; len_a];
+    let mut used_b = bitvec![0; len_b];
+    let mut chosen = Vec::new();
+    for run in runs {
+        let mut p = 0;
+        while p < run.len {
+            let free = |q: usize| !used_a[run.i + q] && !used_b[run.j + q];
+            if !free(p) {
+                p += 1;
+                continue;
+            }
+            let start = p;
+            while p < run.len && free(p) {
+                p += 1;
+            }
+            if p - start >= SEED_WORDS {
+                used_a[run.i + start..run.i + p].fill(true);
+                used_b[run.j + start..run.j + p].fill(true);
+                chosen.push(Run {
+                    i: run.i + start,
+                    j: run.j + start,
+                    len: p - start,
+                });
+            }
+        }
+    }
+    chosen.sort_unstable_by_key(|r| r.i);
+    (chosen, used_b)
+}
+
+/// Groups consecutive runs that follow each other in both documents with at most `max_gap`
+/// unmatched words between them on each side, and no word of B in the gap used by another run.
+fn merge_runs(runs: &[Run], used_b: &BitSlice, max_gap: usize) -> Vec<Vec<Run>> {
+    let mut groups: Vec<Vec<Run>> = Vec::new();
+    for &run in runs {
+        if let Some(last) = groups.last_mut().and_then(|g| g.last().copied()) {
+            let (end_a, end_b) = (last.i + last.len, last.j + last.len);
+            let follows = run.i >= end_a
+                && run.j >= end_b
+                && run.i - end_a <= max_gap
+                && run.j - end_b <= max_gap
+                && used_b[end_b..run.j].not_any();
+            if follows {
+                groups.last_mut().expect("a group").push(run);
+                continue;
+            }
+        }
+        groups.push(vec![run]);
+    }
+    groups
+}
+
+/// The passages a group of merged runs yields: the whole group when it is long enough, else each
+/// of its runs that is quoted in both documents.
+fn accept(
+    group: &[Run],
+    a: AlignInput<'_>,
+    b: AlignInput<'_>,
+    params: PassageParams,
+) -> Vec<AlignedPassage> {
+    let whole = passage_of(group, a, b);
+    if whole.matched as usize >= params.min_words
+        || (whole.quoted && whole.matched as usize >= MIN_QUOTE_WORDS)
+    {
+        return vec![whole];
+    }
+    if group.len() == 1 {
+        return Vec::new();
+    }
+    group
+        .iter()
+        .map(|run| passage_of(std::slice::from_ref(run), a, b))
+        .filter(|p| p.quoted && p.matched as usize >= MIN_QUOTE_WORDS)
+        .collect()
+}
+
+fn passage_of(group: &[Run], a: AlignInput<'_>, b: AlignInput<'_>) -> AlignedPassage {
+    let first = group[0];
+    let last = group[group.len() - 1];
+    let a_range = first.i..last.i + last.len;
+    let b_range = first.j..last.j + last.len;
+    let quoted = a.quoted[a_range.clone()].all() && b.quoted[b_range.clone()].all();
+    AlignedPassage {
+        a: a_range.start as u32..a_range.end as u32,
+        b: b_range.start as u32..b_range.end as u32,
+        matched: group.iter().map(|r| r.len as u32).sum(),
+        quoted,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn words(text: &str) -> Vec<WordHash> {
+        text.split_whitespace()
+            .map(|w| xxhash_rust::xxh3::xxh3_64(w.as_bytes()))
+            .collect()
+    }
+
+    fn run(a: &str, b: &str, min_words: usize) -> Vec<AlignedPassage> {
+        let (wa, wb) = (words(a), words(b));
+        let (qa, qb) = (bitvec![0; wa.len()], bitvec![0; wb.len()]);
+        align(
+            AlignInput {
+                words: &wa,
+                quoted: &qa,
+            },
+            AlignInput {
+                words: &wb,
+                quoted: &qb,
+            },
+            PassageParams::new(min_words),
+        )
+    }
+
+    #[test]
+    fn finds_a_shared_run_with_exact_word_ranges() {
+        let a = "x1 x2 the quick brown fox jumps over the lazy dog x3";
+        let b = "y1 the quick brown fox jumps over the lazy dog y2 y3 y4";
+        let found = run(a, b, 8);
+        assert_eq!(found.len(), 1);
+        assert_eq!(found[0].a, 2..11);
+        assert_eq!(found[0].b, 1..10);
+        assert_eq!(found[0].matched, 9);
+    }
+
+    #[test]
+    fn merges_across_a_changed_word() {
+        let a = "p q the quick brown fox jumps over the lazy dog today r";
+        let b = "the quick brown cat jumps over the lazy dog today";
+        let found = run(a, b, 8);
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert_eq!(found[0].a, 2..12);
+        assert_eq!(found[0].b, 0..10);
+        assert_eq!(found[0].matched, 9);
+    }
+
+    #[test]
+    fn short_unquoted_runs_are_not_passages() {
+        assert!(run("a b c d e f g h", "z c d e f y", 8).is_empty());
+    }
+
+    #[test]
+    fn quoted_runs_count_from_three_words() {
+        let (wa, wb) = (
+            words("he said stop the war now"),
+            words("stop the war she wrote"),
+        );
+        let mut qa = bitvec![0; wa.len()];
+        qa[2..5].fill(true);
+        let mut qb = bitvec![0; wb.len()];
+        qb[0..3].fill(true);
+        let found = align(
+            AlignInput {
+                words: &wa,
+                quoted: &qa,
+            },
+            AlignInput {
+                words: &wb,
+                quoted: &qb,
+            },
+            PassageParams::new(8),
+        );
+        assert_eq!(
+            found,
+            vec![AlignedPassage {
+                a: 2..5,
+                b: 0..3,
+                matched: 3,
+                quoted: true
+            }]
+        );
+    }
+
+    #[test]
+    fn repeated_text_does_not_reuse_words() {
+        let unit = "one two three four five six seven eight nine";
+        let a = format!("{unit} {unit}");
+        let found = run(&a, unit, 8);
+        assert_eq!(found.len(), 1);
+    }
+}

@@ -1,0 +1,305 @@
+//! Quotes: which words are inside quotation marks, and quote groups: quoted text that two or more
+//! documents share.
+//!
+//! Recognised marks: `"..."`, `“...”`, `„...“` (and `„...”`), `«...»`, `「...」`, `『...』`. A quote
+//! left open at a paragraph break (a blank line) is dropped rather than allowed to swallow the rest
+//! of the document; single quotes are not tracked, because `'` is also the apostrophe.
+//!
+//! A quote group is a maximal run of at least [`MIN_QUOTE_WORDS`] words, quoted wherever it occurs,
+//! found in two or more documents, with every occurrence. Groups are found from the 3-word grams of
+//! quoted text: the documents sharing a gram are extended left and right while all of them agree.
+//! A longer group all of whose occurrences lie inside a shorter group covering more documents is
+//! folded into the shorter one when the shorter has at least half its words (so a full quote and
+//! its core phrase do not show up twice, while a long quote is not hidden behind a stock phrase).
+
+use crate::shingle::hash_window;
+use crate::tokenize::{Token, WordHash};
+use crate::DocId;
+use bitvec::prelude::*;
+use std::collections::HashMap;
+use std::ops::Range;
+
+/// Quoted runs shorter than this are not tracked.
+pub const MIN_QUOTE_WORDS: usize = 3;
+
+/// Byte ranges of the text between matching quotation marks (marks excluded), in order.
+pub fn quote_regions(bytes: &[u8]) -> Vec<Range<usize>> {
+    let mut regions = Vec::new();
+    let mut open: Option<(usize, &'static [char])> = None;
+    let mut newlines_in_a_row = 0;
+    let mut base = 0;
+    for chunk in bytes.utf8_chunks() {
+        let text = chunk.valid();
+        for (offset, c) in text.char_indices() {
+            let at = base + offset;
+            if c == '\n' {
+                newlines_in_a_row += 1;
+                if newlines_in_a_row >= 2 {
+                    open = None;
+                }
+                continue;
+            }
+            if !c.is_whitespace() {
+                newlines_in_a_row = 0;
+            }
+            match open {
+                Some((start, closers)) if closers.contains(&c) => {
+                    regions.push(start..at);
+                    open = None;
+                }
+                Some(_) => {}
+                None => {
+                    if let Some(closers) = closers_for(c) {
+                        open = Some((at + c.len_utf8(), closers));
+                    }
+                }
+            }
+        }
+        base += text.len() + chunk.invalid().len();
+    }
+    regions
+}
+
+fn closers_for(opener: char) -> Option<&'static [char]> {
+    Some(match opener {
+        '"' => &['"'],
+        '\u{201C}' => &['\u{201D}'],
+        '\u{201E}' => &['\u{201C}', '\u{201D}'],
+        '\u{00AB}' => &['\u{00BB}'],
+        '\u{300C}' => &['\u{300D}'],
+        '\u{300E}' => &['\u{300F}'],
+        _ => return None,
+    })
+}
+
+/// For each token, the number (from 1) of the quote region it lies in, or 0 when it is not quoted.
+pub fn quote_region_ids(tokens: &[Token], regions: &[Range<usize>]) -> Vec<u32> {
+    let mut ids = vec![0u32; tokens.len()];
+    let mut r = 0;
+    for (id, token) in ids.iter_mut().zip(tokens) {
+        while r < regions.len() && regions[r].end < token.end as usize {
+            r += 1;
+        }
+        if r < regions.len()
+            && regions[r].start <= token.start as usize
+            && token.end as usize <= regions[r].end
+        {
+            *id = r as u32 + 1;
+        }
+    }
+    ids
+}
+
+/// Which tokens are quoted, as a bit per token.
+pub fn quoted_mask(region_ids: &[u32]) -> BitVec {
+    region_ids.iter().map(|&id| id != 0).collect()
+}
+
+/// A 3-word gram of quoted text: its hash and the index of its first word.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct QuoteGram {
+    /// Hash of the three words.
+    pub hash: u64,
+    /// Index of the first word.
+    pub pos: u32,
+}
+
+/// The quoted 3-word grams of a document: every window of three words inside one quote.
+pub fn quote_grams(words: &[WordHash], region_ids: &[u32]) -> Vec<QuoteGram> {
+    let n = MIN_QUOTE_WORDS;
+    if words.len() < n {
+        return Vec::new();
+    }
+    (0..=words.len() - n)
+        .filter(|&i| region_ids[i] != 0 && region_ids[i + n - 1] == region_ids[i])
+        .map(|i| QuoteGram {
+            hash: hash_window(&words[i..i + n]),
+            pos: i as u32,
+        })
+        .collect()
+}
+
+/// One place a shared quote occurs: document and word range.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct QuoteOccurrence {
+    /// The document.
+    pub doc: DocId,
+    /// Index of the first word of the quoted run.
+    pub start: u32,
+    /// One past the index of its last word.
+    pub end: u32,
+}
+
+impl QuoteOccurrence {
+    /// The word indices of the quoted run.
+    pub fn words(&self) -> Range<u32> {
+        self.start..self.end
+    }
+}
+
+/// A quoted run shared by two or more documents, with every occurrence.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct QuoteGroup {
+    /// Number of words in the run.
+    pub words: usize,
+    /// Where it occurs, ordered by document then position.
+    pub occurrences: Vec<QuoteOccurrence>,
+}
+
+/// What quote grouping needs of a document: its word hashes and quote region ids.
+pub struct QuotedDoc<'a> {
+    /// Normalised word hashes.
+    pub words: &'a [WordHash],
+    /// Quote region id per word (0 = not quoted).
+    pub region_ids: &'a [u32],
+}
+
+/// Finds the quote groups among documents, given each document's quoted grams.
+///
+/// `grams` holds `(gram, doc)` for every document; `doc_of` gives a document's words and regions
+/// (it is only asked for documents that share a gram with another one).
+pub fn quote_groups<'a>(
+    grams: &[(QuoteGram, DocId)],
+    doc_of: impl Fn(DocId) -> Option<QuotedDoc<'a>>,
+) -> Vec<QuoteGroup> {
+    let mut by_hash: Vec<(u64, DocId, u32)> =
+        grams.iter().map(|(g, d)| (g.hash, *d, g.pos)).collect();
+    by_hash.sort_unstable();
+    let shared: Vec<&[(u64, DocId, u32)]> = by_hash
+        .chunk_by(|x, y| x.0 == y.0)
+        .filter(|run| run.iter().any(|o| o.1 != run[0].1))
+        .collect();
+    let extended: Vec<(u64, QuoteGroup)> = shared
+        .iter()
+        .filter_map(|run| Some((run[0].0, extend_group(run, &doc_of)?)))
+        .collect();
+    // For each shared gram: how many occurrences its group has and how many words.
+    let group_of_gram: HashMap<u64, (usize, usize)> = extended
+        .iter()
+        .map(|(hash, g)| (*hash, (g.occurrences.len(), g.words)))
+        .collect();
+    let mut groups: Vec<QuoteGroup> = extended.into_iter().map(|(_, g)| g).collect();
+    groups.sort_by(|x, y| (&x.occurrences, x.words).cmp(&(&y.occurrences, y.words)));
+    groups.dedup();
+    groups.retain(|group| !is_folded(group, &group_of_gram, &doc_of));
+    groups.sort_by(|x, y| x.occurrences.cmp(&y.occurrences));
+    groups
+}
+
+/// Extends the occurrences of one shared gram as far as all of them agree.
+fn extend_group<'a>(
+    run: &[(u64, DocId, u32)],
+    doc_of: &impl Fn(DocId) -> Option<QuotedDoc<'a>>,
+) -> Option<QuoteGroup> {
+    let docs: Vec<(QuotedDoc<'a>, u32)> = run
+        .iter()
+        .map(|&(_, d, pos)| Some((doc_of(d)?, pos)))
+        .collect::<Option<_>>()?;
+    let word_at = |(doc, pos): &(QuotedDoc<'a>, u32), at: i64| -> Option<(WordHash, u32)> {
+        let i = usize::try_from(at).ok()?;
+        let region = doc.region_ids[*pos as usize];
+        (i < doc.words.len() && doc.region_ids[i] == region).then(|| (doc.words[i], region))
+    };
+    let agree = |delta: i64| -> bool {
+        let first = word_at(&docs[0], docs[0].1 as i64 + delta);
+        first.is_some()
+            && docs
+                .iter()
+                .all(|d| word_at(d, d.1 as i64 + delta).map(|w| w.0) == first.map(|w| w.0))
+    };
+    let mut left = 0i64;
+    while agree(-left - 1) {
+        left += 1;
+    }
+    let mut right = MIN_QUOTE_WORDS as i64;
+    while agree(right) {
+        right += 1;
+    }
+    let words = (left + right) as usize;
+    let mut occurrences: Vec<QuoteOccurrence> = run
+        .iter()
+        .map(|&(_, doc, pos)| {
+            let start = pos - left as u32;
+            QuoteOccurrence {
+                doc,
+                start,
+                end: start + words as u32,
+            }
+        })
+        .collect();
+    occurrences.sort();
+    occurrences.dedup();
+    Some(QuoteGroup { words, occurrences })
+}
+
+/// True when a shorter group with more occurrences lies inside this one and has at least half
+/// its words.
+fn is_folded<'a>(
+    group: &QuoteGroup,
+    group_of_gram: &HashMap<u64, (usize, usize)>,
+    doc_of: &impl Fn(DocId) -> Option<QuotedDoc<'a>>,
+) -> bool {
+    let first = &group.occurrences[0];
+    let Some(doc) = doc_of(first.doc) else {
+        return false;
+    };
+    let words = &doc.words[first.start as usize..first.end as usize];
+    let mine = group.occurrences.len();
+    words.windows(MIN_QUOTE_WORDS).any(|gram| {
+        group_of_gram
+            .get(&hash_window(gram))
+            .is_some_and(|&(count, len)| {
+                count > mine && len < group.words && len * 2 >= group.words
+            })
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::tokenize::tokenize;
+
+    fn quoted_words(text: &str) -> Vec<&str> {
+        let tokens = tokenize(text.as_bytes());
+        let ids = quote_region_ids(&tokens, &quote_regions(text.as_bytes()));
+        tokens
+            .iter()
+            .zip(&ids)
+            .filter(|(_, &id)| id != 0)
+            .map(|(t, _)| &text[t.span()])
+            .collect()
+    }
+
+    #[test]
+    fn recognises_quotation_styles() {
+        assert_eq!(
+            quoted_words(r#"He said "stop now" and left."#),
+            ["stop", "now"]
+        );
+        assert_eq!(
+            quoted_words("He said “stop now” and left."),
+            ["stop", "now"]
+        );
+        assert_eq!(
+            quoted_words("Er sagte „halt jetzt“ und ging."),
+            ["halt", "jetzt"]
+        );
+        assert_eq!(
+            quoted_words("Il a dit « arrête maintenant » et partit."),
+            ["arrête", "maintenant"]
+        );
+        assert_eq!(quoted_words("彼は「止めて」と言った"), ["止", "め", "て"]);
+    }
+
+    #[test]
+    fn an_unclosed_quote_ends_at_a_paragraph_break() {
+        assert!(
+            quoted_words("He said “stop now and left.\n\nNext paragraph “here”.").eq(&["here"])
+        );
+    }
+
+    #[test]
+    fn apostrophes_are_not_quotes() {
+        assert!(quoted_words("It's the president's dog, isn't it").is_empty());
+    }
+}

@@ -1,0 +1,186 @@
+//! Sketch: what the pipeline computes from one document's bytes, in one pass.
+//!
+//! [`Sketch`] is the compact summary kept for every document in the first pass (signature, content
+//! hash, and for source overlap its winnowed fingerprints and quoted grams). [`Analysis`] is the
+//! full view rebuilt, by reading the document again, only for documents that have candidates:
+//! tokens with byte spans, quote marks, the exact shingle set, and line starts for reporting.
+
+use crate::fingerprint::{distinct_hashes, winnow, Fingerprint, WinnowParams};
+use crate::minhash::{MinHasher, Signature};
+use crate::quote::{quote_grams, quote_region_ids, quote_regions, quoted_mask, QuoteGram};
+use crate::shingle::{for_each_shingle, ShingleSet};
+use crate::tokenize::{tokenize, Token, WordHash};
+use bitvec::prelude::*;
+
+/// What the sketch pass computes, resolved from the scan options.
+#[derive(Debug, Clone)]
+pub struct SketchParams {
+    /// Words per shingle.
+    pub ngram: usize,
+    /// The MinHash permutations.
+    pub hasher: MinHasher,
+    /// Winnowing for source overlap; `None` when overlap detection is off.
+    pub winnow: Option<WinnowParams>,
+}
+
+/// The compact summary of one document.
+#[derive(Debug, Clone)]
+pub struct Sketch {
+    /// Number of words.
+    pub words: u32,
+    /// Hash of the normalised word sequence: equal for exact duplicates.
+    pub content_hash: u128,
+    /// MinHash signature of the shingles.
+    pub signature: Signature,
+    /// Distinct winnowed fingerprint hashes, sorted (empty when overlap is off).
+    pub fingerprints: Vec<u64>,
+    /// Quoted 3-word grams (empty when overlap is off).
+    pub quote_grams: Vec<QuoteGram>,
+}
+
+/// Sketches one document.
+pub fn sketch(bytes: &[u8], params: &SketchParams) -> Sketch {
+    let tokens = tokenize(bytes);
+    let words: Vec<WordHash> = tokens.iter().map(|t| t.hash).collect();
+    let mut shingles = Vec::with_capacity(words.len());
+    for_each_shingle(&words, params.ngram, |_, s| shingles.push(s));
+    let (fingerprints, quote_grams) = match params.winnow {
+        Some(winnow_params) => {
+            let ids = quote_region_ids(&tokens, &quote_regions(bytes));
+            (
+                distinct_hashes(&winnow(&words, winnow_params)),
+                quote_grams(&words, &ids),
+            )
+        }
+        None => (Vec::new(), Vec::new()),
+    };
+    Sketch {
+        words: words.len() as u32,
+        content_hash: content_hash(&words),
+        signature: params.hasher.sign(shingles),
+        fingerprints,
+        quote_grams,
+    }
+}
+
+/// The hash of a normalised word sequence (xxh3-128 of the word hashes, little-endian).
+pub fn content_hash(words: &[WordHash]) -> u128 {
+    let mut hasher = xxhash_rust::xxh3::Xxh3Default::new();
+    let mut buf = [0u8; 8 * 256];
+    for chunk in words.chunks(256) {
+        for (slot, w) in buf.chunks_exact_mut(8).zip(chunk) {
+            slot.copy_from_slice(&w.to_le_bytes());
+        }
+        hasher.update(&buf[..8 * chunk.len()]);
+    }
+    hasher.digest128()
+}
+
+/// The full view of a document that has candidates.
+#[derive(Debug, Clone)]
+pub struct Analysis {
+    /// The original bytes.
+    pub bytes: Vec<u8>,
+    /// Words with their byte spans.
+    pub tokens: Vec<Token>,
+    /// Normalised word hashes (the tokens' hashes, contiguous for alignment).
+    pub words: Vec<WordHash>,
+    /// Quote region id per word (0 = not quoted).
+    pub quote_ids: Vec<u32>,
+    /// One bit per word: quoted.
+    pub quoted: BitVec,
+    /// The exact set of shingles.
+    pub shingles: ShingleSet,
+    /// Winnowed fingerprints with positions (empty when overlap is off).
+    pub fingerprints: Vec<Fingerprint>,
+    /// Byte offsets at which lines start (0 first).
+    line_starts: Vec<u32>,
+}
+
+impl Analysis {
+    /// Analyses a document's bytes. `overlap` says whether tokens, quotes and fingerprints are
+    /// needed or only the shingle set.
+    pub fn new(bytes: Vec<u8>, ngram: usize, winnow_params: Option<WinnowParams>) -> Self {
+        let tokens = tokenize(&bytes);
+        let words: Vec<WordHash> = tokens.iter().map(|t| t.hash).collect();
+        let mut shingles = Vec::with_capacity(words.len());
+        for_each_shingle(&words, ngram, |_, s| shingles.push(s));
+        let shingles = ShingleSet::from_unsorted(shingles);
+        let Some(winnow_params) = winnow_params else {
+            return Analysis {
+                bytes: Vec::new(),
+                tokens: Vec::new(),
+                quote_ids: Vec::new(),
+                quoted: BitVec::new(),
+                shingles,
+                fingerprints: Vec::new(),
+                line_starts: Vec::new(),
+                words,
+            };
+        };
+        let quote_ids = quote_region_ids(&tokens, &quote_regions(&bytes));
+        let line_starts = std::iter::once(0)
+            .chain(
+                bytes
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, &b)| b == b'\n')
+                    .map(|(i, _)| i as u32 + 1),
+            )
+            .collect();
+        Analysis {
+            quoted: quoted_mask(&quote_ids),
+            fingerprints: winnow(&words, winnow_params),
+            shingles,
+            line_starts,
+            quote_ids,
+            tokens,
+            words,
+            bytes,
+        }
+    }
+
+    /// The 1-based line of a byte offset.
+    pub fn line_of(&self, offset: u32) -> u32 {
+        self.line_starts.partition_point(|&s| s <= offset) as u32
+    }
+
+    /// The byte span of a range of words.
+    pub fn byte_span(&self, words: &std::ops::Range<u32>) -> (u32, u32) {
+        let first = &self.tokens[words.start as usize];
+        let last = &self.tokens[words.end as usize - 1];
+        (first.start, last.end)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lines_are_one_based() {
+        let a = Analysis::new(
+            b"one\ntwo three\n\nfour".to_vec(),
+            5,
+            Some(WinnowParams::for_min_words(8)),
+        );
+        assert_eq!(a.line_of(0), 1);
+        assert_eq!(a.line_of(4), 2);
+        assert_eq!(a.line_of(15), 4);
+        assert_eq!(a.byte_span(&(1..3)), (4, 13));
+    }
+
+    #[test]
+    fn content_hash_ignores_case_and_punctuation() {
+        let words =
+            |t: &str| -> Vec<WordHash> { tokenize(t.as_bytes()).iter().map(|t| t.hash).collect() };
+        assert_eq!(
+            content_hash(&words("Hello, World!")),
+            content_hash(&words("hello world"))
+        );
+        assert_ne!(
+            content_hash(&words("hello world")),
+            content_hash(&words("world hello"))
+        );
+    }
+}
