@@ -474,7 +474,7 @@ fn check_pairs(
             let overlap = SetOverlap::of(&da.shingles, &db.shingles);
             let near = overlap.reaches(config.threshold);
             let passages = if config.overlap {
-                passages(da, db, config.min_words, &boilerplate)
+                passages(da, db, config, &boilerplate)
             } else {
                 Vec::new()
             };
@@ -501,11 +501,11 @@ fn check_pairs(
         .collect()
 }
 
-/// The passages of two analysed documents, without those made only of boilerplate.
+/// The passages of two analysed documents, without those that are mostly boilerplate.
 fn passages(
     a: &Analysis,
     b: &Analysis,
-    min_words: usize,
+    config: &ScanConfig,
     boilerplate: &HashSet<u64>,
 ) -> Vec<Passage> {
     let aligned = align(
@@ -517,11 +517,14 @@ fn passages(
             words: &b.words,
             quoted: &b.quoted,
         },
-        PassageParams::new(min_words),
+        PassageParams::new(config.min_words),
     );
+    let k = WinnowParams::for_min_words(config.min_words).k;
     aligned
         .into_iter()
-        .filter(|p| boilerplate.is_empty() || !is_boilerplate(a, &p.a, boilerplate))
+        .filter(|p| {
+            boilerplate.is_empty() || !is_boilerplate(a, &p.a, k, config.min_words, boilerplate)
+        })
         .map(|p| {
             let (sa, ea) = a.byte_span(&p.a);
             let (sb, eb) = b.byte_span(&p.b);
@@ -544,24 +547,31 @@ fn passages(
         .collect()
 }
 
-/// True when every fingerprint inside the passage is boilerplate (and there is one).
+/// True when, without the words covered by boilerplate fingerprints (k-grams found in more than
+/// `--max-df` documents), fewer than `min_words` words of the passage remain. Winnowing selects
+/// the first few k-grams of a boilerplate block depending on the text before it, so the edges of
+/// a shared footer are not always boilerplate fingerprints; counting covered words, rather than
+/// asking that every fingerprint be boilerplate, makes the rule robust to that.
 fn is_boilerplate(
     doc: &Analysis,
     words: &std::ops::Range<u32>,
+    k: usize,
+    min_words: usize,
     boilerplate: &HashSet<u64>,
 ) -> bool {
-    let inside = doc
+    let (start, end) = (words.start as usize, words.end as usize);
+    let mut covered = bitvec::bitvec![0; end - start];
+    for f in doc
         .fingerprints
         .iter()
-        .filter(|f| f.pos >= words.start && (f.pos as usize) < words.end as usize);
-    let mut any = false;
-    for f in inside {
-        if !boilerplate.contains(&f.hash) {
-            return false;
+        .filter(|f| boilerplate.contains(&f.hash))
+    {
+        let (from, to) = ((f.pos as usize).max(start), (f.pos as usize + k).min(end));
+        if from < to {
+            covered[from - start..to - start].fill(true);
         }
-        any = true;
     }
-    any
+    covered.count_zeros() < min_words
 }
 
 /// Keeps the quote groups found in at least two different documents once near-duplicates are

@@ -1,0 +1,316 @@
+//! Source overlap end to end: the built binary on seeds/ and fixtures/overlap, checked field by
+//! field, plus golden outputs of both formats for seeds/ (regenerate with `DEDUP_BLESS=1`).
+
+use assert_cmd::Command;
+use serde_json::Value;
+use std::path::Path;
+
+fn dedup() -> Command {
+    Command::cargo_bin("dedup").expect("the dedup binary is built")
+}
+
+/// Runs `dedup scan ARGS --format jsonl`, returns the records and the exit code.
+fn scan_jsonl(args: &[&str]) -> (Vec<Value>, i32) {
+    let out = dedup()
+        .arg("scan")
+        .args(args)
+        .args(["--format", "jsonl"])
+        .output()
+        .unwrap();
+    let records = String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("every line is JSON"))
+        .collect();
+    (records, out.status.code().unwrap())
+}
+
+fn of_type<'a>(records: &'a [Value], kind: &str) -> Vec<&'a Value> {
+    records.iter().filter(|r| r["type"] == kind).collect()
+}
+
+fn pair<'a>(records: &'a [Value], a: &str, b: &str) -> Option<&'a Value> {
+    of_type(records, "pair")
+        .into_iter()
+        .find(|p| p["a"].as_str().unwrap().ends_with(a) && p["b"].as_str().unwrap().ends_with(b))
+}
+
+/// The bytes of `path` from `start` to `end`, as text.
+fn slice(path: &str, start: &Value, end: &Value) -> String {
+    let bytes = std::fs::read(path).unwrap();
+    let (s, e) = (
+        start.as_u64().unwrap() as usize,
+        end.as_u64().unwrap() as usize,
+    );
+    String::from_utf8(bytes[s..e].to_vec()).expect("offsets fall on UTF-8 boundaries")
+}
+
+/// The 1-based line of byte `offset` in `path`.
+fn line_of(path: &str, offset: &Value) -> u64 {
+    let bytes = std::fs::read(path).unwrap();
+    1 + bytes[..offset.as_u64().unwrap() as usize]
+        .iter()
+        .filter(|&&b| b == b'\n')
+        .count() as u64
+}
+
+fn words(text: &str) -> Vec<String> {
+    text.split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .map(str::to_lowercase)
+        .collect()
+}
+
+#[test]
+fn seeds_quote_group_slices_exactly_the_quoted_words() {
+    let (records, code) = scan_jsonl(&["seeds/"]);
+    assert_eq!(code, 1);
+    let quotes = of_type(&records, "quote");
+    let group = quotes
+        .iter()
+        .find(|q| q["text"] == "miscarriage of justice")
+        .expect("a quote group for \"miscarriage of justice\"");
+    assert_eq!(group["words"], 3);
+    let occurrences = group["occurrences"].as_array().unwrap();
+    let paths: Vec<&str> = occurrences
+        .iter()
+        .map(|o| o["path"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        paths,
+        [
+            "seeds/000_6f685f3f68b66d6d.txt",
+            "seeds/001_e48c93604c3d6fcd.txt",
+            "seeds/004_549b01c2df7e431f.txt"
+        ]
+    );
+    for o in occurrences {
+        let path = o["path"].as_str().unwrap();
+        assert_eq!(
+            slice(path, &o["start"], &o["end"]),
+            "miscarriage of justice"
+        );
+        assert_eq!(line_of(path, &o["start"]), o["line"].as_u64().unwrap());
+    }
+    // Exactly one group mentions the phrase: the longer shared quote is folded into it.
+    let mentioning = quotes
+        .iter()
+        .filter(|q| q["text"].as_str().unwrap().contains("miscarriage"))
+        .count();
+    assert_eq!(mentioning, 1);
+}
+
+#[test]
+fn seeds_000_and_001_share_the_quoted_sentence() {
+    let (records, _) = scan_jsonl(&["seeds/"]);
+    let pair = pair(
+        &records,
+        "000_6f685f3f68b66d6d.txt",
+        "001_e48c93604c3d6fcd.txt",
+    )
+    .expect("a pair");
+    assert_eq!(pair["kind"], "overlap");
+    assert!(pair["jaccard"].as_f64().unwrap() < 0.01);
+    let passage = pair["passages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| {
+            p["text"]
+                .as_str()
+                .unwrap()
+                .contains("Cannot allow this miscarriage of justice")
+        })
+        .expect("a passage covering the quote");
+    assert_eq!(passage["quoted"], true);
+    let in_a = slice(
+        "seeds/000_6f685f3f68b66d6d.txt",
+        &passage["a"]["start"],
+        &passage["a"]["end"],
+    );
+    let in_b = slice(
+        "seeds/001_e48c93604c3d6fcd.txt",
+        &passage["b"]["start"],
+        &passage["b"]["end"],
+    );
+    assert_eq!(in_a, passage["text"].as_str().unwrap());
+    assert_eq!(words(&in_a), words(&in_b));
+    for p in pair["passages"].as_array().unwrap() {
+        assert!(p["a"]["start"].as_u64() < p["a"]["end"].as_u64());
+        assert_eq!(
+            line_of("seeds/000_6f685f3f68b66d6d.txt", &p["a"]["start"]),
+            p["a"]["line"].as_u64().unwrap()
+        );
+        assert_eq!(
+            line_of("seeds/001_e48c93604c3d6fcd.txt", &p["b"]["start"]),
+            p["b"]["line"].as_u64().unwrap()
+        );
+    }
+}
+
+#[test]
+fn seeds_common_six_word_phrase_is_not_a_passage() {
+    let (records, _) = scan_jsonl(&["seeds/"]);
+    // "it was revealed that he had": 6 words, unquoted, below the default --min-words 8.
+    assert!(pair(
+        &records,
+        "000_6f685f3f68b66d6d.txt",
+        "003_9827fcc0f7eb9b0f.txt"
+    )
+    .is_none());
+    // With --min-words 6 it is one.
+    let (records, _) = scan_jsonl(&["seeds/", "--min-words", "6"]);
+    let pair = pair(
+        &records,
+        "000_6f685f3f68b66d6d.txt",
+        "003_9827fcc0f7eb9b0f.txt",
+    )
+    .expect("a pair at 6 words");
+    let texts: Vec<&str> = pair["passages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["text"].as_str().unwrap())
+        .collect();
+    assert_eq!(texts, ["it was revealed that he had"]);
+}
+
+#[test]
+fn planted_sentence_is_found_with_exact_spans_in_both_files() {
+    let (records, code) = scan_jsonl(&["fixtures/overlap", "--glob", "!*.md"]);
+    assert_eq!(code, 1);
+    let pair = pair(&records, "council_politics.txt", "river_report.txt").expect("a pair");
+    assert_eq!(pair["kind"], "overlap");
+    let passages = pair["passages"].as_array().unwrap();
+    assert_eq!(passages.len(), 1);
+    let p = &passages[0];
+    let sentence = "the council agreed on Tuesday to release the emergency funds for the flood defences before the winter storms";
+    assert_eq!(p["words"], 18);
+    assert_eq!(
+        slice(
+            "fixtures/overlap/council_politics.txt",
+            &p["a"]["start"],
+            &p["a"]["end"]
+        ),
+        sentence
+    );
+    assert_eq!(
+        slice(
+            "fixtures/overlap/river_report.txt",
+            &p["b"]["start"],
+            &p["b"]["end"]
+        ),
+        sentence
+    );
+    assert_eq!(p["quoted"], false);
+    // Containment both ways: the short shared sentence is a bigger part of the shorter text.
+    assert!(pair["containment_a"].as_f64() > pair["containment_b"].as_f64());
+}
+
+#[test]
+fn reuse_with_small_edits_is_one_passage() {
+    let (records, _) = scan_jsonl(&["fixtures/overlap", "--glob", "!*.md"]);
+    let pair = pair(&records, "edited_reuse.txt", "river_report.txt").expect("a pair");
+    let passages = pair["passages"].as_array().unwrap();
+    assert_eq!(passages.len(), 1, "{passages:?}");
+    let p = &passages[0];
+    // 26 of the 28 planted words match (two were changed), and so does the "The" that starts the
+    // next paragraph in both files: a maximal run of matching words.
+    assert_eq!(p["words"], 27);
+    let text = p["text"].as_str().unwrap();
+    assert!(
+        text.starts_with("volunteers counted more than forty breeding pairs"),
+        "{text}"
+    );
+    assert!(
+        text.ends_with("since the nineteen seventies.\n\nThe"),
+        "{text}"
+    );
+}
+
+#[test]
+fn quotes_in_four_quotation_styles_form_one_group() {
+    let (records, _) = scan_jsonl(&["fixtures/overlap", "--glob", "!*.md"]);
+    let quotes = of_type(&records, "quote");
+    assert_eq!(quotes.len(), 1);
+    let occurrences = quotes[0]["occurrences"].as_array().unwrap();
+    assert_eq!(occurrences.len(), 4);
+    for o in occurrences {
+        let text = slice(o["path"].as_str().unwrap(), &o["start"], &o["end"]);
+        assert_eq!(text.to_lowercase(), "we will not abandon the valley");
+    }
+    let pair = pair(&records, "quote_french.txt", "quote_german.txt").expect("a quoted pair");
+    assert_eq!(pair["passages"][0]["quoted"], true);
+    assert_eq!(pair["passages"][0]["words"], 6);
+}
+
+#[test]
+fn boilerplate_makes_no_pairs_and_is_counted() {
+    let (records, code) = scan_jsonl(&["fixtures/overlap/boilerplate", "--max-df", "3"]);
+    assert_eq!(code, 0);
+    assert!(of_type(&records, "pair").is_empty());
+    let summary = of_type(&records, "summary")[0];
+    assert!(summary["boilerplate_fingerprints"].as_u64().unwrap() > 0);
+    assert_eq!(summary["boilerplate_docs"], 5);
+}
+
+#[test]
+fn no_overlap_finds_near_duplicates_only() {
+    let (records, code) = scan_jsonl(&["fixtures/overlap", "--glob", "!*.md", "--no-overlap"]);
+    assert_eq!(code, 0);
+    assert!(of_type(&records, "pair").is_empty());
+    assert!(of_type(&records, "quote").is_empty());
+}
+
+/// Compares `actual` with the golden file, or rewrites it when `DEDUP_BLESS=1`.
+fn golden(name: &str, actual: &str) {
+    let path = Path::new("tests/golden").join(name);
+    if std::env::var_os("DEDUP_BLESS").is_some() {
+        std::fs::write(&path, actual).unwrap();
+        return;
+    }
+    let expected = std::fs::read_to_string(&path).unwrap_or_default();
+    if expected != actual {
+        panic!(
+            "{} differs from the output (rerun with DEDUP_BLESS=1 to accept):\n--- expected\n{expected}\n--- actual\n{actual}",
+            path.display()
+        );
+    }
+}
+
+/// Removes the timing, the only thing that differs between runs.
+fn without_timing(text: &str) -> String {
+    text.lines()
+        .map(|line| {
+            if let Some(at) = line.find("\"elapsed_ms\":") {
+                let end = line[at..].find(['}', ',']).map_or(line.len(), |e| at + e);
+                format!("{}\"elapsed_ms\":0{}", &line[..at], &line[end..])
+            } else if let Some(at) = line.rfind(" in ") {
+                if line.ends_with(" ms") {
+                    format!("{} in N ms", &line[..at])
+                } else {
+                    line.to_string()
+                }
+            } else {
+                line.to_string()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+        + "\n"
+}
+
+#[test]
+fn seeds_golden_outputs() {
+    for (format, file) in [("human", "seeds.human.txt"), ("jsonl", "seeds.jsonl")] {
+        let out = dedup()
+            .args(["scan", "seeds/", "--format", format, "--color", "never"])
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(1));
+        golden(
+            file,
+            &without_timing(&String::from_utf8(out.stdout).unwrap()),
+        );
+    }
+}
