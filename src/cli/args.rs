@@ -18,9 +18,9 @@ pub struct Cli {
 /// The subcommands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Find near-duplicate documents under the given paths.
+    /// Find near-duplicate documents, shared passages and shared quotes under the given paths.
     ///
-    /// Exit status: 0 nothing found, 1 duplicates found, 2 an error (an error wins).
+    /// Exit status: 0 nothing found, 1 something found, 2 an error (an error wins).
     Scan(ScanArgs),
 }
 
@@ -46,6 +46,7 @@ pub enum ColorChoice {
 
 /// Options shared by every command that reads documents.
 #[derive(Debug, Args)]
+#[command(next_help_heading = "Similarity")]
 pub struct SketchArgs {
     /// Report pairs whose exact Jaccard similarity of word n-grams reaches this.
     #[arg(short, long, default_value_t = 0.8, value_parser = parse_threshold)]
@@ -84,6 +85,7 @@ pub struct SketchArgs {
 
 /// Options for finding files.
 #[derive(Debug, Args)]
+#[command(next_help_heading = "Files")]
 pub struct WalkArgs {
     /// Include or exclude files by glob (`*.txt`, `!*.log`), as ripgrep's --glob. Repeatable.
     #[arg(short, long = "glob", value_name = "GLOB")]
@@ -108,6 +110,7 @@ pub struct WalkArgs {
 
 /// Options for printing.
 #[derive(Debug, Args)]
+#[command(next_help_heading = "Output")]
 pub struct OutputArgs {
     /// Output format.
     #[arg(short, long, value_enum, default_value_t = Format::Human)]
