@@ -31,6 +31,8 @@ pub enum Format {
     Human,
     /// JSON Lines, one record per line (see DESIGN.md).
     Jsonl,
+    /// One self-contained HTML page with side-by-side views (use with --output).
+    Html,
 }
 
 /// When to colour the human output.

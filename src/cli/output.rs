@@ -38,7 +38,7 @@ pub fn write_atomically(
         _ => Path::new("."),
     };
     let shown = path.display();
-    let mut temp = tempfile::NamedTempFile::new_in(folder)
+    let mut temp = temp_file_in(folder, path)
         .with_context(|| format!("{shown}: cannot create a temporary file"))?;
     {
         let mut out = std::io::BufWriter::new(temp.as_file_mut());
@@ -52,4 +52,22 @@ pub fn write_atomically(
     temp.persist(path)
         .map_err(|e| anyhow::anyhow!("{shown}: {}", dedup::corpus::io_reason(&e.error)))?;
     Ok(())
+}
+
+/// A temporary file in `folder` with the permissions a new file would get (those of the file it
+/// replaces, or 0644), not the 0600 temporary files are created with.
+fn temp_file_in(folder: &Path, target: &Path) -> std::io::Result<tempfile::NamedTempFile> {
+    let mut builder = tempfile::Builder::new();
+    builder.prefix(".dedup-").suffix(".tmp");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(target)
+            .map(|m| m.permissions().mode() & 0o7777)
+            .unwrap_or(0o644);
+        builder.permissions(std::fs::Permissions::from_mode(mode));
+    }
+    #[cfg(not(unix))]
+    let _ = target;
+    builder.tempfile_in(folder)
 }

@@ -3,7 +3,8 @@
 use super::args::{Format, ScanArgs};
 use super::output::emit;
 use super::ExitStatus;
-use dedup::report::{human, jsonl};
+use dedup::corpus::reload;
+use dedup::report::{html, human, jsonl};
 use dedup::scan::scan;
 
 /// Scans, prints the report and the diagnostics, and says how the run ended.
@@ -24,6 +25,12 @@ pub fn run(args: &ScanArgs) -> anyhow::Result<ExitStatus> {
             human::write(&report, palette, out)
         }
         Format::Jsonl => jsonl::write(&report, out),
+        Format::Html => {
+            let text_of = |doc: dedup::DocId| {
+                reload(&report.documents[doc.index()].source, &config.walk).ok()
+            };
+            html::write(&report, &text_of, out)
+        }
     })?;
     Ok(if report.has_errors() {
         ExitStatus::Error
