@@ -60,7 +60,8 @@ fn set_pair(base: u64, shared: usize, only_a: usize, only_b: usize) -> (Vec<u64>
     (a, b)
 }
 
-/// Sizes of a set pair: small (1 to 50 elements per set) or large (thousands), any overlap.
+/// Sizes of a set pair: small (up to 100 elements per set, fewer than the bins) or large
+/// (thousands), any overlap.
 fn pair_sizes() -> impl Strategy<Value = (usize, usize, usize)> {
     prop_oneof![
         (0usize..=50, 0usize..=50, 0usize..=50),
