@@ -2,29 +2,54 @@
 
 use super::args::{Format, ScanArgs};
 use super::output::emit;
+use super::progress::ProgressReport;
+use super::select::{deduped_inputs, write_deduped, write_names};
 use super::ExitStatus;
+use dedup::corpus::Severity;
+use dedup::progress::NoProgress;
 use dedup::report::{human, jsonl};
-use dedup::scan::scan;
+use dedup::scan::scan_with_progress;
+use std::io::IsTerminal;
 
-/// Scans, prints the report and the diagnostics, and says how the run ended.
+/// Scans, prints the report (or the names `--emit` asks for) and the diagnostics, writes the
+/// deduplicated copy `--write-deduped` asks for, and says how the run ended.
 pub fn run(args: &ScanArgs) -> anyhow::Result<ExitStatus> {
     let config = args.sketch.to_config(&args.walk)?;
     configure_threads(args.output.jobs)?;
-    let report = scan(&args.paths, &config)?;
+    let deduped = match &args.select.write_deduped {
+        Some(output) => Some((output, deduped_inputs(output, &args.paths, &config.walk)?)),
+        None => None,
+    };
+    let report = if shows_progress(args) {
+        let progress = ProgressReport::stderr();
+        let report = scan_with_progress(&args.paths, &config, &progress);
+        progress.finish();
+        report?
+    } else {
+        scan_with_progress(&args.paths, &config, &NoProgress)?
+    };
     for diagnostic in &report.diagnostics {
-        eprintln!("dedup: {}: {}", diagnostic.path, diagnostic.message);
-    }
-    emit(&args.output, |out, color| match args.output.format {
-        Format::Human => {
-            let palette = if color {
-                human::Palette::colored()
-            } else {
-                human::Palette::plain()
-            };
-            human::write(&report, palette, out)
+        if diagnostic.severity == Severity::Error || !args.output.quiet {
+            eprintln!("dedup: {}: {}", diagnostic.path, diagnostic.message);
         }
-        Format::Jsonl => jsonl::write(&report, out),
+    }
+    emit(&args.output, |out, color| {
+        match (args.select.emit, args.output.format) {
+            (Some(which), _) => write_names(&report, which, args.select.null, out),
+            (None, Format::Human) => {
+                let palette = if color {
+                    human::Palette::colored()
+                } else {
+                    human::Palette::plain()
+                };
+                human::write(&report, palette, out)
+            }
+            (None, Format::Jsonl) => jsonl::write(&report, out),
+        }
     })?;
+    if let Some((output, inputs)) = deduped {
+        write_deduped(output, &inputs, &report)?;
+    }
     Ok(if report.has_errors() {
         ExitStatus::Error
     } else if report.has_findings() {
@@ -32,6 +57,14 @@ pub fn run(args: &ScanArgs) -> anyhow::Result<ExitStatus> {
     } else {
         ExitStatus::Clean
     })
+}
+
+/// A progress bar only for a person watching: stderr is a terminal, the output is not JSON, and
+/// `--quiet` is off.
+fn shows_progress(args: &ScanArgs) -> bool {
+    !args.output.quiet
+        && (args.output.format == Format::Human || args.select.emit.is_some())
+        && std::io::stderr().is_terminal()
 }
 
 /// Sizes rayon's global pool; `--jobs 0` or no value means one thread per core.
