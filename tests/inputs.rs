@@ -748,3 +748,28 @@ fn man_pages_are_roff_for_dedup_and_its_subcommands() {
         missing.stderr
     );
 }
+
+#[test]
+fn shared_ids_are_a_warning() {
+    let dir = tempfile::tempdir().unwrap();
+    let texts = fixture_texts();
+    let record = |id: &str, text: &str| serde_json::json!({"id": id, "text": text}).to_string();
+    std::fs::write(
+        dir.path().join("ids.jsonl"),
+        [
+            record("x", &texts["wire-002"]),
+            record("y", &texts["wire-003"]),
+            record("x", &texts["wire-006"]),
+        ]
+        .join("\n"),
+    )
+    .unwrap();
+    let out = run_in(dir.path(), &["scan", "ids.jsonl", "--id-field", "id"]);
+    assert_eq!(
+        out.stderr,
+        "dedup: warning: 2 records share their --id-field id with another (first: x); names in \
+         the output are ambiguous\n"
+    );
+    let quiet = run_in(dir.path(), &["scan", "ids.jsonl", "--id-field", "id", "-q"]);
+    assert_eq!(quiet.stderr, "");
+}

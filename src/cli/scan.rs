@@ -6,6 +6,7 @@ use super::progress::ProgressReport;
 use super::select::{deduped_inputs, write_deduped, write_names};
 use super::ExitStatus;
 use dedup::corpus::Severity;
+use dedup::findings::ScanReport;
 use dedup::progress::NoProgress;
 use dedup::report::{human, jsonl};
 use dedup::scan::scan_with_progress;
@@ -33,6 +34,13 @@ pub fn run(args: &ScanArgs) -> anyhow::Result<ExitStatus> {
             eprintln!("dedup: {}: {}", diagnostic.path, diagnostic.message);
         }
     }
+    if let (Some(field), false) = (&config.walk.input.id_field, args.output.quiet) {
+        if let Some((shared, first)) = shared_ids(&report) {
+            eprintln!(
+                "dedup: warning: {shared} records share their --id-field {field} with another (first: {first}); names in the output are ambiguous"
+            );
+        }
+    }
     emit(&args.output, |out, color| {
         match (args.select.emit, args.output.format) {
             (Some(which), _) => write_names(&report, which, args.select.null, out),
@@ -57,6 +65,23 @@ pub fn run(args: &ScanArgs) -> anyhow::Result<ExitStatus> {
     } else {
         ExitStatus::Clean
     })
+}
+
+/// How many records have an id that another record has too, and the first such id.
+fn shared_ids(report: &ScanReport) -> Option<(usize, String)> {
+    let mut ids: Vec<(&str, usize)> = report
+        .documents
+        .iter()
+        .enumerate()
+        .filter_map(|(i, d)| Some((d.source.record.as_ref()?.id.as_str(), i)))
+        .collect();
+    ids.sort_unstable();
+    let shared: Vec<&[(&str, usize)]> = ids
+        .chunk_by(|x, y| x.0 == y.0)
+        .filter(|run| run.len() > 1)
+        .collect();
+    let first = shared.iter().min_by_key(|run| run[0].1)?[0].0.to_string();
+    Some((shared.iter().map(|run| run.len()).sum(), first))
 }
 
 /// A progress bar only for a person watching: stderr is a terminal, the output is not JSON, and
