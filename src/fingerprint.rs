@@ -37,19 +37,25 @@ pub struct WinnowParams {
 }
 
 impl WinnowParams {
-    /// The parameters that guarantee every shared run of `min_words` words is found: k-grams of
-    /// up to 5 words (long enough that chance matches of common phrases are rare) and the widest
-    /// window that still keeps `w + k - 1 = min_words`.
+    /// The parameters that guarantee every shared run of `min_words` words is found, with
+    /// `w + k - 1 = min_words`. The k-gram is as long as possible while leaving a window of at
+    /// least 3 (`k = min_words - 2`, at most 6, at least 3): a shared 6-gram is rare by chance,
+    /// while a shared 5-gram of common words ("at the end of the") is not, and every chance
+    /// match is a candidate pair that must be aligned for nothing. Measured on a 10,000-document
+    /// Zipf corpus: k = 5 made 11,721 candidate pairs and 283 overlap pairs, k = 6 made 714
+    /// candidates and 282 overlap pairs (the guarantee covers both; chance finds differ).
     ///
     /// ```
     /// use dedup::fingerprint::WinnowParams;
     /// let p = WinnowParams::for_min_words(8);
-    /// assert_eq!((p.k, p.w), (5, 4));
+    /// assert_eq!((p.k, p.w), (6, 3));
     /// assert_eq!(p.guaranteed_run(), 8);
+    /// assert_eq!(WinnowParams::for_min_words(3).guaranteed_run(), 3);
+    /// assert_eq!(WinnowParams::for_min_words(40).k, 6);
     /// ```
     pub fn for_min_words(min_words: usize) -> Self {
         let min_words = min_words.max(1);
-        let k = min_words.min(5);
+        let k = min_words.saturating_sub(2).clamp(3.min(min_words), 6);
         WinnowParams {
             k,
             w: min_words - k + 1,

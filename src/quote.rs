@@ -23,53 +23,116 @@ use std::ops::Range;
 pub const MIN_QUOTE_WORDS: usize = 3;
 
 /// Byte ranges of the text between matching quotation marks (marks excluded), in order.
+///
+/// Works on bytes: every mark is a fixed UTF-8 sequence, so a scan for their first bytes is enough
+/// and invalid UTF-8 elsewhere does not matter.
 pub fn quote_regions(bytes: &[u8]) -> Vec<Range<usize>> {
     let mut regions = Vec::new();
-    let mut open: Option<(usize, &'static [char])> = None;
+    let mut open: Option<(usize, Mark)> = None;
     let mut newlines_in_a_row = 0;
-    let mut base = 0;
-    for chunk in bytes.utf8_chunks() {
-        let text = chunk.valid();
-        for (offset, c) in text.char_indices() {
-            let at = base + offset;
-            if c == '\n' {
-                newlines_in_a_row += 1;
-                if newlines_in_a_row >= 2 {
-                    open = None;
-                }
-                continue;
-            }
-            if !c.is_whitespace() {
-                newlines_in_a_row = 0;
-            }
-            match open {
-                Some((start, closers)) if closers.contains(&c) => {
-                    regions.push(start..at);
-                    open = None;
-                }
-                Some(_) => {}
-                None => {
-                    if let Some(closers) = closers_for(c) {
-                        open = Some((at + c.len_utf8(), closers));
+    for (at, &byte) in bytes.iter().enumerate() {
+        if open.is_some() {
+            match byte {
+                b'\n' => {
+                    newlines_in_a_row += 1;
+                    if newlines_in_a_row >= 2 {
+                        open = None;
+                        continue;
                     }
                 }
+                b' ' | b'\t' | b'\r' => {}
+                _ => newlines_in_a_row = 0,
             }
         }
-        base += text.len() + chunk.invalid().len();
+        if !matches!(byte, b'"' | 0xC2 | 0xE2 | 0xE3) {
+            continue;
+        }
+        let Some((mark, len)) = mark_at(&bytes[at..]) else {
+            continue;
+        };
+        match open {
+            Some((start, opener)) if opener.closed_by(mark) => {
+                regions.push(start..at);
+                open = None;
+            }
+            Some(_) => {}
+            None if mark.opens() => {
+                open = Some((at + len, mark));
+                newlines_in_a_row = 0;
+            }
+            None => {}
+        }
     }
     regions
 }
 
-fn closers_for(opener: char) -> Option<&'static [char]> {
-    Some(match opener {
-        '"' => &['"'],
-        '\u{201C}' => &['\u{201D}'],
-        '\u{201E}' => &['\u{201C}', '\u{201D}'],
-        '\u{00AB}' => &['\u{00BB}'],
-        '\u{300C}' => &['\u{300D}'],
-        '\u{300E}' => &['\u{300F}'],
+/// A quotation mark.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Mark {
+    /// `"`, which opens and closes.
+    Straight,
+    /// `“` (U+201C): opens in English, closes in German.
+    LeftDouble,
+    /// `”` (U+201D).
+    RightDouble,
+    /// `„` (U+201E).
+    LowDouble,
+    /// `«` (U+00AB).
+    LeftGuillemet,
+    /// `»` (U+00BB).
+    RightGuillemet,
+    /// `「` (U+300C).
+    LeftCorner,
+    /// `」` (U+300D).
+    RightCorner,
+    /// `『` (U+300E).
+    LeftWhiteCorner,
+    /// `』` (U+300F).
+    RightWhiteCorner,
+}
+
+impl Mark {
+    fn opens(self) -> bool {
+        matches!(
+            self,
+            Mark::Straight
+                | Mark::LeftDouble
+                | Mark::LowDouble
+                | Mark::LeftGuillemet
+                | Mark::LeftCorner
+                | Mark::LeftWhiteCorner
+        )
+    }
+
+    fn closed_by(self, close: Mark) -> bool {
+        match self {
+            Mark::Straight => close == Mark::Straight,
+            Mark::LeftDouble => close == Mark::RightDouble,
+            Mark::LowDouble => matches!(close, Mark::LeftDouble | Mark::RightDouble),
+            Mark::LeftGuillemet => close == Mark::RightGuillemet,
+            Mark::LeftCorner => close == Mark::RightCorner,
+            Mark::LeftWhiteCorner => close == Mark::RightWhiteCorner,
+            _ => false,
+        }
+    }
+}
+
+/// The quotation mark starting at `bytes[0]`, with its length in bytes.
+fn mark_at(bytes: &[u8]) -> Option<(Mark, usize)> {
+    let mark = match bytes {
+        [b'"', ..] => return Some((Mark::Straight, 1)),
+        [0xC2, 0xAB, ..] => return Some((Mark::LeftGuillemet, 2)),
+        [0xC2, 0xBB, ..] => return Some((Mark::RightGuillemet, 2)),
+        [0xE2, 0x80, 0x9C, ..] => Mark::LeftDouble,
+        [0xE2, 0x80, 0x9D, ..] => Mark::RightDouble,
+        [0xE2, 0x80, 0x9E, ..] => Mark::LowDouble,
+        [0xE3, 0x80, 0x8C, ..] => Mark::LeftCorner,
+        [0xE3, 0x80, 0x8D, ..] => Mark::RightCorner,
+        [0xE3, 0x80, 0x8E, ..] => Mark::LeftWhiteCorner,
+        [0xE3, 0x80, 0x8F, ..] => Mark::RightWhiteCorner,
         _ => return None,
-    })
+    };
+    Some((mark, 3))
 }
 
 /// For each token, the number (from 1) of the quote region it lies in, or 0 when it is not quoted.

@@ -21,9 +21,9 @@ pub struct Cli {
 #[allow(clippy::large_enum_variant)]
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Find near-duplicate documents under the given paths.
+    /// Find near-duplicate documents, shared passages and shared quotes under the given paths.
     ///
-    /// Exit status: 0 nothing found, 1 duplicates found, 2 an error (an error wins).
+    /// Exit status: 0 nothing found, 1 something found, 2 an error (an error wins).
     Scan(ScanArgs),
 
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell) to stdout.
@@ -85,6 +85,7 @@ pub enum ColorChoice {
 
 /// Options shared by every command that reads documents.
 #[derive(Debug, Args)]
+#[command(next_help_heading = "Similarity")]
 pub struct SketchArgs {
     /// Report pairs whose exact Jaccard similarity of word n-grams reaches this.
     #[arg(short, long, default_value_t = 0.8, value_parser = parse_threshold)]
@@ -123,6 +124,7 @@ pub struct SketchArgs {
 
 /// Options for finding files.
 #[derive(Debug, Args)]
+#[command(next_help_heading = "Files")]
 pub struct WalkArgs {
     /// Include or exclude files by glob (`*.txt`, `!*.log`), as ripgrep's --glob. Repeatable.
     #[arg(short, long = "glob", value_name = "GLOB")]
@@ -177,6 +179,7 @@ pub struct SelectArgs {
 
 /// Options for printing.
 #[derive(Debug, Args)]
+#[command(next_help_heading = "Output")]
 pub struct OutputArgs {
     /// Output format.
     #[arg(short, long, value_enum, default_value_t = Format::Human)]
