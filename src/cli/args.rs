@@ -161,6 +161,7 @@ pub struct WalkArgs {
 
 /// What to do with the duplicates found, besides reporting them.
 #[derive(Debug, Args)]
+#[command(next_help_heading = "Deduplicating")]
 pub struct SelectArgs {
     /// Instead of the report, print the documents to keep or to drop, one per line (ids for JSON
     /// Lines input). Drop: every cluster member except the one to keep; keep: all the others.
