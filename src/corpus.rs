@@ -490,6 +490,54 @@ mod tests {
     }
 
     #[test]
+    fn documents_come_from_text_files_and_records_and_reload_in_any_order() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("a.txt"), "plain text").unwrap();
+        std::fs::write(
+            dir.path().join("b.jsonl"),
+            "{\"text\":\"first\"}\nbroken\n{\"text\":\"third\"}\n",
+        )
+        .unwrap();
+        let options = WalkOptions::default();
+        let (files, _) = discover(&[dir.path().to_path_buf()], &options);
+        let read: Vec<Result<(DocumentSource, Vec<u8>), Diagnostic>> = files
+            .iter()
+            .flat_map(|f| read_documents(f, &options))
+            .collect();
+        let texts: Vec<Result<&[u8], &str>> = read
+            .iter()
+            .map(|r| match r {
+                Ok((_, bytes)) => Ok(bytes.as_slice()),
+                Err(d) => Err(d.message.as_str()),
+            })
+            .collect();
+        assert_eq!(
+            texts,
+            [
+                Ok(&b"plain text"[..]),
+                Ok(b"first"),
+                Err("skipped: not JSON (expected value at column 1)"),
+                Ok(b"third"),
+            ]
+        );
+        let third = read[3].as_ref().unwrap().0.clone();
+        assert_eq!(
+            third.location(),
+            format!("{}:3", dir.path().join("b.jsonl").display())
+        );
+        let sources: Vec<&DocumentSource> = [3, 0, 1]
+            .iter()
+            .map(|&i| &read[i].as_ref().unwrap().0)
+            .collect();
+        let again: Vec<Vec<u8>> = reload_many(&sources, &options)
+            .into_iter()
+            .map(Result::unwrap)
+            .collect();
+        assert_eq!(again, [&b"third"[..], b"plain text", b"first"]);
+        assert_eq!(reload(&third, &options).unwrap(), b"third");
+    }
+
+    #[test]
     fn missing_path_is_an_error_naming_it() {
         let (files, problems) = discover(&[PathBuf::from("no/such/dir")], &WalkOptions::default());
         assert!(files.is_empty());
