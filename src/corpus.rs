@@ -5,10 +5,20 @@
 //! path, which makes document ids, and so the whole output, independent of walk order and thread
 //! count. Problems never stop the run: each becomes a [`Diagnostic`] naming the path, a warning
 //! for a file skipped on purpose (binary, too large) and an error for one that could not be read.
+//!
+//! A file holds one document (plain text) or one per line (JSON Lines, see [`input`] for how they
+//! are told apart and [`jsonl`] for how records are read).
 
+pub mod input;
+pub mod jsonl;
+
+use rayon::prelude::*;
 use std::fs::File;
 use std::io::Read;
 use std::path::{Path, PathBuf};
+
+pub use input::{FileKind, InputFormat, InputOptions};
+use jsonl::Pending;
 
 /// How to walk folders and which files to read.
 #[derive(Debug, Clone)]
@@ -23,6 +33,8 @@ pub struct WalkOptions {
     pub globs: Vec<String>,
     /// Documents larger than this are skipped with a warning.
     pub max_bytes: u64,
+    /// How to read the files found: format, JSON Lines fields.
+    pub input: InputOptions,
 }
 
 /// The default for `--max-bytes`: 64 MiB, far above any real document, low enough that one
@@ -37,6 +49,7 @@ impl Default for WalkOptions {
             follow: false,
             globs: Vec::new(),
             max_bytes: DEFAULT_MAX_BYTES,
+            input: InputOptions::default(),
         }
     }
 }
@@ -239,7 +252,7 @@ pub fn io_reason(err: &std::io::Error) -> String {
     }
 }
 
-/// One document: a whole file, or (once JSON Lines input exists) one record of a file.
+/// One document: a whole file, or one record of a JSON Lines file.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 pub struct DocumentSource {
     /// The file the document is in.
@@ -253,8 +266,10 @@ pub struct DocumentSource {
 pub struct Record {
     /// 1-based line number.
     pub line: u64,
-    /// The id a user knows the document by.
+    /// The id a user knows the document by (`PATH:LINE` when the record has none).
     pub id: String,
+    /// Byte offset of the line in the decoded file, to find it again.
+    pub offset: u64,
 }
 
 impl DocumentSource {
@@ -270,23 +285,119 @@ impl DocumentSource {
             Some(record) => record.id.clone(),
         }
     }
+
+    /// Where the document is, for diagnostics: the path, or `PATH:LINE` for a record.
+    pub fn location(&self) -> String {
+        match &self.record {
+            None => self.path.to_string_lossy().into_owned(),
+            Some(record) => jsonl::location(&self.path, record.line),
+        }
+    }
 }
 
-/// Reads a file found by [`discover`] into the documents it holds, with their bytes.
-pub fn read_documents(
+/// Reads a file found by [`discover`] into the documents it holds, with their bytes, in order.
+/// Problems with single records are diagnostics among them; the documents around them stay.
+pub fn read_documents<'o>(
     file: &SourceFile,
-    options: &WalkOptions,
-) -> Vec<Result<(DocumentSource, Vec<u8>), Diagnostic>> {
-    let loaded = read_document(&file.path, options.max_bytes)
-        .map(|bytes| (DocumentSource::file(file.path.clone()), bytes))
-        .map_err(|problem| problem.into_diagnostic(file.display()));
-    vec![loaded]
+    options: &'o WalkOptions,
+) -> impl Iterator<Item = Result<(DocumentSource, Vec<u8>), Diagnostic>> + 'o {
+    read_batches(file, options)
+        .flatten()
+        .map(move |pending| pending.load(options))
 }
 
-/// Reads the bytes of documents again (for exact verification and passages), in the order
-/// given.
+/// Reads a file into batches of documents still to be decoded ([`Pending::load`]), so that the
+/// decoding, and everything after it, can run in parallel within one large JSON Lines file while
+/// the file itself is read sequentially. A plain-text file is one batch of one document.
+pub fn read_batches(file: &SourceFile, options: &WalkOptions) -> Batches {
+    match options.input.kind_of(&file.path) {
+        FileKind::Text => {
+            let loaded = read_document(&file.path, options.max_bytes)
+                .map(|bytes| (DocumentSource::file(file.path.clone()), bytes))
+                .map_err(|problem| problem.into_diagnostic(file.display()));
+            Batches::One(Some(vec![Pending::Ready(loaded)]))
+        }
+        FileKind::Jsonl => match jsonl::Batches::open(&file.path, options) {
+            Ok(batches) => Batches::Jsonl(batches),
+            Err(problem) => Batches::One(Some(vec![Pending::Ready(Err(problem))])),
+        },
+    }
+}
+
+/// The batches of one file (see [`read_batches`]).
+pub enum Batches {
+    /// A single batch, already made.
+    One(Option<Vec<Pending>>),
+    /// The lines of a JSON Lines file.
+    Jsonl(jsonl::Batches),
+}
+
+impl Iterator for Batches {
+    type Item = Vec<Pending>;
+
+    fn next(&mut self) -> Option<Vec<Pending>> {
+        match self {
+            Batches::One(batch) => batch.take(),
+            Batches::Jsonl(batches) => batches.next(),
+        }
+    }
+}
+
+/// Reads the bytes of a document again (for exact verification and passages).
 pub fn reload(source: &DocumentSource, options: &WalkOptions) -> Result<Vec<u8>, Diagnostic> {
-    read_document(&source.path, options.max_bytes).map_err(|p| p.into_diagnostic(source.display()))
+    reload_many(&[source], options)
+        .pop()
+        .expect("one result per source")
+}
+
+/// Reads the bytes of many documents again, in the order given, in parallel across files. Each
+/// file is opened once for all the records wanted from it, so a compressed JSON Lines file is
+/// decompressed once, not once per record.
+pub fn reload_many(
+    sources: &[&DocumentSource],
+    options: &WalkOptions,
+) -> Vec<Result<Vec<u8>, Diagnostic>> {
+    let mut by_file: Vec<usize> = (0..sources.len()).collect();
+    by_file.sort_by(|&x, &y| sources[x].path.cmp(&sources[y].path).then(x.cmp(&y)));
+    let groups: Vec<&[usize]> = by_file
+        .chunk_by(|&x, &y| sources[x].path == sources[y].path)
+        .collect();
+    let loaded: Vec<Vec<(usize, Reloaded)>> = groups
+        .par_iter()
+        .map(|group| reload_group(sources, group, options))
+        .collect();
+    let mut results: Vec<Option<Reloaded>> = (0..sources.len()).map(|_| None).collect();
+    for (at, result) in loaded.into_iter().flatten() {
+        results[at] = Some(result);
+    }
+    results
+        .into_iter()
+        .map(|r| r.expect("every source reloaded"))
+        .collect()
+}
+
+/// A document's bytes read again, or why not.
+type Reloaded = Result<Vec<u8>, Diagnostic>;
+
+/// Reloads the documents `group` (indexes into `sources`, all of one file).
+fn reload_group(
+    sources: &[&DocumentSource],
+    group: &[usize],
+    options: &WalkOptions,
+) -> Vec<(usize, Reloaded)> {
+    let path = &sources[group[0]].path;
+    let records: Option<Vec<&Record>> = group.iter().map(|&i| sources[i].record.as_ref()).collect();
+    let results = match records {
+        Some(records) => jsonl::reload_records(path, &records, options),
+        None => group
+            .iter()
+            .map(|&i| {
+                read_document(path, options.max_bytes)
+                    .map_err(|p| p.into_diagnostic(sources[i].location()))
+            })
+            .collect(),
+    };
+    group.iter().copied().zip(results).collect()
 }
 
 /// Why a document was not read.
@@ -376,6 +487,54 @@ mod tests {
             ..Default::default()
         };
         assert_eq!(names(&hidden).len(), 4);
+    }
+
+    #[test]
+    fn documents_come_from_text_files_and_records_and_reload_in_any_order() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("a.txt"), "plain text").unwrap();
+        std::fs::write(
+            dir.path().join("b.jsonl"),
+            "{\"text\":\"first\"}\nbroken\n{\"text\":\"third\"}\n",
+        )
+        .unwrap();
+        let options = WalkOptions::default();
+        let (files, _) = discover(&[dir.path().to_path_buf()], &options);
+        let read: Vec<Result<(DocumentSource, Vec<u8>), Diagnostic>> = files
+            .iter()
+            .flat_map(|f| read_documents(f, &options))
+            .collect();
+        let texts: Vec<Result<&[u8], &str>> = read
+            .iter()
+            .map(|r| match r {
+                Ok((_, bytes)) => Ok(bytes.as_slice()),
+                Err(d) => Err(d.message.as_str()),
+            })
+            .collect();
+        assert_eq!(
+            texts,
+            [
+                Ok(&b"plain text"[..]),
+                Ok(b"first"),
+                Err("skipped: not JSON (expected value at column 1)"),
+                Ok(b"third"),
+            ]
+        );
+        let third = read[3].as_ref().unwrap().0.clone();
+        assert_eq!(
+            third.location(),
+            format!("{}:3", dir.path().join("b.jsonl").display())
+        );
+        let sources: Vec<&DocumentSource> = [3, 0, 1]
+            .iter()
+            .map(|&i| &read[i].as_ref().unwrap().0)
+            .collect();
+        let again: Vec<Vec<u8>> = reload_many(&sources, &options)
+            .into_iter()
+            .map(Result::unwrap)
+            .collect();
+        assert_eq!(again, [&b"third"[..], b"plain text", b"first"]);
+        assert_eq!(reload(&third, &options).unwrap(), b"third");
     }
 
     #[test]

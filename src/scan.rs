@@ -17,7 +17,8 @@
 
 use crate::cluster::clusters;
 use crate::corpus::{
-    discover, read_documents, reload, Diagnostic, Severity, SourceFile, WalkOptions,
+    discover, read_batches, reload_many, Diagnostic, DocumentSource, Severity, SourceFile,
+    WalkOptions,
 };
 use crate::error::Error;
 use crate::findings::*;
@@ -25,6 +26,7 @@ use crate::fingerprint::{overlap_candidates, WinnowParams};
 use crate::lsh::{LshIndex, LshParams};
 use crate::minhash::MinHasher;
 use crate::passage::{align, AlignInput, PassageParams};
+use crate::progress::{on_exhausted, NoProgress, Progress};
 use crate::quote::{quote_groups, QuoteGram, QuotedDoc};
 use crate::sketch::{sketch, Analysis, SketchParams};
 use crate::verify::SetOverlap;
@@ -142,20 +144,31 @@ impl ScanConfig {
 
 /// Runs the whole pipeline over `roots`.
 pub fn scan(roots: &[PathBuf], config: &ScanConfig) -> Result<ScanReport, Error> {
+    scan_with_progress(roots, config, &NoProgress)
+}
+
+/// Runs the whole pipeline over `roots`, telling `progress` how far it has got.
+pub fn scan_with_progress(
+    roots: &[PathBuf],
+    config: &ScanConfig,
+    progress: &dyn Progress,
+) -> Result<ScanReport, Error> {
     config.validate()?;
     let started = Instant::now();
     let (files, mut diagnostics) = discover(roots, &config.walk);
-    let (documents, overlap_sketches, read_problems) = sketch_all(&files, config);
+    progress.files_found(files.len() as u64);
+    let (documents, overlap_sketches, read_problems) = sketch_all(&files, config, progress);
     diagnostics.extend(read_problems);
 
     let groups = exact_groups(&documents);
     let representatives: Vec<DocId> = groups.iter().map(|g| g[0]).collect();
     let candidates = Candidates::find(&documents, &overlap_sketches, &representatives, config);
-    let (analyses, load_problems) = analyse(&documents, &candidates.documents(), config);
+    let (analyses, load_problems) = analyse(&documents, &candidates.documents(), config, progress);
     diagnostics.extend(load_problems);
     drop(overlap_sketches);
 
-    let checked = check_pairs(&documents, &analyses, &candidates, config);
+    progress.verifying(candidates.pairs.len() as u64);
+    let checked = check_pairs(&documents, &analyses, &candidates, config, progress);
     let quotes = find_quotes(&candidates.quote_grams, &analyses);
     diagnostics.sort();
 
@@ -212,17 +225,24 @@ struct OverlapSketch {
     quote_grams: Vec<QuoteGram>,
 }
 
+/// Files are read in parallel, and so are the batches of one large JSON Lines file; collecting
+/// keeps file and line order, so document ids do not depend on the thread count.
 fn sketch_all(
     files: &[SourceFile],
     config: &ScanConfig,
+    progress: &dyn Progress,
 ) -> (Vec<DocumentInfo>, Vec<OverlapSketch>, Vec<Diagnostic>) {
     let params = config.sketch_params();
     let results: Vec<Result<(DocumentInfo, OverlapSketch), Diagnostic>> = files
         .par_iter()
-        .flat_map_iter(|file| read_documents(file, &config.walk))
-        .map(|loaded| {
-            let (source, bytes) = loaded?;
+        .flat_map_iter(|file| {
+            on_exhausted(read_batches(file, &config.walk), || progress.file_read())
+        })
+        .flat_map(|batch| batch.into_par_iter())
+        .map(|pending| {
+            let (source, bytes) = pending.load(&config.walk)?;
             let sketch = sketch(&bytes, &params);
+            progress.document_signed();
             let info = DocumentInfo {
                 source,
                 bytes: bytes.len() as u64,
@@ -424,16 +444,24 @@ fn analyse(
     documents: &[DocumentInfo],
     wanted: &[DocId],
     config: &ScanConfig,
+    progress: &dyn Progress,
 ) -> (Vec<(DocId, Analysis)>, Vec<Diagnostic>) {
+    progress.reloading(wanted.len() as u64);
+    let sources: Vec<&DocumentSource> = wanted
+        .iter()
+        .map(|d| &documents[d.index()].source)
+        .collect();
+    let loaded = reload_many(&sources, &config.walk);
     let results: Vec<Result<(DocId, Analysis), Diagnostic>> = wanted
         .par_iter()
-        .map(|&doc| {
+        .zip(loaded)
+        .map(|(&doc, bytes)| {
             let info = &documents[doc.index()];
-            let bytes = reload(&info.source, &config.walk)?;
-            let analysis = Analysis::new(bytes, config.ngram, config.winnow());
+            let analysis = Analysis::new(bytes?, config.ngram, config.winnow());
+            progress.document_reloaded();
             if crate::sketch::content_hash(&analysis.words) != info.content_hash {
                 return Err(Diagnostic::error(
-                    info.source.display(),
+                    info.source.location(),
                     "file changed during the scan",
                 ));
             }
@@ -464,11 +492,13 @@ fn check_pairs(
     analyses: &[(DocId, Analysis)],
     candidates: &Candidates,
     config: &ScanConfig,
+    progress: &dyn Progress,
 ) -> Vec<PairFinding> {
     let boilerplate: HashSet<u64> = candidates.boilerplate.iter().copied().collect();
     candidates
         .pairs
         .par_iter()
+        .inspect(|_| progress.pair_verified())
         .filter_map(|&(a, b, _)| {
             let (da, db) = (analysis_of(analyses, a)?, analysis_of(analyses, b)?);
             let overlap = SetOverlap::of(&da.shingles, &db.shingles);

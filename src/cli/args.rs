@@ -1,7 +1,8 @@
 //! Argument definitions (clap derive) and their resolution into library configs.
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
-use dedup::corpus::{WalkOptions, DEFAULT_MAX_BYTES};
+use dedup::corpus::input::DEFAULT_TEXT_FIELD;
+use dedup::corpus::{InputFormat, InputOptions, WalkOptions, DEFAULT_MAX_BYTES};
 use dedup::lsh::LshParams;
 use dedup::scan::{ScanConfig, DEFAULT_MAX_DF, DEFAULT_MIN_WORDS, DEFAULT_SEED};
 use std::path::PathBuf;
@@ -16,12 +17,50 @@ pub struct Cli {
 }
 
 /// The subcommands.
+// Parsed once per run: the size of the largest variant does not matter.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Find near-duplicate documents, shared passages and shared quotes under the given paths.
     ///
     /// Exit status: 0 nothing found, 1 something found, 2 an error (an error wins).
     Scan(ScanArgs),
+
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell) to stdout.
+    ///
+    /// For bash: `dedup completions bash > ~/.local/share/bash-completion/completions/dedup`.
+    Completions {
+        /// The shell.
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+
+    /// Print a man page (roff) to stdout: `dedup man | man -l -`, `dedup man scan > dedup-scan.1`.
+    Man {
+        /// The subcommand to document; the main page without one.
+        #[arg(value_name = "SUBCOMMAND")]
+        command: Option<String>,
+    },
+}
+
+/// How to tell file formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum InputFormatArg {
+    /// JSON Lines for names ending in .jsonl or .ndjson (also .gz, .zst); plain text otherwise.
+    Auto,
+    /// Every file is one plain-text document.
+    Text,
+    /// Every file is JSON Lines, one document per line (gzip and zstd decoded).
+    Jsonl,
+}
+
+/// Which documents `--emit` prints.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Emit {
+    /// Every document that is not a duplicate of one kept.
+    Keep,
+    /// Every cluster member except the one to keep.
+    Drop,
 }
 
 /// Output format.
@@ -105,9 +144,40 @@ pub struct WalkArgs {
     #[arg(short = 'L', long)]
     pub follow: bool,
 
-    /// Skip (with a warning) documents larger than this many bytes.
+    /// Skip (with a warning) documents larger than this many bytes (JSON Lines: lines).
     #[arg(long, default_value_t = DEFAULT_MAX_BYTES, value_name = "BYTES")]
     pub max_bytes: u64,
+
+    /// How to tell plain-text files (one document each) from JSON Lines files (one per line).
+    #[arg(long, value_enum, default_value_t = InputFormatArg::Auto, value_name = "FORMAT")]
+    pub input_format: InputFormatArg,
+
+    /// JSON Lines: the field holding a document's text; a key, or a JSON Pointer (/doc/body).
+    #[arg(long, default_value = DEFAULT_TEXT_FIELD, value_name = "FIELD")]
+    pub text_field: String,
+
+    /// JSON Lines: the field naming a document in the output; without it, PATH:LINE.
+    #[arg(long, value_name = "FIELD")]
+    pub id_field: Option<String>,
+}
+
+/// What to do with the duplicates found, besides reporting them.
+#[derive(Debug, Args)]
+#[command(next_help_heading = "Deduplicating")]
+pub struct SelectArgs {
+    /// Instead of the report, print the documents to keep or to drop, one per line (ids for JSON
+    /// Lines input). Drop: every cluster member except the one to keep; keep: all the others.
+    #[arg(long, value_enum, value_name = "WHICH", conflicts_with = "format")]
+    pub emit: Option<Emit>,
+
+    /// With --emit, end each name with a NUL byte instead of a newline (for xargs -0).
+    #[arg(short = '0', long, requires = "emit")]
+    pub null: bool,
+
+    /// Write the JSON Lines input to FILE without the dropped documents: every other line as it
+    /// was, files in path order; gzip or zstd when FILE ends in .gz or .zst. Never an input file.
+    #[arg(long, value_name = "FILE")]
+    pub write_deduped: Option<PathBuf>,
 }
 
 /// Options for printing.
@@ -129,6 +199,10 @@ pub struct OutputArgs {
     /// Worker threads (default: one per core). The output is identical for any value.
     #[arg(short, long)]
     pub jobs: Option<usize>,
+
+    /// No progress bar and no warnings on stderr (errors are still printed).
+    #[arg(short, long)]
+    pub quiet: bool,
 }
 
 /// `dedup scan`.
@@ -146,6 +220,9 @@ pub struct ScanArgs {
 
     #[command(flatten)]
     pub output: OutputArgs,
+
+    #[command(flatten)]
+    pub select: SelectArgs,
 }
 
 fn parse_threshold(s: &str) -> Result<f64, String> {
@@ -182,13 +259,23 @@ impl SketchArgs {
 }
 
 impl WalkArgs {
-    fn to_options(&self) -> WalkOptions {
+    /// The library's walk and input options these arguments describe.
+    pub fn to_options(&self) -> WalkOptions {
         WalkOptions {
             hidden: self.hidden,
             no_ignore: self.no_ignore,
             follow: self.follow,
             globs: self.globs.clone(),
             max_bytes: self.max_bytes,
+            input: InputOptions {
+                format: match self.input_format {
+                    InputFormatArg::Auto => InputFormat::Auto,
+                    InputFormatArg::Text => InputFormat::Text,
+                    InputFormatArg::Jsonl => InputFormat::Jsonl,
+                },
+                text_field: self.text_field.clone(),
+                id_field: self.id_field.clone(),
+            },
         }
     }
 }

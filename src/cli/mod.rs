@@ -2,8 +2,11 @@
 //! subcommand. Nothing below this layer knows about clap.
 
 mod args;
+mod generate;
 mod output;
+mod progress;
 mod scan;
+mod select;
 
 use clap::Parser;
 use std::process::ExitCode;
@@ -36,6 +39,8 @@ pub fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match &cli.command {
         Command::Scan(args) => scan::run(args),
+        Command::Completions { shell } => print_with(|out| generate::completions(*shell, out)),
+        Command::Man { command } => print_with(|out| generate::man(command.as_deref(), out)),
     };
     match result {
         Ok(status) => status.into(),
@@ -45,6 +50,16 @@ pub fn main() -> ExitCode {
             ExitStatus::Error.into()
         }
     }
+}
+
+/// Runs `write` against stdout, for the commands whose whole output is one generated file.
+fn print_with(
+    write: impl FnOnce(&mut dyn std::io::Write) -> anyhow::Result<()>,
+) -> anyhow::Result<ExitStatus> {
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    write(&mut out)?;
+    std::io::Write::flush(&mut out)?;
+    Ok(ExitStatus::Clean)
 }
 
 /// A closed pipe (`dedup scan ... | head -1`) ends the run quietly, as it does for ripgrep.

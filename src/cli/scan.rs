@@ -2,36 +2,67 @@
 
 use super::args::{Format, ScanArgs};
 use super::output::emit;
+use super::progress::ProgressReport;
+use super::select::{deduped_inputs, write_deduped, write_names};
 use super::ExitStatus;
-use dedup::corpus::reload;
+use dedup::corpus::{reload_many, Severity, WalkOptions};
+use dedup::findings::ScanReport;
+use dedup::progress::NoProgress;
 use dedup::report::{html, human, jsonl};
-use dedup::scan::scan;
+use dedup::scan::scan_with_progress;
+use std::io::IsTerminal;
 
-/// Scans, prints the report and the diagnostics, and says how the run ended.
+/// Scans, prints the report (or the names `--emit` asks for) and the diagnostics, writes the
+/// deduplicated copy `--write-deduped` asks for, and says how the run ended.
 pub fn run(args: &ScanArgs) -> anyhow::Result<ExitStatus> {
     let config = args.sketch.to_config(&args.walk)?;
     configure_threads(args.output.jobs)?;
-    let report = scan(&args.paths, &config)?;
+    let deduped = match &args.select.write_deduped {
+        Some(output) => Some((output, deduped_inputs(output, &args.paths, &config.walk)?)),
+        None => None,
+    };
+    let report = if shows_progress(args) {
+        let progress = ProgressReport::stderr();
+        let report = scan_with_progress(&args.paths, &config, &progress);
+        progress.finish();
+        report?
+    } else {
+        scan_with_progress(&args.paths, &config, &NoProgress)?
+    };
     for diagnostic in &report.diagnostics {
-        eprintln!("dedup: {}: {}", diagnostic.path, diagnostic.message);
-    }
-    emit(&args.output, |out, color| match args.output.format {
-        Format::Human => {
-            let palette = if color {
-                human::Palette::colored()
-            } else {
-                human::Palette::plain()
-            };
-            human::write(&report, palette, out)
+        if diagnostic.severity == Severity::Error || !args.output.quiet {
+            eprintln!("dedup: {}: {}", diagnostic.path, diagnostic.message);
         }
-        Format::Jsonl => jsonl::write(&report, out),
-        Format::Html => {
-            let text_of = |doc: dedup::DocId| {
-                reload(&report.documents[doc.index()].source, &config.walk).ok()
-            };
-            html::write(&report, &text_of, out)
+    }
+    if let (Some(field), false) = (&config.walk.input.id_field, args.output.quiet) {
+        if let Some((shared, first)) = shared_ids(&report) {
+            eprintln!(
+                "dedup: warning: {shared} records share their --id-field {field} with another (first: {first}); names in the output are ambiguous"
+            );
+        }
+    }
+    emit(&args.output, |out, color| {
+        match (args.select.emit, args.output.format) {
+            (Some(which), _) => write_names(&report, which, args.select.null, out),
+            (None, Format::Human) => {
+                let palette = if color {
+                    human::Palette::colored()
+                } else {
+                    human::Palette::plain()
+                };
+                human::write(&report, palette, out)
+            }
+            (None, Format::Jsonl) => jsonl::write(&report, out),
+            (None, Format::Html) => {
+                let texts = html_texts(&report, &config.walk);
+                let text_of = |doc: dedup::DocId| texts.get(&doc).cloned();
+                html::write(&report, &text_of, out)
+            }
         }
     })?;
+    if let Some((output, inputs)) = deduped {
+        write_deduped(output, &inputs, &report)?;
+    }
     Ok(if report.has_errors() {
         ExitStatus::Error
     } else if report.has_findings() {
@@ -39,6 +70,31 @@ pub fn run(args: &ScanArgs) -> anyhow::Result<ExitStatus> {
     } else {
         ExitStatus::Clean
     })
+}
+
+/// How many records have an id that another record has too, and the first such id.
+fn shared_ids(report: &ScanReport) -> Option<(usize, String)> {
+    let mut ids: Vec<(&str, usize)> = report
+        .documents
+        .iter()
+        .enumerate()
+        .filter_map(|(i, d)| Some((d.source.record.as_ref()?.id.as_str(), i)))
+        .collect();
+    ids.sort_unstable();
+    let shared: Vec<&[(&str, usize)]> = ids
+        .chunk_by(|x, y| x.0 == y.0)
+        .filter(|run| run.len() > 1)
+        .collect();
+    let first = shared.iter().min_by_key(|run| run[0].1)?[0].0.to_string();
+    Some((shared.iter().map(|run| run.len()).sum(), first))
+}
+
+/// A progress bar only for a person watching: stderr is a terminal, the output is not JSON, and
+/// `--quiet` is off.
+fn shows_progress(args: &ScanArgs) -> bool {
+    !args.output.quiet
+        && (args.output.format == Format::Human || args.select.emit.is_some())
+        && std::io::stderr().is_terminal()
 }
 
 /// Sizes rayon's global pool; `--jobs 0` or no value means one thread per core.
@@ -50,4 +106,21 @@ pub fn configure_threads(jobs: Option<usize>) -> anyhow::Result<()> {
             .map_err(|e| anyhow::anyhow!("--jobs {jobs}: {e}"))?;
     }
     Ok(())
+}
+
+/// The text of every document the HTML report shows side by side, read again in one pass per
+/// file (a compressed JSON Lines file is decompressed once).
+fn html_texts(
+    report: &ScanReport,
+    walk: &WalkOptions,
+) -> std::collections::HashMap<dedup::DocId, Vec<u8>> {
+    let docs = html::documents_shown(report);
+    let sources: Vec<_> = docs
+        .iter()
+        .map(|d| &report.documents[d.index()].source)
+        .collect();
+    docs.into_iter()
+        .zip(reload_many(&sources, walk))
+        .filter_map(|(doc, text)| Some((doc, text.ok()?)))
+        .collect()
 }

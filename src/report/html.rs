@@ -61,6 +61,19 @@ pub fn write(
     writeln!(out, "</body>\n</html>")
 }
 
+/// The documents whose text the page shows side by side: what `text_of` will be asked for.
+pub fn documents_shown(report: &ScanReport) -> Vec<DocId> {
+    let mut docs: Vec<DocId> = sorted_pairs(report)
+        .into_iter()
+        .take(MAX_SIDE_BY_SIDE)
+        .filter(|p| p.kind != PairKind::ExactDuplicate)
+        .flat_map(|p| [p.a, p.b])
+        .collect();
+    docs.sort_unstable();
+    docs.dedup();
+    docs
+}
+
 /// Pairs by similarity: near-duplicates by Jaccard, then overlaps by shared words, then exact.
 fn sorted_pairs(report: &ScanReport) -> Vec<&PairFinding> {
     let mut pairs: Vec<&PairFinding> = report.pairs.iter().collect();

@@ -244,7 +244,7 @@ pub fn summary_line(report: &ScanReport) -> String {
         "boilerplate fingerprint ignored",
         "boilerplate fingerprints ignored",
     );
-    add(s.skipped, "file skipped", "files skipped");
+    add(s.skipped, "skipped", "skipped"); // files or JSON Lines records
     add(s.errors, "error", "errors");
     let found = if parts.is_empty() {
         "nothing found".to_string()
