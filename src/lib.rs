@@ -32,11 +32,13 @@
 #![warn(missing_docs)]
 #![deny(clippy::print_stdout, clippy::print_stderr)]
 
+pub mod check;
 pub mod cluster;
 pub mod corpus;
 pub mod error;
 pub mod findings;
 pub mod fingerprint;
+pub mod index;
 pub mod lsh;
 pub mod minhash;
 pub mod passage;

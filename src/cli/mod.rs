@@ -2,6 +2,8 @@
 //! subcommand. Nothing below this layer knows about clap.
 
 mod args;
+mod check;
+mod index;
 mod output;
 mod scan;
 
@@ -36,6 +38,8 @@ pub fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match &cli.command {
         Command::Scan(args) => scan::run(args),
+        Command::Index(command) => index::run(command),
+        Command::Check(args) => check::run(args),
     };
     match result {
         Ok(status) => status.into(),

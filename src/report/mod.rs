@@ -1,5 +1,9 @@
 //! Output formats, kept apart from the pipeline: each takes a finished
-//! [`ScanReport`](crate::scan::ScanReport) and writes it. The core never prints.
+//! [`ScanReport`](crate::scan::ScanReport) or [`CheckReport`](crate::check::CheckReport) and
+//! writes it. The core never prints.
 
+pub mod check_human;
+pub mod check_jsonl;
 pub mod human;
 pub mod jsonl;
+pub mod sarif;

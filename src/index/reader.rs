@@ -1,0 +1,423 @@
+//! Reading an index file: validate first, then parse. Every count and length read from the file
+//! is checked against the bytes that are really there before anything is allocated for it.
+
+use super::format::*;
+use super::{Index, IndexParams, IndexedDoc, SectionSizes};
+use crate::error::Error;
+use crate::fingerprint::WinnowParams;
+use crate::lsh::LshParams;
+use rayon::prelude::*;
+use std::collections::BTreeMap;
+use std::fs::File;
+use std::io::Read;
+use std::path::Path;
+
+/// Reads, validates and parses the index at `path`.
+pub(super) fn open(path: &Path) -> Result<Index, Error> {
+    let mut file = File::open(path).map_err(|e| Error::io(path, &e))?;
+    let mut header = [0u8; HEADER_LEN];
+    let got = read_up_to(&mut file, &mut header).map_err(|e| Error::io(path, &e))?;
+    check_header(path, &header[..got])?;
+    // The header says this is an index of our version: now read the rest (as long as the file
+    // really is; nothing in it decides how much is allocated).
+    let mut data = header.to_vec();
+    file.read_to_end(&mut data)
+        .map_err(|e| Error::io(path, &e))?;
+    parse(path, data)
+}
+
+fn read_up_to(file: &mut File, buf: &mut [u8]) -> std::io::Result<usize> {
+    let mut got = 0;
+    while got < buf.len() {
+        match file.read(&mut buf[got..])? {
+            0 => break,
+            n => got += n,
+        }
+    }
+    Ok(got)
+}
+
+/// Magic, header check and version, in that order: damage is reported as damage, and a file
+/// from another format version as such.
+fn check_header(path: &Path, header: &[u8]) -> Result<(), Error> {
+    let corrupt = |detail: String| Err(Error::corrupt(path, detail));
+    if header.is_empty() {
+        return corrupt("empty file".into());
+    }
+    let known = header.len().min(MAGIC.len());
+    if header[..known] != MAGIC[..known] {
+        return corrupt("not a dedup index: wrong magic bytes".into());
+    }
+    if header.len() < HEADER_LEN {
+        return corrupt(format!(
+            "truncated: {} bytes, shorter than the {HEADER_LEN}-byte header",
+            header.len()
+        ));
+    }
+    let stored = u32::from_le_bytes(header[12..16].try_into().expect("4 bytes"));
+    if stored != header_check(&header[..12]) {
+        return corrupt("header checksum mismatch".into());
+    }
+    let version = u32::from_le_bytes(header[8..12].try_into().expect("4 bytes"));
+    if version != FORMAT_VERSION {
+        return Err(Error::IncompatibleFormat {
+            path: path.to_path_buf(),
+            found: version,
+            supported: FORMAT_VERSION,
+        });
+    }
+    Ok(())
+}
+
+/// The footer's entries, validated: inside the file, not overlapping, checksums matching.
+struct Layout {
+    params: Entry,
+    /// Per segment, its sections in [`SectionKind::SEGMENT`] order.
+    segments: Vec<[Entry; 4]>,
+    footer_start: usize,
+}
+
+fn read_layout(path: &Path, data: &[u8]) -> Result<Layout, Error> {
+    let corrupt = |detail: String| Error::corrupt(path, detail);
+    let len = data.len();
+    if len < HEADER_LEN + TRAILER_LEN {
+        return Err(corrupt(format!(
+            "truncated: {len} bytes, no room for a footer"
+        )));
+    }
+    let trailer = &data[len - TRAILER_LEN..];
+    if trailer[16..] != END_MAGIC {
+        return Err(corrupt(
+            "truncated or unfinished: the end marker is missing".into(),
+        ));
+    }
+    let mut r = Reader::new(trailer);
+    let count = r.u32().expect("trailer") as usize;
+    let _reserved = r.u32().expect("trailer");
+    let stored_hash = r.u64().expect("trailer");
+    let room = len - HEADER_LEN - TRAILER_LEN;
+    if count > room / ENTRY_LEN {
+        return Err(corrupt(format!(
+            "the footer lists {count} sections, more than fit in {len} bytes"
+        )));
+    }
+    let footer_start = len - TRAILER_LEN - count * ENTRY_LEN;
+    if table_hash(&data[..HEADER_LEN], &data[footer_start..len - 16]) != stored_hash {
+        return Err(corrupt("section table checksum mismatch".into()));
+    }
+    let mut entries = Vec::with_capacity(count);
+    for (i, raw) in data[footer_start..footer_start + count * ENTRY_LEN]
+        .chunks_exact(ENTRY_LEN)
+        .enumerate()
+    {
+        let entry = decode_entry(raw.try_into().expect("entry length"))
+            .ok_or_else(|| corrupt(format!("section {} has an unknown kind", i + 1)))?;
+        let end = entry.offset.checked_add(entry.len);
+        if entry.offset < HEADER_LEN as u64 || end.is_none_or(|e| e > footer_start as u64) {
+            return Err(corrupt(format!(
+                "{} lies outside the file ({} bytes at offset {})",
+                entry.describe(),
+                entry.len,
+                entry.offset
+            )));
+        }
+        entries.push(entry);
+    }
+    check_no_overlap(path, &entries)?;
+    let layout = arrange(path, &entries, footer_start)?;
+    verify_checksums(path, data, &entries)?;
+    Ok(layout)
+}
+
+fn check_no_overlap(path: &Path, entries: &[Entry]) -> Result<(), Error> {
+    let mut by_offset: Vec<&Entry> = entries.iter().collect();
+    by_offset.sort_by_key(|e| (e.offset, e.len));
+    for pair in by_offset.windows(2) {
+        if pair[0].offset + pair[0].len > pair[1].offset {
+            return Err(Error::corrupt(
+                path,
+                format!("{} overlaps {}", pair[0].describe(), pair[1].describe()),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Checks that there is one params section and that segments `0..n` each have all four sections.
+fn arrange(path: &Path, entries: &[Entry], footer_start: usize) -> Result<Layout, Error> {
+    let corrupt = |detail: String| Error::corrupt(path, detail);
+    let mut params = None;
+    let mut sections: BTreeMap<(u32, SectionKind), Entry> = BTreeMap::new();
+    for &entry in entries {
+        if entry.kind == SectionKind::Params {
+            if params.replace(entry).is_some() {
+                return Err(corrupt("two params sections".into()));
+            }
+        } else if sections
+            .insert((entry.segment, entry.kind), entry)
+            .is_some()
+        {
+            return Err(corrupt(format!("two copies of {}", entry.describe())));
+        }
+    }
+    let params = params.ok_or_else(|| corrupt("no params section".into()))?;
+    let segment_count = sections.len() / SectionKind::SEGMENT.len();
+    let mut segments = Vec::with_capacity(segment_count);
+    for segment in 0..segment_count as u32 {
+        let mut found = Vec::with_capacity(4);
+        for kind in SectionKind::SEGMENT {
+            let entry = sections.get(&(segment, kind)).ok_or_else(|| {
+                corrupt(format!(
+                    "segment {} has no {} section",
+                    segment + 1,
+                    kind.name()
+                ))
+            })?;
+            found.push(*entry);
+        }
+        segments.push(found.try_into().expect("four sections"));
+    }
+    if segments.len() * SectionKind::SEGMENT.len() != sections.len() {
+        return Err(corrupt(
+            "the footer lists sections of a missing segment".into(),
+        ));
+    }
+    Ok(Layout {
+        params,
+        segments,
+        footer_start,
+    })
+}
+
+fn verify_checksums(path: &Path, data: &[u8], entries: &[Entry]) -> Result<(), Error> {
+    let mut bad: Vec<&Entry> = entries
+        .par_iter()
+        .filter(|e| {
+            let bytes = &data[e.offset as usize..(e.offset + e.len) as usize];
+            xxhash_rust::xxh3::xxh3_64(bytes) != e.hash
+        })
+        .collect();
+    bad.sort_by_key(|e| e.offset);
+    match bad.first() {
+        Some(e) => Err(Error::corrupt(
+            path,
+            format!("checksum mismatch in {}", e.describe()),
+        )),
+        None => Ok(()),
+    }
+}
+
+fn section<'a>(data: &'a [u8], entry: &Entry) -> &'a [u8] {
+    &data[entry.offset as usize..(entry.offset + entry.len) as usize]
+}
+
+fn parse(path: &Path, data: Vec<u8>) -> Result<Index, Error> {
+    let layout = read_layout(path, &data)?;
+    let params = parse_params(path, section(&data, &layout.params))?;
+    let mut sizes = SectionSizes {
+        overhead: (HEADER_LEN + TRAILER_LEN) as u64 + layout.params.len,
+        ..Default::default()
+    };
+    sizes.overhead += (data.len() - TRAILER_LEN - layout.footer_start) as u64;
+    let mut docs = Vec::new();
+    let mut signatures = Vec::new();
+    let mut fingerprints = Vec::new();
+    let mut segments = Vec::with_capacity(layout.segments.len());
+    for entries in &layout.segments {
+        let first = docs.len();
+        parse_segment(
+            path,
+            &data,
+            entries,
+            params.perms,
+            &mut docs,
+            &mut signatures,
+            &mut fingerprints,
+        )?;
+        if docs.len() > u32::MAX as usize {
+            return Err(Error::corrupt(path, "more than 2^32 documents"));
+        }
+        segments.push(first..docs.len());
+        let [text, doc, sig, fp] = entries;
+        sizes.text += text.len;
+        sizes.docs += doc.len;
+        sizes.signatures += sig.len;
+        sizes.fingerprints += fp.len;
+    }
+    let entries = std::iter::once(layout.params)
+        .chain(layout.segments.iter().flatten().copied())
+        .collect();
+    Ok(Index {
+        path: path.to_path_buf(),
+        params,
+        entries,
+        footer_start: layout.footer_start,
+        data,
+        docs,
+        signatures,
+        fingerprints,
+        segments,
+        sizes,
+    })
+}
+
+fn parse_params(path: &Path, bytes: &[u8]) -> Result<IndexParams, Error> {
+    let corrupt = |detail: &str| Error::corrupt(path, format!("the params section {detail}"));
+    if bytes.len() != PARAMS_LEN {
+        return Err(corrupt(&format!(
+            "is {} bytes, not {PARAMS_LEN}",
+            bytes.len()
+        )));
+    }
+    // The length is checked above, so every read below succeeds.
+    let mut r = Reader::new(bytes);
+    let int = |r: &mut Reader<'_>| r.u32().expect("64 bytes") as usize;
+    let (ngram, perms) = (int(&mut r), int(&mut r));
+    let seed = r.u64().expect("64 bytes");
+    let threshold = r.f64().expect("64 bytes");
+    let (bands, rows) = (int(&mut r), int(&mut r));
+    let (min_words, max_df) = (int(&mut r), int(&mut r));
+    let (k, w, bits, _reserved) = (int(&mut r), int(&mut r), int(&mut r), int(&mut r));
+    let probe = r.u64().expect("64 bytes");
+    let valid = (1..=64).contains(&ngram)
+        && (1..=4096).contains(&perms)
+        && threshold > 0.0
+        && threshold <= 1.0
+        && bands >= 1
+        && rows >= 1
+        && bands.saturating_mul(rows) <= perms
+        && (3..=10_000).contains(&min_words)
+        && max_df >= 2
+        && bits == FINGERPRINT_BITS as usize
+        && WinnowParams::for_min_words(min_words) == WinnowParams { k, w };
+    if !valid {
+        return Err(corrupt("holds impossible values"));
+    }
+    let params = IndexParams {
+        ngram,
+        perms,
+        seed,
+        threshold,
+        lsh: LshParams { bands, rows },
+        min_words,
+        max_df,
+    };
+    if params.hash_probe() != probe {
+        return Err(Error::ParamsMismatch {
+            path: path.to_path_buf(),
+            detail: "the index was built by a dedup that tokenizes or hashes text differently; \
+                     rebuild it with `dedup index build`"
+                .into(),
+        });
+    }
+    Ok(params)
+}
+
+/// One document record of a docs section.
+struct Record {
+    content_hash: u128,
+    words: u32,
+    text_len: u64,
+    name_len: u64,
+    fingerprints: u64,
+}
+
+/// Parses one segment, appending to the index's vectors. All sizes are cross-checked first.
+fn parse_segment(
+    path: &Path,
+    data: &[u8],
+    entries: &[Entry; 4],
+    perms: usize,
+    docs: &mut Vec<IndexedDoc>,
+    signatures: &mut Vec<u32>,
+    fingerprints: &mut Vec<u32>,
+) -> Result<(), Error> {
+    let [text, doc_entry, sig, fp] = entries;
+    let corrupt =
+        |e: &Entry, detail: String| Error::corrupt(path, format!("{} {detail}", e.describe()));
+    let bytes = section(data, doc_entry);
+    let mut r = Reader::new(bytes);
+    let (Some(count), Some(_)) = (r.u32(), r.u32()) else {
+        return Err(corrupt(doc_entry, "is too short".into()));
+    };
+    let count = count as usize;
+    if count > r.remaining() / DOC_RECORD_LEN {
+        return Err(corrupt(
+            doc_entry,
+            format!(
+                "lists {count} documents, more than fit in {} bytes",
+                bytes.len()
+            ),
+        ));
+    }
+    let mut records = Vec::with_capacity(count);
+    let (mut names_len, mut text_len, mut fp_count) = (0u64, 0u64, 0u64);
+    for _ in 0..count {
+        let record = Record {
+            content_hash: r.u128().expect("checked"),
+            words: r.u32().expect("checked"),
+            text_len: u64::from(r.u32().expect("checked")),
+            name_len: u64::from(r.u32().expect("checked")),
+            fingerprints: u64::from(r.u32().expect("checked")),
+        };
+        names_len += record.name_len;
+        text_len += record.text_len;
+        fp_count += record.fingerprints;
+        records.push(record);
+    }
+    if names_len != r.remaining() as u64 {
+        return Err(corrupt(
+            doc_entry,
+            format!(
+                "has {} bytes of names, its records say {names_len}",
+                r.remaining()
+            ),
+        ));
+    }
+    let expect = |e: &Entry, want: Option<u64>| match want {
+        Some(want) if want == e.len => Ok(()),
+        want => Err(corrupt(
+            e,
+            format!(
+                "is {} bytes, its {count} documents need {}",
+                e.len,
+                want.map_or("more than 2^64".to_string(), |w| w.to_string())
+            ),
+        )),
+    };
+    expect(sig, (count as u64).checked_mul(perms as u64 * 4))?;
+    expect(fp, fp_count.checked_mul(4))?;
+    expect(text, Some(text_len))?;
+
+    signatures.extend(
+        section(data, sig)
+            .chunks_exact(4)
+            .map(|c| u32::from_le_bytes(c.try_into().expect("4 bytes"))),
+    );
+    let fp_base = fingerprints.len();
+    fingerprints.extend(
+        section(data, fp)
+            .chunks_exact(4)
+            .map(|c| u32::from_le_bytes(c.try_into().expect("4 bytes"))),
+    );
+    docs.reserve(count);
+    let mut text_at = text.offset as usize;
+    let mut fp_at = fp_base;
+    for record in records {
+        let name = r.take(record.name_len as usize).expect("checked");
+        let name = std::str::from_utf8(name)
+            .map_err(|_| corrupt(doc_entry, "holds a name that is not UTF-8".into()))?;
+        let text_end = text_at + record.text_len as usize;
+        let fp_end = fp_at + record.fingerprints as usize;
+        docs.push(IndexedDoc {
+            name: name.to_string(),
+            content_hash: record.content_hash,
+            words: record.words,
+            text: text_at..text_end,
+            fingerprints: fp_at..fp_end,
+        });
+        text_at = text_end;
+        fp_at = fp_end;
+    }
+    Ok(())
+}
