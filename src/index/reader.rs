@@ -161,7 +161,8 @@ fn arrange(path: &Path, entries: &[Entry], footer_start: usize) -> Result<Layout
         }
     }
     let params = params.ok_or_else(|| corrupt("no params section".into()))?;
-    let segment_count = sections.len() / SectionKind::SEGMENT.len();
+    let numbers: std::collections::BTreeSet<u32> = sections.keys().map(|&(s, _)| s).collect();
+    let segment_count = numbers.len();
     let mut segments = Vec::with_capacity(segment_count);
     for segment in 0..segment_count as u32 {
         let mut found = Vec::with_capacity(4);
@@ -179,7 +180,7 @@ fn arrange(path: &Path, entries: &[Entry], footer_start: usize) -> Result<Layout
     }
     if segments.len() * SectionKind::SEGMENT.len() != sections.len() {
         return Err(corrupt(
-            "the footer lists sections of a missing segment".into(),
+            "segments are not numbered one after another".into(),
         ));
     }
     Ok(Layout {
@@ -420,4 +421,206 @@ fn parse_segment(
         fp_at = fp_end;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::index::writer::encode_params;
+    use crate::scan::ScanConfig;
+
+    fn params() -> IndexParams {
+        IndexParams::from_config(&ScanConfig::new(0.8))
+    }
+
+    /// A file with valid checksums around whatever sections are given: what a hostile writer
+    /// could produce.
+    fn file_with(sections: &[(SectionKind, u32, Vec<u8>)]) -> Vec<u8> {
+        let header = encode_header(FORMAT_VERSION);
+        let mut data = header.to_vec();
+        let mut entries = Vec::new();
+        for (kind, segment, bytes) in sections {
+            entries.push(Entry {
+                kind: *kind,
+                segment: *segment,
+                offset: data.len() as u64,
+                len: bytes.len() as u64,
+                hash: xxhash_rust::xxh3::xxh3_64(bytes),
+            });
+            data.extend_from_slice(bytes);
+        }
+        data.extend(encode_footer(&header, &entries));
+        data
+    }
+
+    fn decode(data: Vec<u8>) -> Result<Index, Error> {
+        let path = Path::new("x.dedup");
+        check_header(path, &data[..data.len().min(HEADER_LEN)])?;
+        parse(path, data)
+    }
+
+    fn corrupt_detail(data: Vec<u8>) -> String {
+        match decode(data) {
+            Err(Error::Corrupt { detail, .. }) => detail,
+            other => panic!("expected Corrupt, got {other:?}"),
+        }
+    }
+
+    /// One segment of `count` documents as claimed, with the given section bodies.
+    fn segment(
+        docs: Vec<u8>,
+        sigs: usize,
+        fps: usize,
+        text: usize,
+    ) -> Vec<(SectionKind, u32, Vec<u8>)> {
+        vec![
+            (SectionKind::Params, 0, encode_params(&params())),
+            (SectionKind::Text, 0, vec![b'a'; text]),
+            (SectionKind::Docs, 0, docs),
+            (SectionKind::Signatures, 0, vec![0; sigs]),
+            (SectionKind::Fingerprints, 0, vec![0; fps]),
+        ]
+    }
+
+    fn docs_section(count: u32, records: &[(u32, u32, u32)], names: &[u8]) -> Vec<u8> {
+        let mut docs = count.to_le_bytes().to_vec();
+        docs.extend_from_slice(&0u32.to_le_bytes());
+        for &(text_len, name_len, fps) in records {
+            docs.extend_from_slice(&7u128.to_le_bytes());
+            docs.extend_from_slice(&3u32.to_le_bytes());
+            docs.extend_from_slice(&text_len.to_le_bytes());
+            docs.extend_from_slice(&name_len.to_le_bytes());
+            docs.extend_from_slice(&fps.to_le_bytes());
+        }
+        docs.extend_from_slice(names);
+        docs
+    }
+
+    #[test]
+    fn a_well_formed_hand_made_file_loads() {
+        let docs = docs_section(1, &[(5, 1, 2)], b"a");
+        let index = decode(file_with(&segment(docs, 512, 8, 5))).unwrap();
+        assert_eq!(index.len(), 1);
+        assert_eq!(index.docs()[0].name, "a");
+        assert_eq!(index.text(0), b"aaaaa");
+        assert_eq!(index.fingerprints(0), &[0, 0]);
+    }
+
+    #[test]
+    fn counts_larger_than_the_file_are_corrupt_not_allocated() {
+        let docs = docs_section(u32::MAX, &[(5, 1, 2)], b"a");
+        let detail = corrupt_detail(file_with(&segment(docs, 512, 8, 5)));
+        assert_eq!(
+            detail,
+            "the docs section of segment 1 lists 4294967295 documents, more than fit in 41 bytes"
+        );
+        let docs = docs_section(1, &[(u32::MAX, 1, u32::MAX)], b"a");
+        let detail = corrupt_detail(file_with(&segment(docs, 512, 8, 5)));
+        assert!(
+            detail.starts_with("the signatures section")
+                || detail.starts_with("the fingerprints section"),
+            "{detail}"
+        );
+        assert!(
+            detail.contains("is 8 bytes, its 1 documents need 17179869180"),
+            "{detail}"
+        );
+    }
+
+    #[test]
+    fn section_sizes_must_agree_with_the_records() {
+        let names = docs_section(1, &[(5, 9, 2)], b"a");
+        assert_eq!(
+            corrupt_detail(file_with(&segment(names, 512, 8, 5))),
+            "the docs section of segment 1 has 1 bytes of names, its records say 9"
+        );
+        let docs = || docs_section(1, &[(5, 1, 2)], b"a");
+        assert_eq!(
+            corrupt_detail(file_with(&segment(docs(), 511, 8, 5))),
+            "the signatures section of segment 1 is 511 bytes, its 1 documents need 512"
+        );
+        assert_eq!(
+            corrupt_detail(file_with(&segment(docs(), 512, 8, 6))),
+            "the text section of segment 1 is 6 bytes, its 1 documents need 5"
+        );
+        let bad_name = docs_section(1, &[(5, 1, 2)], &[0xFF]);
+        assert_eq!(
+            corrupt_detail(file_with(&segment(bad_name, 512, 8, 5))),
+            "the docs section of segment 1 holds a name that is not UTF-8"
+        );
+    }
+
+    #[test]
+    fn the_footer_must_describe_a_whole_index() {
+        let docs = docs_section(0, &[], b"");
+        let mut sections = segment(docs, 0, 0, 0);
+        sections.pop();
+        assert_eq!(
+            corrupt_detail(file_with(&sections)),
+            "segment 1 has no fingerprints section"
+        );
+        sections.remove(0);
+        assert_eq!(corrupt_detail(file_with(&sections)), "no params section");
+        let mut outside = file_with(&segment(docs_section(0, &[], b""), 0, 0, 0));
+        // Point the first entry's offset past the end and fix the table checksum.
+        let len = outside.len();
+        let count = 5;
+        let table = len - TRAILER_LEN - count * ENTRY_LEN;
+        outside[table + 8..table + 16].copy_from_slice(&(len as u64).to_le_bytes());
+        let hash = table_hash(&outside[..HEADER_LEN], &outside[table..len - 16]);
+        outside[len - 16..len - 8].copy_from_slice(&hash.to_le_bytes());
+        assert_eq!(
+            corrupt_detail(outside),
+            format!("the params section lies outside the file (64 bytes at offset {len})")
+        );
+    }
+
+    #[test]
+    fn impossible_parameters_and_a_different_hash_are_refused() {
+        let mut sections = segment(docs_section(0, &[], b""), 0, 0, 0);
+        sections[0].2[4..8].copy_from_slice(&0u32.to_le_bytes()); // perms = 0
+        assert_eq!(
+            corrupt_detail(file_with(&sections)),
+            "the params section holds impossible values"
+        );
+        let mut sections = segment(docs_section(0, &[], b""), 0, 0, 0);
+        sections[0].2[56] ^= 1; // the hash probe
+        assert!(matches!(
+            decode(file_with(&sections)),
+            Err(Error::ParamsMismatch { .. })
+        ));
+    }
+
+    #[test]
+    fn random_damage_never_panics() {
+        let docs = docs_section(2, &[(3, 1, 1), (2, 2, 1)], b"abc");
+        let valid = file_with(&segment(docs, 1024, 8, 5));
+        assert!(decode(valid.clone()).is_ok());
+        let mut state = 0x9E37_79B9_7F4A_7C15u64;
+        let mut next = || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        for _ in 0..3000 {
+            let mut data = valid.clone();
+            match next() % 3 {
+                0 => data.truncate(next() as usize % data.len()),
+                1 => {
+                    for _ in 0..1 + next() % 4 {
+                        let at = next() as usize % data.len();
+                        data[at] = next() as u8;
+                    }
+                }
+                _ => {
+                    // Random bytes after a valid header.
+                    let len = next() as usize % 400;
+                    data.truncate(HEADER_LEN);
+                    data.extend((0..len).map(|_| next() as u8));
+                }
+            }
+            let _ = decode(data);
+        }
+    }
 }

@@ -195,7 +195,7 @@ fn without_index_files(files: Vec<SourceFile>, index: &Path) -> Vec<SourceFile> 
 }
 
 /// The params section.
-fn encode_params(params: &IndexParams) -> Vec<u8> {
+pub(super) fn encode_params(params: &IndexParams) -> Vec<u8> {
     let mut out = Vec::with_capacity(PARAMS_LEN);
     let winnow = params.winnow();
     for v in [params.ngram, params.perms] {
