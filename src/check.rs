@@ -34,6 +34,7 @@ use crate::DocId;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeSet, HashMap, HashSet};
+use std::hash::{BuildHasherDefault, Hasher};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
@@ -572,7 +573,7 @@ impl Query<'_> {
     /// signature looked up in it.
     fn lsh_candidates(&self) -> Vec<(DocId, Target)> {
         let lsh = self.config.lsh;
-        let mut buckets: HashMap<(usize, u64), Vec<DocId>> = HashMap::new();
+        let mut buckets: PrehashedMap<(usize, u64), Vec<DocId>> = PrehashedMap::default();
         for (d, doc) in self.documents.iter().enumerate() {
             if self.vs_index[d] || self.representative[d] {
                 for (band, key) in lsh.band_keys(&doc.signature).into_iter().enumerate() {
@@ -622,7 +623,7 @@ impl Query<'_> {
     /// Pairs sharing a fingerprint that is not boilerplate: the new documents' fingerprints in a
     /// hash map, one pass over the index's fingerprints.
     fn fingerprint_candidates(&self, fingerprints: &[&[u64]]) -> OverlapQuery {
-        let mut wanted: HashMap<u32, Vec<DocId>> = HashMap::new();
+        let mut wanted: PrehashedMap<u32, Vec<DocId>> = PrehashedMap::default();
         for (d, hashes) in fingerprints.iter().enumerate() {
             if !(self.vs_index[d] || self.representative[d]) {
                 continue;
@@ -634,19 +635,20 @@ impl Query<'_> {
                 wanted.entry(f).or_default().push(DocId(d as u32));
             }
         }
+        let filter = BitFilter::new(wanted.keys().copied());
         let mut hits: Vec<(u32, usize)> = (0..self.index.len())
             .into_par_iter()
             .flat_map_iter(|j| {
                 self.index
                     .fingerprints(j)
                     .iter()
-                    .filter(|f| wanted.contains_key(f))
+                    .filter(|&&f| filter.may_contain(f) && wanted.contains_key(&f))
                     .map(move |&f| (f, j))
                     .collect::<Vec<_>>()
             })
             .collect();
         hits.par_sort_unstable();
-        let mut indexed_of: HashMap<u32, &[(u32, usize)]> = HashMap::new();
+        let mut indexed_of: PrehashedMap<u32, &[(u32, usize)]> = PrehashedMap::default();
         for run in hits.chunk_by(|x, y| x.0 == y.0) {
             indexed_of.insert(run[0].0, run);
         }
@@ -673,6 +675,69 @@ impl Query<'_> {
             boilerplate,
             boilerplate_count: boilerplate32.len(),
         }
+    }
+}
+
+/// A hash map for keys that are already uniform hashes (fingerprints, band keys): hashing them
+/// again with SipHash would cost more than the lookups in the pass over the index.
+type PrehashedMap<K, V> = HashMap<K, V, BuildHasherDefault<PrehashedHasher>>;
+
+/// One multiply per integer written; see [`PrehashedMap`].
+#[derive(Debug, Default)]
+struct PrehashedHasher(u64);
+
+impl Hasher for PrehashedHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.write_u64(u64::from(b));
+        }
+    }
+
+    fn write_u32(&mut self, n: u32) {
+        self.write_u64(u64::from(n));
+    }
+
+    fn write_u64(&mut self, n: u64) {
+        self.0 = (self.0.rotate_left(29) ^ n).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    }
+
+    fn write_usize(&mut self, n: usize) {
+        self.write_u64(n as u64);
+    }
+}
+
+/// A one-hash bit filter over stored fingerprints, about 32 bits per key: the pass over the
+/// index tests every indexed fingerprint against it, and only the few percent that pass are
+/// looked up in the hash map.
+struct BitFilter {
+    bits: Vec<u64>,
+    shift: u32,
+}
+
+impl BitFilter {
+    fn new(keys: impl ExactSizeIterator<Item = u32>) -> Self {
+        let want = (keys.len() * 32)
+            .next_power_of_two()
+            .clamp(1 << 16, 1 << 28);
+        let log = want.trailing_zeros();
+        let mut filter = BitFilter {
+            bits: vec![0; want / 64],
+            shift: 32 - log,
+        };
+        for key in keys {
+            let at = (key >> filter.shift) as usize;
+            filter.bits[at / 64] |= 1 << (at % 64);
+        }
+        filter
+    }
+
+    fn may_contain(&self, key: u32) -> bool {
+        let at = (key >> self.shift) as usize;
+        self.bits[at / 64] & (1 << (at % 64)) != 0
     }
 }
 
@@ -735,6 +800,18 @@ mod tests {
             passage_hash("the quick brown cat")
         );
         assert_eq!(passage_hash("x").len(), 32);
+    }
+
+    #[test]
+    fn the_bit_filter_has_no_false_negatives() {
+        let keys: Vec<u32> = (0..5000u32).map(|i| i.wrapping_mul(0x9E37_79B9)).collect();
+        let filter = BitFilter::new(keys.iter().copied());
+        assert!(keys.iter().all(|&k| filter.may_contain(k)));
+        let passed = (0..100_000u32)
+            .map(|i| i.wrapping_mul(0x85EB_CA6B) ^ 0x5555)
+            .filter(|&k| filter.may_contain(k))
+            .count();
+        assert!(passed < 5_000, "{passed} of 100000 passed");
     }
 
     #[test]

@@ -21,6 +21,13 @@ pub(super) fn open(path: &Path) -> Result<Index, Error> {
     // The header says this is an index of our version: now read the rest (as long as the file
     // really is; nothing in it decides how much is allocated).
     let mut data = header.to_vec();
+    // The file's real size (not a length read from it) sizes the buffer: one allocation.
+    let size = file.metadata().map_or(0, |m| m.len());
+    data.reserve_exact(
+        usize::try_from(size)
+            .unwrap_or(0)
+            .saturating_sub(HEADER_LEN),
+    );
     file.read_to_end(&mut data)
         .map_err(|e| Error::io(path, &e))?;
     parse(path, data)

@@ -147,7 +147,14 @@ fn open_lock(index: &Path) -> Result<fd_lock::RwLock<File>, Error> {
         .truncate(false)
         .write(true)
         .open(&path)
-        .map_err(|e| Error::io(&path, &e))?;
+        .map_err(|e| Error::Io {
+            path: index.to_path_buf(),
+            reason: format!(
+                "cannot create the lock file {}: {}",
+                path.display(),
+                crate::corpus::io_reason(&e)
+            ),
+        })?;
     Ok(fd_lock::RwLock::new(file))
 }
 
