@@ -11,6 +11,9 @@
 //!                    \-> quote (quoted grams) -> quote groups ---------/
 //! ```
 //!
+//! For CI, [`index`] stores a corpus's sketches and text in one versioned file, and [`check`]
+//! compares new documents with it (and with each other) without reading the corpus again.
+//!
 //! ## Example
 //!
 //! ```

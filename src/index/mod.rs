@@ -9,8 +9,8 @@
 //! documents), which saves 168 bytes per document and lets a check use another `--threshold`.
 //! Text is stored uncompressed, so a document's text is a slice of the file as read.
 //!
-//! The layout is in [`format`]; [`Index::open`] validates every length against the file before
-//! using it, so a damaged or hostile file is an [`Error::Corrupt`], never a panic or a huge
+//! The layout is in [`mod@format`]; [`Index::open`] validates every length against the file before
+//! using it, so a damaged or hostile file is an [`crate::Error::Corrupt`], never a panic or a huge
 //! allocation. [`writer`] builds and extends index files atomically.
 //!
 //! ## Example
