@@ -297,7 +297,8 @@ fn parse_params(path: &Path, bytes: &[u8]) -> Result<IndexParams, Error> {
         && (3..=10_000).contains(&min_words)
         && max_df >= 2
         && bits == FINGERPRINT_BITS as usize
-        && WinnowParams::for_min_words(min_words) == WinnowParams { k, w };
+        && k >= 1
+        && w >= 1;
     if !valid {
         return Err(corrupt("holds impossible values"));
     }
@@ -310,6 +311,18 @@ fn parse_params(path: &Path, bytes: &[u8]) -> Result<IndexParams, Error> {
         min_words,
         max_df,
     };
+    let winnow = WinnowParams::for_min_words(min_words);
+    if winnow != (WinnowParams { k, w }) {
+        return Err(Error::ParamsMismatch {
+            path: path.to_path_buf(),
+            detail: format!(
+                "the index's fingerprints were selected with k={k}, w={w}, this dedup selects \
+                 them with k={}, w={} for --min-words {min_words}; rebuild it with \
+                 `dedup index build`",
+                winnow.k, winnow.w
+            ),
+        });
+    }
     if params.hash_probe() != probe {
         return Err(Error::ParamsMismatch {
             path: path.to_path_buf(),
@@ -596,6 +609,21 @@ mod tests {
             decode(file_with(&sections)),
             Err(Error::ParamsMismatch { .. })
         ));
+    }
+
+    #[test]
+    fn fingerprints_selected_another_way_are_refused_as_a_mismatch() {
+        let mut sections = segment(docs_section(0, &[], b""), 0, 0, 0);
+        sections[0].2[40..44].copy_from_slice(&9u32.to_le_bytes()); // winnow k
+        match decode(file_with(&sections)) {
+            Err(Error::ParamsMismatch { detail, .. }) => {
+                assert!(
+                    detail.starts_with("the index's fingerprints were selected with k=9"),
+                    "{detail}"
+                )
+            }
+            other => panic!("expected ParamsMismatch, got {other:?}"),
+        }
     }
 
     #[test]
