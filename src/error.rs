@@ -17,6 +17,46 @@ pub enum Error {
         /// Why, in a few words.
         reason: String,
     },
+    /// An index file is damaged or is not an index: rebuild it.
+    #[error("{}: corrupt index ({detail})", path.display())]
+    Corrupt {
+        /// The index file.
+        path: PathBuf,
+        /// What is wrong, and where in the file.
+        detail: String,
+    },
+    /// An index file written by another version of the format: rebuild it with this version.
+    #[error(
+        "{}: index format version {found} is not supported (this dedup reads version \
+         {supported}); rebuild it with `dedup index build`",
+        path.display()
+    )]
+    IncompatibleFormat {
+        /// The index file.
+        path: PathBuf,
+        /// The version the file says it has.
+        found: u32,
+        /// The version this build reads and writes.
+        supported: u32,
+    },
+    /// The options given do not match the parameters an index was built with.
+    #[error("{}: {detail}", path.display())]
+    ParamsMismatch {
+        /// The index file.
+        path: PathBuf,
+        /// Which parameter, and both values.
+        detail: String,
+    },
+    /// A baseline file that cannot be read as one.
+    #[error("{}:{line}: not a baseline record ({detail})", path.display())]
+    Baseline {
+        /// The baseline file.
+        path: PathBuf,
+        /// The 1-based line.
+        line: usize,
+        /// What is wrong with it.
+        detail: String,
+    },
 }
 
 impl Error {
@@ -25,6 +65,14 @@ impl Error {
         Error::Io {
             path: path.into(),
             reason: crate::corpus::io_reason(err),
+        }
+    }
+
+    /// A corrupt index at `path`.
+    pub fn corrupt(path: impl Into<PathBuf>, detail: impl Into<String>) -> Self {
+        Error::Corrupt {
+            path: path.into(),
+            detail: detail.into(),
         }
     }
 }

@@ -11,6 +11,9 @@
 //!                    \-> quote (quoted grams) -> quote groups ---------/
 //! ```
 //!
+//! For CI, [`index`] stores a corpus's sketches and text in one versioned file, and [`check`]
+//! compares new documents with it (and with each other) without reading the corpus again.
+//!
 //! ## Example
 //!
 //! ```
@@ -32,11 +35,13 @@
 #![warn(missing_docs)]
 #![deny(clippy::print_stdout, clippy::print_stderr)]
 
+pub mod check;
 pub mod cluster;
 pub mod corpus;
 pub mod error;
 pub mod findings;
 pub mod fingerprint;
+pub mod index;
 pub mod lsh;
 pub mod minhash;
 pub mod passage;

@@ -87,7 +87,11 @@ impl LshParams {
     /// The band keys of a signature: one hash per band of its `rows` values, seeded with the band
     /// number so equal values in different bands never collide.
     pub fn band_keys(&self, signature: &Signature) -> Vec<BandKey> {
-        let values = signature.values();
+        self.band_keys_of(signature.values())
+    }
+
+    /// The band keys of signature values as stored (in an index).
+    pub fn band_keys_of(&self, values: &[u32]) -> Vec<BandKey> {
         assert!(
             values.len() >= self.bands * self.rows,
             "signature shorter than the bands"

@@ -220,14 +220,17 @@ pub fn scan_with_progress(
 }
 
 /// The part of a sketch only source overlap needs; dropped once candidates are known.
-struct OverlapSketch {
-    fingerprints: Vec<u64>,
-    quote_grams: Vec<QuoteGram>,
+pub(crate) struct OverlapSketch {
+    /// Distinct winnowed fingerprint hashes, sorted.
+    pub(crate) fingerprints: Vec<u64>,
+    /// Quoted 3-word grams.
+    pub(crate) quote_grams: Vec<QuoteGram>,
 }
 
-/// Files are read in parallel, and so are the batches of one large JSON Lines file; collecting
-/// keeps file and line order, so document ids do not depend on the thread count.
-fn sketch_all(
+/// Reads and sketches every document of `files` in parallel. Files are read in parallel, and so
+/// are the batches of one large JSON Lines file; collecting keeps file and line order, so document
+/// ids do not depend on the thread count.
+pub(crate) fn sketch_all(
     files: &[SourceFile],
     config: &ScanConfig,
     progress: &dyn Progress,
@@ -276,7 +279,7 @@ fn sketch_all(
 
 /// Groups non-empty documents by content hash; each group is ascending, groups are ordered by
 /// their first member. Singletons are groups too.
-fn exact_groups(documents: &[DocumentInfo]) -> Vec<Vec<DocId>> {
+pub(crate) fn exact_groups(documents: &[DocumentInfo]) -> Vec<Vec<DocId>> {
     let mut keyed: Vec<(u128, DocId)> = documents
         .iter()
         .enumerate()
@@ -440,7 +443,7 @@ fn shared_quote_pairs(
 
 /// Reads documents again and analyses them, sorted by id. A document whose normalised text changed
 /// since the first pass is an error, never a silently wrong answer.
-fn analyse(
+pub(crate) fn analyse(
     documents: &[DocumentInfo],
     wanted: &[DocId],
     config: &ScanConfig,
@@ -479,7 +482,7 @@ fn analyse(
     (analyses, problems)
 }
 
-fn analysis_of(analyses: &[(DocId, Analysis)], doc: DocId) -> Option<&Analysis> {
+pub(crate) fn analysis_of(analyses: &[(DocId, Analysis)], doc: DocId) -> Option<&Analysis> {
     analyses
         .binary_search_by_key(&doc, |(d, _)| *d)
         .ok()
@@ -501,34 +504,47 @@ fn check_pairs(
         .inspect(|_| progress.pair_verified())
         .filter_map(|&(a, b, _)| {
             let (da, db) = (analysis_of(analyses, a)?, analysis_of(analyses, b)?);
-            let overlap = SetOverlap::of(&da.shingles, &db.shingles);
-            let near = overlap.reaches(config.threshold);
-            let passages = if config.overlap {
-                passages(da, db, config, &boilerplate)
-            } else {
-                Vec::new()
-            };
-            if !near && passages.is_empty() {
-                return None;
-            }
-            Some(PairFinding {
-                a,
-                b,
-                kind: if near {
-                    PairKind::NearDuplicate
-                } else {
-                    PairKind::Overlap
-                },
-                jaccard: overlap.jaccard(),
-                estimate: documents[a.index()]
-                    .signature
-                    .estimate(&documents[b.index()].signature),
-                containment_a: overlap.containment_a(),
-                containment_b: overlap.containment_b(),
-                passages,
-            })
+            let estimate = documents[a.index()]
+                .signature
+                .estimate(&documents[b.index()].signature);
+            verify_pair((a, da), (b, db), estimate, config, &boilerplate)
         })
         .collect()
+}
+
+/// Checks one candidate pair exactly: the finding when it is a near-duplicate or shares a
+/// passage that is not boilerplate (judged by the fingerprints of `a`).
+pub(crate) fn verify_pair(
+    (a, da): (DocId, &Analysis),
+    (b, db): (DocId, &Analysis),
+    estimate: f64,
+    config: &ScanConfig,
+    boilerplate: &HashSet<u64>,
+) -> Option<PairFinding> {
+    let overlap = SetOverlap::of(&da.shingles, &db.shingles);
+    let near = overlap.reaches(config.threshold);
+    let passages = if config.overlap {
+        passages(da, db, config, boilerplate)
+    } else {
+        Vec::new()
+    };
+    if !near && passages.is_empty() {
+        return None;
+    }
+    Some(PairFinding {
+        a,
+        b,
+        kind: if near {
+            PairKind::NearDuplicate
+        } else {
+            PairKind::Overlap
+        },
+        jaccard: overlap.jaccard(),
+        estimate,
+        containment_a: overlap.containment_a(),
+        containment_b: overlap.containment_b(),
+        passages,
+    })
 }
 
 /// The passages of two analysed documents, without those that are mostly boilerplate.

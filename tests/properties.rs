@@ -7,8 +7,9 @@
 
 use dedup::lsh::LshParams;
 use dedup::minhash::{MinHasher, Signature};
-use dedup::scan::{sketch, DEFAULT_SEED};
+use dedup::scan::DEFAULT_SEED;
 use dedup::shingle::{for_each_shingle, ShingleSet};
+use dedup::sketch::{sketch, SketchParams};
 use dedup::tokenize::{hash_word, tokenize, Token};
 use dedup::verify::{intersection_size, SetOverlap};
 use proptest::prelude::*;
@@ -401,7 +402,8 @@ proptest! {
             n => n - ngram + 1,
         };
         prop_assert_eq!(count, expected);
-        let sketched = sketch(&bytes, ngram, &MinHasher::new(16, 1));
+        let params = SketchParams { ngram, hasher: MinHasher::new(16, 1), winnow: Some(dedup::fingerprint::WinnowParams::for_min_words(8)) };
+        let sketched = sketch(&bytes, &params);
         prop_assert_eq!(sketched.words as usize, tokens.len());
     }
 }
@@ -412,12 +414,12 @@ const GOLDEN_TEXT: &str = "The river Lisle ran through Marrowby in a concrete tr
     Ελληνικά και русский текст.";
 
 fn golden_signature() -> Signature {
-    sketch(
-        GOLDEN_TEXT.as_bytes(),
-        5,
-        &MinHasher::new(128, DEFAULT_SEED),
-    )
-    .signature
+    let params = SketchParams {
+        ngram: 5,
+        hasher: MinHasher::new(128, DEFAULT_SEED),
+        winnow: None,
+    };
+    sketch(GOLDEN_TEXT.as_bytes(), &params).signature
 }
 
 /// A changed tokenizer, normalisation, shingle hash or MinHash would silently invalidate every

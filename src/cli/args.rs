@@ -1,8 +1,10 @@
 //! Argument definitions (clap derive) and their resolution into library configs.
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use dedup::check::CheckOptions;
 use dedup::corpus::input::DEFAULT_TEXT_FIELD;
 use dedup::corpus::{InputFormat, InputOptions, WalkOptions, DEFAULT_MAX_BYTES};
+use dedup::findings::PairKind;
 use dedup::lsh::LshParams;
 use dedup::scan::{ScanConfig, DEFAULT_MAX_DF, DEFAULT_MIN_WORDS, DEFAULT_SEED};
 use std::path::PathBuf;
@@ -25,6 +27,16 @@ pub enum Command {
     ///
     /// Exit status: 0 nothing found, 1 something found, 2 an error (an error wins).
     Scan(ScanArgs),
+
+    /// Build, extend or describe an index file (for `dedup check`).
+    #[command(subcommand)]
+    Index(IndexCommand),
+
+    /// Check new documents against an index, and against each other: the pre-ingest filter for CI.
+    ///
+    /// Exit status: 0 nothing that fails the run, 1 a finding of a --fail-on kind that the
+    /// baseline does not hold, 2 an error (an error wins).
+    Check(CheckArgs),
 
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell) to stdout.
     ///
@@ -277,5 +289,205 @@ impl WalkArgs {
                 id_field: self.id_field.clone(),
             },
         }
+    }
+}
+
+/// `dedup index ...`.
+#[derive(Debug, Subcommand)]
+pub enum IndexCommand {
+    /// Index the documents under the given paths into one file (replacing it atomically).
+    ///
+    /// The parameters (--ngram, --perms, --seed, --threshold, --bands, --min-words, --max-df) are
+    /// stored in the index and used by every later `add` and `check`.
+    Build(IndexBuildArgs),
+    /// Add the documents under the given paths to an index, without rebuilding it. Documents
+    /// whose name the index already holds are left out (with a warning).
+    Add(IndexAddArgs),
+    /// Print an index's counts, parameters, size on disk and format version.
+    Stats(IndexStatsArgs),
+}
+
+/// `dedup index build`.
+#[derive(Debug, Args)]
+pub struct IndexBuildArgs {
+    /// Files and folders to index.
+    #[arg(required = true, value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+
+    /// The index file to write.
+    #[arg(short, long, value_name = "FILE")]
+    pub output: PathBuf,
+
+    #[command(flatten)]
+    pub sketch: SketchArgs,
+
+    #[command(flatten)]
+    pub walk: WalkArgs,
+
+    /// Worker threads (default: one per core). The index is identical for any value.
+    #[arg(short, long)]
+    pub jobs: Option<usize>,
+}
+
+/// `dedup index add`.
+#[derive(Debug, Args)]
+pub struct IndexAddArgs {
+    /// The index file to extend.
+    #[arg(value_name = "INDEX")]
+    pub index: PathBuf,
+
+    /// Files and folders to add.
+    #[arg(required = true, value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+
+    #[command(flatten)]
+    pub walk: WalkArgs,
+
+    /// Worker threads (default: one per core).
+    #[arg(short, long)]
+    pub jobs: Option<usize>,
+}
+
+/// `dedup index stats`.
+#[derive(Debug, Args)]
+pub struct IndexStatsArgs {
+    /// The index file.
+    #[arg(value_name = "INDEX")]
+    pub index: PathBuf,
+}
+
+/// Output format of `dedup check`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum CheckFormat {
+    /// Readable report (colour on a terminal).
+    Human,
+    /// JSON Lines, one record per line.
+    Jsonl,
+    /// SARIF 2.1.0, for code-scanning dashboards.
+    Sarif,
+}
+
+/// A kind of finding, for --fail-on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum FailKind {
+    /// A new document with the same normalised text as another.
+    Exact,
+    /// A new document at or above the Jaccard threshold with another.
+    NearDuplicate,
+    /// A new document sharing a passage with another.
+    Overlap,
+}
+
+impl FailKind {
+    fn kind(self) -> PairKind {
+        match self {
+            FailKind::Exact => PairKind::ExactDuplicate,
+            FailKind::NearDuplicate => PairKind::NearDuplicate,
+            FailKind::Overlap => PairKind::Overlap,
+        }
+    }
+}
+
+/// `dedup check`.
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// The index to check against (built with `dedup index build`).
+    #[arg(long, value_name = "FILE")]
+    pub index: PathBuf,
+
+    /// New files and folders to check.
+    #[arg(required = true, value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+
+    /// Which findings fail the run (exit status 1); the others are still reported. Repeatable,
+    /// or a comma-separated list. Default: all three.
+    #[arg(long, value_enum, value_delimiter = ',', value_name = "KIND")]
+    pub fail_on: Vec<FailKind>,
+
+    /// Known findings (written by --write-baseline): only findings not in it fail the run.
+    #[arg(long, value_name = "FILE")]
+    pub baseline: Option<PathBuf>,
+
+    /// Record every current finding in FILE (JSON Lines) as known; the run then exits 0 unless
+    /// an error happened.
+    #[arg(long, value_name = "FILE")]
+    pub write_baseline: Option<PathBuf>,
+
+    /// Near-duplicate threshold (default: the index's).
+    #[arg(short, long, value_parser = parse_threshold)]
+    pub threshold: Option<f64>,
+
+    /// LSH bands (default: derived from the threshold).
+    #[arg(short, long)]
+    pub bands: Option<usize>,
+
+    /// Boilerplate document frequency (default: the index's).
+    #[arg(long, value_parser = clap::value_parser!(u32).range(2..))]
+    pub max_df: Option<u32>,
+
+    /// Words per shingle: must be the index's (default: the index's).
+    #[arg(short = 'n', long, value_parser = clap::value_parser!(u16).range(1..=64))]
+    pub ngram: Option<u16>,
+
+    /// MinHash permutations: must be the index's (default: the index's).
+    #[arg(short = 'k', long, value_parser = clap::value_parser!(u16).range(1..=4096))]
+    pub perms: Option<u16>,
+
+    /// MinHash seed: must be the index's (default: the index's).
+    #[arg(long)]
+    pub seed: Option<u64>,
+
+    /// Shortest shared passage: must be the index's (default: the index's).
+    #[arg(short = 'm', long, value_parser = clap::value_parser!(u32).range(3..=10_000))]
+    pub min_words: Option<u32>,
+
+    #[command(flatten)]
+    pub walk: WalkArgs,
+
+    /// Output format.
+    #[arg(short, long, value_enum, default_value_t = CheckFormat::Human)]
+    pub format: CheckFormat,
+
+    /// Write the report to FILE (atomically) instead of stdout.
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+
+    /// When to use colours in the human format.
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
+    pub color: ColorChoice,
+
+    /// Worker threads (default: one per core). The output is identical for any value.
+    #[arg(short, long)]
+    pub jobs: Option<usize>,
+}
+
+impl CheckArgs {
+    /// The library options these flags describe.
+    pub fn to_options(&self) -> CheckOptions {
+        CheckOptions {
+            ngram: self.ngram.map(usize::from),
+            perms: self.perms.map(usize::from),
+            seed: self.seed,
+            min_words: self.min_words.map(|v| v as usize),
+            threshold: self.threshold,
+            bands: self.bands,
+            max_df: self.max_df.map(|v| v as usize),
+            walk: self.walk.to_options(),
+        }
+    }
+
+    /// The kinds that fail the run.
+    pub fn fail_on(&self) -> Vec<PairKind> {
+        if self.fail_on.is_empty() {
+            return vec![
+                PairKind::ExactDuplicate,
+                PairKind::NearDuplicate,
+                PairKind::Overlap,
+            ];
+        }
+        let mut kinds: Vec<PairKind> = self.fail_on.iter().map(|k| k.kind()).collect();
+        kinds.sort();
+        kinds.dedup();
+        kinds
     }
 }

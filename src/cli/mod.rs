@@ -2,7 +2,9 @@
 //! subcommand. Nothing below this layer knows about clap.
 
 mod args;
+mod check;
 mod generate;
+mod index;
 mod output;
 mod progress;
 mod scan;
@@ -41,6 +43,8 @@ pub fn main() -> ExitCode {
         Command::Scan(args) => scan::run(args),
         Command::Completions { shell } => print_with(|out| generate::completions(*shell, out)),
         Command::Man { command } => print_with(|out| generate::man(command.as_deref(), out)),
+        Command::Index(command) => index::run(command),
+        Command::Check(args) => check::run(args),
     };
     match result {
         Ok(status) => status.into(),

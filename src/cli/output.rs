@@ -11,11 +11,20 @@ pub fn emit(
     args: &OutputArgs,
     write: impl FnOnce(&mut dyn Write, bool) -> std::io::Result<()>,
 ) -> anyhow::Result<()> {
-    match &args.output {
-        Some(path) => write_atomically(path, |out| write(out, args.color == ColorChoice::Always)),
+    emit_to(args.output.as_deref(), args.color, write)
+}
+
+/// [`emit`] for commands with their own output options.
+pub fn emit_to(
+    output: Option<&Path>,
+    color: ColorChoice,
+    write: impl FnOnce(&mut dyn Write, bool) -> std::io::Result<()>,
+) -> anyhow::Result<()> {
+    match output {
+        Some(path) => write_atomically(path, |out| write(out, color == ColorChoice::Always)),
         None => {
             let stdout = std::io::stdout();
-            let color = match args.color {
+            let color = match color {
                 ColorChoice::Always => true,
                 ColorChoice::Never => false,
                 ColorChoice::Auto => stdout.is_terminal() && std::env::var_os("NO_COLOR").is_none(),

@@ -18,11 +18,11 @@ pub const MAX_SHOWN_CHARS: usize = 160;
 /// Colours for the parts of the report; all plain when colour is off.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Palette {
-    path: Style,
-    heading: Style,
-    number: Style,
-    text: Style,
-    dim: Style,
+    pub(crate) path: Style,
+    pub(crate) heading: Style,
+    pub(crate) number: Style,
+    pub(crate) text: Style,
+    pub(crate) dim: Style,
 }
 
 impl Palette {
@@ -43,7 +43,7 @@ impl Palette {
     }
 }
 
-fn paint(style: Style, text: &str) -> String {
+pub(crate) fn paint(style: Style, text: &str) -> String {
     format!("{}{text}{}", style.render(), style.render_reset())
 }
 
@@ -203,7 +203,7 @@ impl Printer<'_> {
 }
 
 /// Text on one line (whitespace runs become one space), cut at [`MAX_SHOWN_CHARS`].
-fn one_line(text: &str) -> String {
+pub(crate) fn one_line(text: &str) -> String {
     let joined = text.split_whitespace().collect::<Vec<_>>().join(" ");
     match joined.char_indices().nth(MAX_SHOWN_CHARS) {
         Some((cut, _)) => format!("{}…", &joined[..cut]),

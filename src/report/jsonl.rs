@@ -26,7 +26,7 @@ struct PairRecord<'a> {
 }
 
 #[derive(Serialize)]
-struct SpanRecord {
+pub(crate) struct SpanRecord {
     start: u32,
     end: u32,
     line: u32,
@@ -43,7 +43,7 @@ impl From<Location> for SpanRecord {
 }
 
 #[derive(Serialize)]
-struct PassageRecord<'a> {
+pub(crate) struct PassageRecord<'a> {
     a: SpanRecord,
     b: SpanRecord,
     words: u32,
@@ -119,11 +119,11 @@ struct SummaryRecord {
 }
 
 /// Rounds to 6 decimals so the output is short and stable.
-fn round6(x: f64) -> f64 {
+pub(crate) fn round6(x: f64) -> f64 {
     (x * 1e6).round() / 1e6
 }
 
-fn line(out: &mut dyn Write, record: &impl Serialize) -> io::Result<()> {
+pub(crate) fn line(out: &mut dyn Write, record: &impl Serialize) -> io::Result<()> {
     serde_json::to_writer(&mut *out, record)?;
     out.write_all(b"\n")
 }

@@ -1,0 +1,860 @@
+//! `dedup index` and `dedup check`, run as a user runs them: the built binary on the corpora in
+//! fixtures/index/ (see fixtures/index/README.md for what each file is and the answers expected).
+
+use assert_cmd::Command;
+use dedup::index::format::{decode_entry, header_check, ENTRY_LEN, HEADER_LEN, TRAILER_LEN};
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+use std::process::Output;
+
+const CORPUS: &str = "fixtures/index/corpus";
+const NEW: &str = "fixtures/index/new";
+const MORE: &str = "fixtures/index/more";
+
+fn dedup() -> Command {
+    let mut cmd = Command::cargo_bin("dedup").expect("the dedup binary");
+    cmd.current_dir(env!("CARGO_MANIFEST_DIR"));
+    cmd
+}
+
+fn run(args: &[&str]) -> Output {
+    dedup().args(args).output().expect("dedup runs")
+}
+
+fn stdout(output: &Output) -> String {
+    String::from_utf8(output.stdout.clone()).expect("UTF-8 output")
+}
+
+fn stderr(output: &Output) -> String {
+    String::from_utf8(output.stderr.clone()).expect("UTF-8 errors")
+}
+
+fn code(output: &Output) -> i32 {
+    output.status.code().expect("an exit code")
+}
+
+fn s(path: &Path) -> &str {
+    path.to_str().expect("a UTF-8 path")
+}
+
+/// Builds an index of the fixture corpus in `dir`.
+fn build_corpus(dir: &Path) -> PathBuf {
+    let index = dir.join("corpus.dedup");
+    let out = run(&["index", "build", CORPUS, "-o", s(&index)]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    index
+}
+
+fn jsonl(output: &Output) -> Vec<Value> {
+    stdout(output)
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("a JSON line"))
+        .collect()
+}
+
+/// `(a, b, kind)` of every match record, file names only.
+fn matches(records: &[Value]) -> Vec<(String, String, String)> {
+    let name = |v: &Value| {
+        Path::new(v.as_str().unwrap())
+            .file_name()
+            .unwrap()
+            .to_string_lossy()
+            .into_owned()
+    };
+    records
+        .iter()
+        .filter(|r| r["type"] == "match")
+        .map(|r| {
+            (
+                name(&r["a"]),
+                name(&r["b"]),
+                r["kind"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect()
+}
+
+fn summary(records: &[Value]) -> &Value {
+    let last = records.last().expect("records");
+    assert_eq!(last["type"], "summary");
+    last
+}
+
+fn triple(a: &str, b: &str, kind: &str) -> (String, String, String) {
+    (a.to_string(), b.to_string(), kind.to_string())
+}
+
+fn read(path: &str) -> Vec<u8> {
+    std::fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join(path)).unwrap()
+}
+
+fn words(bytes: &[u8]) -> Vec<String> {
+    String::from_utf8_lossy(bytes)
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .map(str::to_lowercase)
+        .collect()
+}
+
+#[test]
+fn stats_print_counts_parameters_size_and_version() {
+    let dir = tempfile::tempdir().unwrap();
+    let index = build_corpus(dir.path());
+    let out = run(&["index", "stats", s(&index)]);
+    assert_eq!(code(&out), 0);
+    let text = stdout(&out);
+    let size = std::fs::metadata(&index).unwrap().len();
+    assert!(text.contains("format        version 1"), "{text}");
+    assert!(text.contains("documents     6 in 1 segment ("), "{text}");
+    assert!(text.contains(&format!("({size} bytes)")), "{text}");
+    assert!(
+        text.contains("--ngram 5 --perms 128 --seed 99540461 --threshold 0.8 (21 bands x 6 rows) --min-words 8"),
+        "{text}"
+    );
+}
+
+#[test]
+fn check_reports_exact_near_and_overlap_against_the_index_and_among_new_documents() {
+    let dir = tempfile::tempdir().unwrap();
+    let index = build_corpus(dir.path());
+    let out = run(&["check", "--index", s(&index), NEW, "--format", "jsonl"]);
+    assert_eq!(code(&out), 1, "{}", stderr(&out));
+    let records = jsonl(&out);
+    assert_eq!(
+        matches(&records),
+        [
+            triple("copy.txt", "library.txt", "exact_duplicate"),
+            triple("marathon-a.txt", "marathon-b.txt", "overlap"),
+            triple("quoting.txt", "council.txt", "overlap"),
+            triple("revised.txt", "orchard.txt", "near_duplicate"),
+        ]
+    );
+    let by_a = |name: &str| {
+        records
+            .iter()
+            .find(|r| r["a"].as_str().is_some_and(|a| a.ends_with(name)))
+            .unwrap()
+    };
+    assert_eq!(by_a("copy.txt")["b"], "fixtures/index/corpus/library.txt");
+    assert_eq!(by_a("copy.txt")["b_indexed"], true);
+    assert_eq!(by_a("marathon-a.txt")["b_indexed"], false);
+    let near = by_a("revised.txt");
+    assert!(near["jaccard"].as_f64().unwrap() >= 0.8);
+
+    // The shared passage, located in both files: the new file's bytes are the text exactly, and
+    // the indexed document's bytes hold the same words.
+    let quoting = by_a("quoting.txt");
+    let passage = &quoting["passages"][0];
+    assert_eq!(passage["quoted"], true);
+    let span = |side: &Value| {
+        side["start"].as_u64().unwrap() as usize..side["end"].as_u64().unwrap() as usize
+    };
+    let new_bytes = read("fixtures/index/new/quoting.txt");
+    let old_bytes = read("fixtures/index/corpus/council.txt");
+    let text = passage["text"].as_str().unwrap();
+    assert!(
+        text.starts_with("We have been asked to do more with less"),
+        "{text}"
+    );
+    assert_eq!(&new_bytes[span(&passage["a"])], text.as_bytes());
+    assert_eq!(
+        words(&old_bytes[span(&passage["b"])]),
+        words(text.as_bytes())
+    );
+    let line_of = |bytes: &[u8], at: usize| 1 + bytes[..at].iter().filter(|&&b| b == b'\n').count();
+    assert_eq!(
+        passage["a"]["line"],
+        line_of(&new_bytes, span(&passage["a"]).start)
+    );
+    assert_eq!(
+        passage["b"]["line"],
+        line_of(&old_bytes, span(&passage["b"]).start)
+    );
+
+    let sum = summary(&records);
+    assert_eq!(sum["docs"], 6);
+    assert_eq!(sum["indexed_docs"], 6);
+    assert_eq!(sum["failing"], 4);
+}
+
+#[test]
+fn check_agrees_with_a_scan_of_corpus_and_new_documents_together() {
+    let dir = tempfile::tempdir().unwrap();
+    let index = build_corpus(dir.path());
+    let checked = jsonl(&run(&[
+        "check",
+        "--index",
+        s(&index),
+        NEW,
+        "--format",
+        "jsonl",
+    ]));
+    let scanned = jsonl(&run(&["scan", CORPUS, NEW, "--format", "jsonl"]));
+    // The scan's pairs that involve a new document, with the new document first.
+    let mut from_scan: Vec<(String, String, String, String)> = scanned
+        .iter()
+        .filter(|r| r["type"] == "pair")
+        .filter_map(|r| {
+            let (a, b) = (r["a"].as_str().unwrap(), r["b"].as_str().unwrap());
+            let (new, other) = if a.starts_with(NEW) { (a, b) } else { (b, a) };
+            new.starts_with(NEW).then(|| {
+                (
+                    new.into(),
+                    other.into(),
+                    r["kind"].as_str().unwrap().into(),
+                    r["jaccard"].to_string(),
+                )
+            })
+        })
+        .collect();
+    from_scan.sort();
+    let mut from_check: Vec<(String, String, String, String)> = checked
+        .iter()
+        .filter(|r| r["type"] == "match")
+        .map(|r| {
+            let get = |k: &str| r[k].as_str().unwrap().to_string();
+            (get("a"), get("b"), get("kind"), r["jaccard"].to_string())
+        })
+        .collect();
+    from_check.sort();
+    assert_eq!(from_check, from_scan);
+}
+
+#[test]
+fn a_clean_check_exits_0() {
+    let dir = tempfile::tempdir().unwrap();
+    let index = build_corpus(dir.path());
+    let out = run(&[
+        "check",
+        "--index",
+        s(&index),
+        "fixtures/index/new/chess.txt",
+    ]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert!(
+        stdout(&out).starts_with("1 new document ("),
+        "{}",
+        stdout(&out)
+    );
+    assert!(stdout(&out).contains("checked against 6 indexed: nothing found; 0 failing"));
+}
+
+#[test]
+fn fail_on_chooses_which_findings_fail_the_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let index = build_corpus(dir.path());
+    let cases: [(&str, &[&str], i32); 8] = [
+        ("copy.txt", &["--fail-on", "exact"], 1),
+        ("copy.txt", &["--fail-on", "near-duplicate,overlap"], 0),
+        ("revised.txt", &["--fail-on", "near-duplicate"], 1),
+        (
+            "revised.txt",
+            &["--fail-on", "exact", "--fail-on", "overlap"],
+            0,
+        ),
+        ("quoting.txt", &["--fail-on", "overlap"], 1),
+        ("quoting.txt", &["--fail-on", "exact,near-duplicate"], 0),
+        ("quoting.txt", &[], 1),
+        (
+            "chess.txt",
+            &["--fail-on", "exact,near-duplicate,overlap"],
+            0,
+        ),
+    ];
+    for (file, flags, expected) in cases {
+        let path = format!("{NEW}/{file}");
+        let mut args = vec!["check", "--index", s(&index), &path];
+        args.extend_from_slice(flags);
+        let out = run(&args);
+        assert_eq!(code(&out), expected, "{file} {flags:?}: {}", stderr(&out));
+        if file != "chess.txt" {
+            // Findings that do not fail the run are still reported.
+            let text = stdout(&out);
+            assert!(text.contains(&path), "{file} {flags:?}: {text}");
+            assert_eq!(text.contains("[not failing]"), expected == 0, "{text}");
+        }
+    }
+    let bad = run(&["check", "--index", s(&index), NEW, "--fail-on", "typo"]);
+    assert_eq!(code(&bad), 2);
+}
+
+#[test]
+fn add_appends_a_segment_and_check_sees_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let index = build_corpus(dir.path());
+    let before = std::fs::read(&index).unwrap();
+    let out = run(&["index", "add", s(&index), MORE]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert!(
+        stdout(&out).starts_with("added 2 documents ("),
+        "{}",
+        stdout(&out)
+    );
+    let after = std::fs::read(&index).unwrap();
+    // Every byte before the old footer is kept: add appends, it does not rebuild.
+    let old_footer = old_footer_start(&before);
+    assert_eq!(after[..old_footer], before[..old_footer]);
+    let stats = stdout(&run(&["index", "stats", s(&index)]));
+    assert!(stats.contains("documents     8 in 2 segments"), "{stats}");
+
+    let out = run(&[
+        "check",
+        "--index",
+        s(&index),
+        "fixtures/index/new/chess.txt",
+        "--format",
+        "jsonl",
+    ]);
+    assert_eq!(code(&out), 1);
+    assert_eq!(
+        matches(&jsonl(&out)),
+        [triple("chess.txt", "club-history.txt", "overlap")]
+    );
+
+    // Adding the same documents again adds nothing and leaves the file as it was.
+    let again = run(&["index", "add", s(&index), MORE]);
+    assert_eq!(code(&again), 0);
+    assert!(
+        stderr(&again).contains("club-history.txt: already in"),
+        "{}",
+        stderr(&again)
+    );
+    assert_eq!(std::fs::read(&index).unwrap(), after);
+}
+
+fn old_footer_start(file: &[u8]) -> usize {
+    let count = u32::from_le_bytes(file[file.len() - TRAILER_LEN..][..4].try_into().unwrap());
+    file.len() - TRAILER_LEN - count as usize * ENTRY_LEN
+}
+
+#[test]
+fn check_refuses_parameters_that_differ_from_the_index() {
+    let dir = tempfile::tempdir().unwrap();
+    let index = build_corpus(dir.path());
+    let out = run(&["check", "--index", s(&index), NEW, "--ngram", "7"]);
+    assert_eq!(code(&out), 2);
+    assert_eq!(
+        stderr(&out),
+        format!(
+            "dedup: {}: the index was built with --ngram 5, not 7; leave --ngram out to use the \
+             index's, or rebuild the index\n",
+            index.display()
+        )
+    );
+    let out = run(&["check", "--index", s(&index), NEW, "--perms", "64"]);
+    assert_eq!(code(&out), 2);
+    assert!(
+        stderr(&out).contains("built with --perms 128, not 64"),
+        "{}",
+        stderr(&out)
+    );
+    // The index's own values, and query-only options, are fine.
+    let out = run(&[
+        "check",
+        "--index",
+        s(&index),
+        NEW,
+        "--ngram",
+        "5",
+        "--perms",
+        "128",
+        "--threshold",
+        "0.9",
+    ]);
+    assert_eq!(code(&out), 1, "{}", stderr(&out));
+}
+
+/// Runs `index stats` and `check` on a damaged index: both must fail with exit 2 and one line.
+fn assert_refused(index: &Path, expect: &str) {
+    for args in [
+        vec!["index", "stats", s(index)],
+        vec!["check", "--index", s(index), NEW],
+    ] {
+        let out = run(&args);
+        let err = stderr(&out);
+        assert_eq!(code(&out), 2, "{args:?}: {err}");
+        assert!(
+            err.starts_with(&format!("dedup: {}: ", index.display())),
+            "{err}"
+        );
+        assert!(err.contains(expect), "expected {expect:?} in {err}");
+        assert_eq!(err.lines().count(), 1, "{err}");
+        assert!(stdout(&out).is_empty());
+    }
+}
+
+#[test]
+fn a_truncated_index_is_corrupt_at_every_sixteenth() {
+    let dir = tempfile::tempdir().unwrap();
+    let index = build_corpus(dir.path());
+    let full = std::fs::read(&index).unwrap();
+    let cut = dir.path().join("cut.dedup");
+    for i in 0..16 {
+        let len = full.len() * i / 16;
+        std::fs::write(&cut, &full[..len]).unwrap();
+        let expect = if len == 0 {
+            "corrupt index (empty file)"
+        } else {
+            "corrupt index ("
+        };
+        assert_refused(&cut, expect);
+    }
+    std::fs::write(&cut, &full[..full.len() - 1]).unwrap();
+    assert_refused(&cut, "the end marker is missing");
+}
+
+#[test]
+fn a_flipped_byte_in_any_part_is_reported_with_the_part() {
+    let dir = tempfile::tempdir().unwrap();
+    let index = build_corpus(dir.path());
+    let full = std::fs::read(&index).unwrap();
+    let footer = old_footer_start(&full);
+    let mut cases: Vec<(usize, String)> = vec![
+        (2, "not a dedup index: wrong magic bytes".into()),
+        (9, "header checksum mismatch".into()),
+        (14, "header checksum mismatch".into()),
+        (footer + 5, "section table checksum mismatch".into()),
+        (full.len() - 12, "section table checksum mismatch".into()),
+        (
+            full.len() - 3,
+            "truncated or unfinished: the end marker is missing".into(),
+        ),
+    ];
+    let entries = (footer..full.len() - TRAILER_LEN).step_by(ENTRY_LEN);
+    for at in entries {
+        let entry = decode_entry(full[at..at + ENTRY_LEN].try_into().unwrap()).unwrap();
+        if entry.len > 0 {
+            cases.push((
+                (entry.offset + entry.len / 2) as usize,
+                format!("checksum mismatch in {}", entry.describe()),
+            ));
+        }
+    }
+    assert_eq!(
+        cases.len(),
+        6 + 5,
+        "params and four sections of one segment"
+    );
+    let damaged = dir.path().join("damaged.dedup");
+    for (at, expect) in cases {
+        let mut bytes = full.clone();
+        bytes[at] ^= 0x20;
+        std::fs::write(&damaged, &bytes).unwrap();
+        assert_refused(&damaged, &format!("corrupt index ({expect}"));
+    }
+}
+
+#[test]
+fn wrong_magic_zero_length_and_a_future_version_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("x.dedup");
+    std::fs::write(&path, b"").unwrap();
+    assert_refused(&path, "corrupt index (empty file)");
+    std::fs::write(&path, "just some text that is not an index at all\n").unwrap();
+    assert_refused(
+        &path,
+        "corrupt index (not a dedup index: wrong magic bytes)",
+    );
+    std::fs::write(&path, b"DEDUP").unwrap();
+    assert_refused(&path, "corrupt index (truncated: 5 bytes");
+
+    let mut future = read("tests/data/v1.dedup");
+    future[8..12].copy_from_slice(&2u32.to_le_bytes());
+    let check = header_check(&future[..12]);
+    future[12..HEADER_LEN].copy_from_slice(&check.to_le_bytes());
+    std::fs::write(&path, &future).unwrap();
+    assert_refused(
+        &path,
+        "index format version 2 is not supported (this dedup reads version 1); rebuild it",
+    );
+    let out = run(&["index", "add", s(&path), MORE]);
+    assert_eq!(code(&out), 2);
+    assert_eq!(
+        std::fs::read(&path).unwrap(),
+        future,
+        "a refused add changes nothing"
+    );
+}
+
+/// The committed index was written by format version 1. It must load and give the answers it
+/// gave when it was committed; and building the same fixtures now must give the same bytes
+/// (a changed tokenizer, hash or layout shows up here before it invalidates users' indexes).
+#[test]
+fn the_committed_v1_index_still_loads_and_gives_the_same_answers() {
+    let out = run(&[
+        "check",
+        "--index",
+        "tests/data/v1.dedup",
+        NEW,
+        "--format",
+        "jsonl",
+        "--jobs",
+        "1",
+    ]);
+    assert_eq!(code(&out), 1, "{}", stderr(&out));
+    let mut records = jsonl(&out);
+    let sum = records.last_mut().unwrap();
+    sum["load_ms"] = 0.into();
+    sum["elapsed_ms"] = 0.into();
+    let expected: Vec<Value> = String::from_utf8(read("tests/data/v1-check.jsonl"))
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(records, expected);
+
+    let dir = tempfile::tempdir().unwrap();
+    let rebuilt = build_corpus(dir.path());
+    assert!(
+        std::fs::read(rebuilt).unwrap() == read("tests/data/v1.dedup"),
+        "building fixtures/index/corpus no longer gives tests/data/v1.dedup byte for byte: \
+         if the format changed on purpose, bump FORMAT_VERSION and keep the old file"
+    );
+}
+
+#[test]
+fn a_stale_temporary_file_breaks_nothing_and_is_cleaned_up() {
+    let dir = tempfile::tempdir().unwrap();
+    let index = build_corpus(dir.path());
+    let stale = dir.path().join(".corpus.dedup.AbCd1234.tmp");
+    std::fs::write(&stale, b"DEDUPIDX half a file").unwrap();
+    let out = run(&[
+        "check",
+        "--index",
+        s(&index),
+        "fixtures/index/new/chess.txt",
+    ]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let out = run(&["index", "add", s(&index), MORE]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert!(stderr(&out).contains("removed 1 temporary file(s) left by an interrupted run"));
+    assert!(!stale.exists());
+    let left: Vec<String> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    let mut left = left;
+    left.sort();
+    assert_eq!(left, [".corpus.dedup.lock", "corpus.dedup"]);
+}
+
+/// A small seeded generator of documents: words drawn from the fixtures' vocabulary.
+fn write_documents(dir: &Path, count: usize, words_each: usize, seed: u64) {
+    let mut vocabulary = Vec::new();
+    for entry in std::fs::read_dir(Path::new(env!("CARGO_MANIFEST_DIR")).join(CORPUS)).unwrap() {
+        vocabulary.extend(words(&std::fs::read(entry.unwrap().path()).unwrap()));
+    }
+    vocabulary.sort();
+    vocabulary.dedup();
+    let mut state = seed | 1;
+    let mut next = || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state
+    };
+    std::fs::create_dir_all(dir).unwrap();
+    for i in 0..count {
+        let text: Vec<&str> = (0..words_each)
+            .map(|_| vocabulary[next() as usize % vocabulary.len()].as_str())
+            .collect();
+        std::fs::write(dir.join(format!("doc{i:05}.txt")), text.join(" ")).unwrap();
+    }
+}
+
+#[test]
+fn killing_a_build_leaves_the_old_index_readable() {
+    let dir = tempfile::tempdir().unwrap();
+    let index = build_corpus(dir.path());
+    let big = dir.path().join("big");
+    write_documents(&big, 1500, 300, 7);
+    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("dedup"))
+        .args(["index", "build", s(&big), "-o", s(&index), "--jobs", "1"])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    // Kill it once its temporary file exists, i.e. in the middle of writing.
+    let started = std::time::Instant::now();
+    let temp_exists = || {
+        std::fs::read_dir(dir.path())
+            .unwrap()
+            .any(|e| e.unwrap().file_name().to_string_lossy().ends_with(".tmp"))
+    };
+    while !temp_exists() && started.elapsed().as_secs() < 30 {
+        if child.try_wait().unwrap().is_some() {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(2));
+    }
+    let killed_mid_write = child.try_wait().unwrap().is_none();
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let stats = stdout(&run(&["index", "stats", s(&index)]));
+    if killed_mid_write {
+        assert!(stats.contains("documents     6 in 1 segment"), "{stats}");
+    } else {
+        // The build won the race: then the new index is complete.
+        assert!(stats.contains("documents     1500 in 1 segment"), "{stats}");
+    }
+    let out = run(&["check", "--index", s(&index), "fixtures/index/new/copy.txt"]);
+    assert_eq!(code(&out), if killed_mid_write { 1 } else { 0 });
+    // The next write cleans up after the killed one.
+    let out = run(&["index", "add", s(&index), MORE]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert!(!temp_exists());
+}
+
+#[test]
+fn concurrent_adds_lose_no_documents() {
+    let dir = tempfile::tempdir().unwrap();
+    let index = build_corpus(dir.path());
+    let (one, two) = (dir.path().join("one"), dir.path().join("two"));
+    write_documents(&one, 300, 200, 11);
+    write_documents(&two, 300, 200, 13);
+    let spawn = |docs: &Path| {
+        std::process::Command::new(assert_cmd::cargo::cargo_bin("dedup"))
+            .args(["index", "add", s(&index), s(docs), "--jobs", "1"])
+            .output()
+    };
+    let (a, b) = std::thread::scope(|scope| {
+        let a = scope.spawn(|| spawn(&one));
+        let b = scope.spawn(|| spawn(&two));
+        (a.join().unwrap().unwrap(), b.join().unwrap().unwrap())
+    });
+    assert_eq!(
+        (code(&a), code(&b)),
+        (0, 0),
+        "{} {}",
+        stderr(&a),
+        stderr(&b)
+    );
+    let stats = stdout(&run(&["index", "stats", s(&index)]));
+    assert!(stats.contains("documents     606 in 3 segments"), "{stats}");
+}
+
+#[test]
+fn a_baseline_makes_only_new_findings_fail() {
+    let dir = tempfile::tempdir().unwrap();
+    let index = build_corpus(dir.path());
+    let known = dir.path().join("known.jsonl");
+    let out = run(&[
+        "check",
+        "--index",
+        s(&index),
+        NEW,
+        "--write-baseline",
+        s(&known),
+    ]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let written = std::fs::read_to_string(&known).unwrap();
+    let keys: Vec<Value> = written
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(keys.len(), 4, "{written}");
+    let overlap = keys.iter().find(|k| k["kind"] == "overlap").unwrap();
+    assert_eq!(overlap["passage"].as_str().unwrap().len(), 32);
+    assert!(keys.iter().any(|k| k["kind"] == "exact_duplicate"
+        && k["path"] == "fixtures/index/new/copy.txt"
+        && k["other"] == "fixtures/index/corpus/library.txt"
+        && k.get("passage").is_none()));
+
+    let out = run(&[
+        "check",
+        "--index",
+        s(&index),
+        NEW,
+        "--baseline",
+        s(&known),
+        "--format",
+        "jsonl",
+    ]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let records = jsonl(&out);
+    assert!(records
+        .iter()
+        .filter(|r| r["type"] == "match")
+        .all(|r| r["known"] == true && r["fails"] == false));
+    assert_eq!(summary(&records)["known"], 4);
+
+    // A new finding fails the run; the known ones stay known.
+    let extra = dir.path().join("extra");
+    std::fs::create_dir(&extra).unwrap();
+    let festival = String::from_utf8(read("fixtures/index/corpus/festival.txt")).unwrap();
+    let borrowed = festival
+        .lines()
+        .skip(6)
+        .take(4)
+        .collect::<Vec<_>>()
+        .join("\n");
+    std::fs::write(
+        extra.join("borrowed.txt"),
+        format!("An unrelated opening line here.\n{borrowed}\n"),
+    )
+    .unwrap();
+    let out = run(&[
+        "check",
+        "--index",
+        s(&index),
+        NEW,
+        s(&extra),
+        "--baseline",
+        s(&known),
+        "--format",
+        "jsonl",
+    ]);
+    assert_eq!(code(&out), 1, "{}", stderr(&out));
+    let records = jsonl(&out);
+    let failing: Vec<_> = records.iter().filter(|r| r["fails"] == true).collect();
+    assert_eq!(failing.len(), 1);
+    assert!(failing[0]["a"].as_str().unwrap().ends_with("borrowed.txt"));
+    assert_eq!(summary(&records)["known"], 4);
+
+    std::fs::write(&known, "{\"path\": 3}\n").unwrap();
+    let out = run(&["check", "--index", s(&index), NEW, "--baseline", s(&known)]);
+    assert_eq!(code(&out), 2);
+    assert!(
+        stderr(&out).contains("known.jsonl:1: not a baseline record ("),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn sarif_output_is_valid_and_escapes_document_text() {
+    let dir = tempfile::tempdir().unwrap();
+    let tricky = "He wrote \"C:\\temp\\new\" and </script> then\ta tab, a bell \u{7}, \
+                  «guillemets», emoji 🦀 and 日本語 in one long shared sentence here";
+    let (corpus, new) = (dir.path().join("corpus"), dir.path().join("new docs"));
+    std::fs::create_dir_all(&corpus).unwrap();
+    std::fs::create_dir_all(&new).unwrap();
+    let old = format!(
+        "Intro of the old one.\n\n{tricky}.\nThe old document goes on about harbours, \
+         ferries, tides and the price of fish at the Monday market for a while.\n"
+    );
+    let fresh = format!(
+        "A different start.\n{tricky}!\nThen the new document talks about orchards, frost, \
+         wind machines and cider for a good number of words before it ends.\n"
+    );
+    std::fs::write(corpus.join("old.txt"), old).unwrap();
+    std::fs::write(new.join("fresh #1.txt"), fresh).unwrap();
+    let index = dir.path().join("t.dedup");
+    assert_eq!(
+        code(&run(&["index", "build", s(&corpus), "-o", s(&index)])),
+        0
+    );
+
+    let out = run(&[
+        "check",
+        "--index",
+        s(&index),
+        s(&new),
+        "--format",
+        "sarif",
+        "--fail-on",
+        "overlap",
+    ]);
+    assert_eq!(code(&out), 1, "{}", stderr(&out));
+    let log: Value = serde_json::from_slice(&out.stdout).expect("SARIF is JSON");
+    assert_eq!(log["version"], "2.1.0");
+    assert_eq!(
+        log["$schema"],
+        "https://json.schemastore.org/sarif-2.1.0.json"
+    );
+    let run0 = &log["runs"][0];
+    assert_eq!(run0["tool"]["driver"]["name"], "dedup");
+    assert_eq!(run0["tool"]["driver"]["version"], env!("CARGO_PKG_VERSION"));
+    let rules: Vec<&str> = run0["tool"]["driver"]["rules"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        rules,
+        ["exact-duplicate", "near-duplicate", "shared-passage"]
+    );
+    let results = run0["results"].as_array().unwrap();
+    assert_eq!(results.len(), 1, "{results:#?}");
+    let result = &results[0];
+    assert_eq!(result["ruleId"], "shared-passage");
+    assert_eq!(result["level"], "error");
+    assert!(result["message"]["text"]
+        .as_str()
+        .unwrap()
+        .contains("indexed document"));
+    let location = &result["locations"][0]["physicalLocation"];
+    let uri = location["artifactLocation"]["uri"].as_str().unwrap();
+    assert!(uri.ends_with("new%20docs/fresh%20%231.txt"), "{uri}");
+    let region = &location["region"];
+    assert_eq!(region["startLine"], 2);
+    let bytes = std::fs::read(new.join("fresh #1.txt")).unwrap();
+    let (start, len) = (
+        region["byteOffset"].as_u64().unwrap() as usize,
+        region["byteLength"].as_u64().unwrap() as usize,
+    );
+    let snippet = region["snippet"]["text"].as_str().unwrap();
+    assert_eq!(&bytes[start..start + len], snippet.as_bytes());
+    assert!(snippet.contains("\"C:\\temp\\new\" and </script>") && snippet.contains('\u{7}'));
+    let related = &result["relatedLocations"][0]["physicalLocation"];
+    assert!(related["artifactLocation"]["uri"]
+        .as_str()
+        .unwrap()
+        .ends_with("corpus/old.txt"));
+    assert_eq!(related["region"]["startLine"], 3);
+    assert!(result["partialFingerprints"]["dedupFinding/v1"].is_string());
+    assert_eq!(run0["invocations"][0]["executionSuccessful"], true);
+}
+
+#[test]
+fn check_output_does_not_depend_on_the_thread_count() {
+    let dir = tempfile::tempdir().unwrap();
+    let index = build_corpus(dir.path());
+    let strip = |out: Output| -> Vec<Value> {
+        let mut records = jsonl(&out);
+        let sum = records.last_mut().unwrap();
+        sum["load_ms"] = 0.into();
+        sum["elapsed_ms"] = 0.into();
+        records
+    };
+    let one = strip(run(&[
+        "check",
+        "--index",
+        s(&index),
+        NEW,
+        CORPUS,
+        "--format",
+        "jsonl",
+        "-j",
+        "1",
+    ]));
+    let many = strip(run(&[
+        "check",
+        "--index",
+        s(&index),
+        NEW,
+        CORPUS,
+        "--format",
+        "jsonl",
+        "-j",
+        "4",
+    ]));
+    assert_eq!(one, many);
+}
+
+#[test]
+fn index_commands_report_bad_arguments_as_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    let missing = dir.path().join("missing.dedup");
+    let out = run(&["index", "add", s(&missing), MORE]);
+    assert_eq!(code(&out), 2);
+    assert!(
+        stderr(&out).contains("missing.dedup: No such file or directory"),
+        "{}",
+        stderr(&out)
+    );
+    let out = run(&["index", "build", CORPUS, "-o", s(&missing), "--no-overlap"]);
+    assert_eq!(code(&out), 2);
+    assert!(!missing.exists());
+}
