@@ -14,22 +14,54 @@
 //! For CI, [`index`] stores a corpus's sketches and text in one versioned file, and [`check`]
 //! compares new documents with it (and with each other) without reading the corpus again.
 //!
-//! ## Example
+//! ## Example: scan
+//!
+//! Three documents; two share a sentence. The scan finds the pair and the passage, with byte
+//! offsets that slice the sentence out of both files.
 //!
 //! ```
+//! use dedup::findings::PairKind;
 //! use dedup::scan::{scan, ScanConfig};
 //!
 //! let dir = tempfile::tempdir()?;
-//! let text = "the quick brown fox jumps over the lazy dog while the cat sleeps in the sun";
-//! std::fs::write(dir.path().join("a.txt"), text)?;
-//! std::fs::write(dir.path().join("b.txt"), text.replace("sun", "shade"))?;
-//! std::fs::write(dir.path().join("c.txt"), "something else entirely, nothing alike at all")?;
+//! let shared = "the council agreed to release the emergency funds for the flood defences";
+//! let a = format!("Budget night ran late. In the end {shared}. Nothing else passed.");
+//! let b = format!("Good news for the valley: {shared}, said the river trust.");
+//! std::fs::write(dir.path().join("a.txt"), &a)?;
+//! std::fs::write(dir.path().join("b.txt"), &b)?;
+//! std::fs::write(dir.path().join("c.txt"), "An unrelated note about the chess club.")?;
 //!
 //! let report = scan(&[dir.path().to_path_buf()], &ScanConfig::new(0.8))?;
 //! assert_eq!(report.pairs.len(), 1);
 //! let pair = &report.pairs[0];
-//! assert!(pair.jaccard >= 0.8);
-//! assert_eq!(report.clusters.len(), 1);
+//! assert_eq!(pair.kind, PairKind::Overlap);
+//! assert!(report.path(pair.a).ends_with("a.txt") && report.path(pair.b).ends_with("b.txt"));
+//! let passage = &pair.passages[0];
+//! assert_eq!(passage.text, shared);
+//! assert_eq!(&a[passage.a.start as usize..passage.a.end as usize], shared);
+//! assert_eq!(&b[passage.b.start as usize..passage.b.end as usize], shared);
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
+//! ## Example: an index, and new documents checked against it
+//!
+//! ```
+//! use dedup::check::{check_path, CheckOptions};
+//! use dedup::scan::ScanConfig;
+//!
+//! let corpus = tempfile::tempdir()?;
+//! let shared = "the council agreed to release the emergency funds for the flood defences";
+//! std::fs::write(corpus.path().join("council.txt"), format!("Budget night ran late. In the end {shared}."))?;
+//! std::fs::write(corpus.path().join("chess.txt"), "An unrelated note about the chess club and its members.")?;
+//! let index = corpus.path().join("corpus.dedup");
+//! dedup::index::build(&[corpus.path().join("council.txt"), corpus.path().join("chess.txt")], &index, &ScanConfig::new(0.8))?;
+//!
+//! let incoming = tempfile::tempdir()?;
+//! std::fs::write(incoming.path().join("new.txt"), format!("Good news for the valley: {shared}, said the trust."))?;
+//! let report = check_path(&index, &[incoming.path().to_path_buf()], &CheckOptions::default())?;
+//! assert_eq!(report.findings.len(), 1);
+//! assert!(report.other_name(&report.findings[0].other).ends_with("council.txt"));
+//! assert_eq!(report.findings[0].passages[0].text, shared);
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 #![warn(missing_docs)]
