@@ -292,7 +292,9 @@ fn exact_pairs(groups: &[Vec<DocId>]) -> Vec<PairFinding> {
 
 /// Candidate pairs from every source, and what is needed to check them.
 struct Candidates {
-    /// `(a, b, from_lsh)` with `a < b`, sorted, without repeats.
+    /// `(a, b, shares_text)` with `a < b`, sorted, without repeats. `shares_text` says that a
+    /// fingerprint or quoted gram, not only an LSH bucket, brought the pair: only such pairs are
+    /// aligned unless they turn out to be near-duplicates.
     pairs: Vec<(DocId, DocId, bool)>,
     /// Every quoted gram of the representatives.
     quote_grams: Vec<(QuoteGram, DocId)>,
@@ -311,7 +313,7 @@ impl Candidates {
     ) -> Self {
         let near = lsh_pairs(documents, representatives, config.lsh);
         let mut pairs: Vec<(DocId, DocId, bool)> =
-            near.into_iter().map(|(a, b)| (a, b, true)).collect();
+            near.into_iter().map(|(a, b)| (a, b, false)).collect();
         let mut found = Candidates {
             pairs: Vec::new(),
             quote_grams: Vec::new(),
@@ -325,7 +327,7 @@ impl Candidates {
                 .map(|&d| (d, sketches[d.index()].fingerprints.clone()))
                 .collect();
             let overlap = overlap_candidates(&fingerprinted, config.max_df);
-            pairs.extend(overlap.pairs.into_iter().map(|(a, b)| (a, b, false)));
+            pairs.extend(overlap.pairs.into_iter().map(|(a, b)| (a, b, true)));
             found.boilerplate = overlap.boilerplate;
             found.boilerplate_docs = overlap.boilerplate_docs;
 
@@ -334,10 +336,10 @@ impl Candidates {
                 .flat_map(|&d| sketches[d.index()].quote_grams.iter().map(move |&g| (g, d)))
                 .collect();
             let (quote_pairs, quoting_docs) = shared_quote_pairs(&found.quote_grams, config.max_df);
-            pairs.extend(quote_pairs.into_iter().map(|(a, b)| (a, b, false)));
+            pairs.extend(quote_pairs.into_iter().map(|(a, b)| (a, b, true)));
             found.quoting_docs = quoting_docs;
         }
-        // Sorting puts (a, b, false) before (a, b, true); keep the LSH flag when both exist.
+        // Sorting puts (a, b, false) before (a, b, true); keep the text flag when both exist.
         pairs.par_sort_unstable();
         pairs.dedup_by(|later, earlier| {
             let same = (later.0, later.1) == (earlier.0, earlier.1);
@@ -469,11 +471,14 @@ fn check_pairs(
     candidates
         .pairs
         .par_iter()
-        .filter_map(|&(a, b, _)| {
+        .filter_map(|&(a, b, shares_text)| {
             let (da, db) = (analysis_of(analyses, a)?, analysis_of(analyses, b)?);
             let overlap = SetOverlap::of(&da.shingles, &db.shingles);
             let near = overlap.reaches(config.threshold);
-            let passages = if config.overlap {
+            // An LSH-only pair below the threshold shares no fingerprint but boilerplate, so it
+            // has no passage to report: aligning it anyway made a corpus whose documents all
+            // share one long block cost an alignment for each of its (quadratic) LSH pairs.
+            let passages = if config.overlap && (near || shares_text) {
                 passages(da, db, config, &boilerplate)
             } else {
                 Vec::new()

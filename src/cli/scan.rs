@@ -12,7 +12,10 @@ pub fn run(args: &ScanArgs) -> anyhow::Result<ExitStatus> {
     configure_threads(args.output.jobs)?;
     let report = scan(&args.paths, &config)?;
     for diagnostic in &report.diagnostics {
-        eprintln!("dedup: {}: {}", diagnostic.path, diagnostic.message);
+        super::error_line(&format!(
+            "dedup: {}: {}",
+            diagnostic.path, diagnostic.message
+        ));
     }
     emit(&args.output, |out, color| match args.output.format {
         Format::Human => {
