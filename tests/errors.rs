@@ -319,18 +319,60 @@ fn unreadable_files_and_folders_are_errors_unless_permissions_do_not_apply() {
     let privileged = permissions_are_not_enforced(&secret);
     assert_eq!(privileged, permissions_are_not_enforced(&closed));
     let run = scan(dir.path(), &["."]);
-    // Let the temporary folder be removed.
-    std::fs::set_permissions(&closed, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let denied = |run: &Run| {
+        assert_one_error(run, "./secret.txt", "Permission denied");
+        assert_one_error(run, "./closed", "Permission denied");
+        assert_eq!(run.summary()["docs"], 2);
+    };
     if privileged {
         // Running as root: nothing is denied, so everything is read and nothing is an error.
         assert!(run.stderr.is_empty(), "{}", run.stderr);
         assert_eq!(run.summary()["docs"], 4);
         assert_eq!(run.code, 1);
+        // Root can still see the denial by dropping to an unprivileged user, where setpriv
+        // exists (util-linux) and the binary is reachable by others.
+        std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
+        if let Some(run) = scan_as_nobody(dir.path(), &["."]) {
+            denied(&run);
+        }
     } else {
-        assert_one_error(&run, "./secret.txt", "Permission denied");
-        assert_one_error(&run, "./closed", "Permission denied");
-        assert_eq!(run.summary()["docs"], 2);
+        denied(&run);
     }
+    // Let the temporary folder be removed.
+    std::fs::set_permissions(&closed, std::fs::Permissions::from_mode(0o755)).unwrap();
+}
+
+/// `dedup scan ARGS --format jsonl` as user and group 65534 (nobody), or `None` when that
+/// cannot be done here (no setpriv, or the binary is not reachable by other users).
+#[cfg(unix)]
+fn scan_as_nobody(dir: &Path, args: &[&str]) -> Option<Run> {
+    let bin = assert_cmd::cargo::cargo_bin("dedup");
+    let as_nobody = || {
+        let mut cmd = std::process::Command::new("setpriv");
+        cmd.args(["--reuid=65534", "--regid=65534", "--clear-groups"])
+            .arg(&bin);
+        cmd
+    };
+    let probe = as_nobody().arg("--version").output().ok()?;
+    if !probe.status.success() {
+        return None;
+    }
+    let out = as_nobody()
+        .arg("scan")
+        .args(args)
+        .args(["--format", "jsonl"])
+        .current_dir(dir)
+        .output()
+        .unwrap();
+    Some(Run {
+        code: out.status.code().unwrap(),
+        records: String::from_utf8(out.stdout)
+            .unwrap()
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect(),
+        stderr: String::from_utf8(out.stderr).unwrap(),
+    })
 }
 
 #[cfg(unix)]
