@@ -81,3 +81,19 @@ fn winnow_edges_and_saved_inputs() {
         ],
     );
 }
+
+#[test]
+fn scan_edges_and_saved_inputs() {
+    replay(
+        "scan",
+        checks::scan,
+        &[
+            b"",
+            b"\x00",
+            b"\x83\x00\x01\x02\x03\x04\x00\x01\x02\x03\x04\xFF\x00\x01\x02\x03\x04\x00\x01\x02",
+            b"\x84\x04\x00\x01\x02\x04\x05\xFF\x04\x00\x01\x02\x04\xFF\x04\x00\x01\x02\x04",
+            b"\x18same text here\xFFsame text here\xFFSame, text; here!",
+            b"\x00\"a b c\" x\xFFy \"a b c\"\xFF\"a b c\" z",
+        ],
+    );
+}

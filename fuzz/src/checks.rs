@@ -257,14 +257,114 @@ pub fn winnow(data: &[u8]) {
             (first..=at.min(grams.len() - w)).any(|s| grams[s..s + w].iter().all(|&g| g >= f.hash));
         assert!(is_window_min, "{f:?} is the minimum of no window");
     }
-    for start in 0..=grams.len() - w {
+    // Every window of w k-grams holds a selected position: with positions increasing, the first
+    // is in the first window, the last in the last, and no two are more than w apart.
+    let positions: Vec<usize> = selected.iter().map(|f| f.pos as usize).collect();
+    assert!(positions[0] < w, "first window holds no fingerprint");
+    assert!(
+        positions[positions.len() - 1] + w >= grams.len(),
+        "last window holds no fingerprint"
+    );
+    for pair in positions.windows(2) {
         assert!(
-            selected
-                .iter()
-                .any(|f| (start..start + w).contains(&(f.pos as usize))),
-            "window at {start} holds no fingerprint"
+            pair[1] - pair[0] <= w,
+            "a window between {pair:?} holds no fingerprint"
         );
     }
     let distinct = distinct_hashes(&selected);
     assert!(distinct.windows(2).all(|p| p[0] < p[1]));
+}
+
+/// Words and marks the `scan` target builds documents from in word mode: few enough that
+/// documents share long runs, quotes and boilerplate.
+const PIECES: [&str; 8] = [
+    "alpha ", "beta ", "gamma ", "delta ", "\"", "\n", "eps ", ". ",
+];
+
+/// The whole library scan on up to five small documents written to a temporary folder: no panic,
+/// no error, and every reported offset, line and text true to the bytes on disk.
+///
+/// The first byte picks the options (`--min-words`, threshold, `--max-df`, `--ngram`) and the
+/// mode: raw bytes, or one word or mark of [`PIECES`] per byte. Documents are separated by 0xFF.
+pub fn scan(data: &[u8]) {
+    use dedup::scan::{scan as run_scan, PairKind, ScanConfig};
+    let Some((&control, rest)) = data.split_first() else {
+        return;
+    };
+    let threshold = [0.3, 0.5, 0.8, 1.0][usize::from(control >> 3) % 4];
+    let mut config = ScanConfig::new(threshold);
+    config.min_words = 3 + usize::from(control % 8);
+    config.max_df = 2 + usize::from(control >> 5) % 3;
+    config.ngram = 1 + usize::from(control >> 6);
+    let dir = tempfile::tempdir().expect("a temporary folder");
+    let texts: Vec<Vec<u8>> = rest
+        .split(|&b| b == 0xFF)
+        .take(5)
+        .map(|doc| {
+            if control & 0x80 == 0 {
+                doc.to_vec()
+            } else {
+                doc.iter()
+                    .flat_map(|&b| PIECES[usize::from(b % 8)].bytes())
+                    .collect()
+            }
+        })
+        .collect();
+    for (i, text) in texts.iter().enumerate() {
+        std::fs::write(dir.path().join(format!("{i}.txt")), text).expect("written");
+    }
+    let report = run_scan(&[dir.path().to_path_buf()], &config).expect("valid options");
+    let bytes_of = |doc: dedup::DocId| -> Vec<u8> {
+        std::fs::read(report.documents[doc.index()].source.path.clone()).expect("readable")
+    };
+    let check_location = |bytes: &[u8], at: &dedup::findings::Location| {
+        let (start, end) = (at.start as usize, at.end as usize);
+        assert!(
+            start < end && end <= bytes.len(),
+            "{at:?} of {} bytes",
+            bytes.len()
+        );
+        let line = 1 + bytes[..start].iter().filter(|&&b| b == b'\n').count();
+        assert_eq!(at.line as usize, line, "{at:?}");
+    };
+    for pair in &report.pairs {
+        assert!(pair.a < pair.b);
+        assert!((0.0..=1.0).contains(&pair.jaccard), "{pair:?}");
+        match pair.kind {
+            PairKind::ExactDuplicate => assert_eq!(pair.jaccard, 1.0),
+            PairKind::NearDuplicate => assert!(pair.jaccard >= threshold - 1e-9, "{pair:?}"),
+            PairKind::Overlap => assert!(!pair.passages.is_empty(), "{pair:?}"),
+        }
+        let (a, b) = (bytes_of(pair.a), bytes_of(pair.b));
+        for p in &pair.passages {
+            check_location(&a, &p.a);
+            check_location(&b, &p.b);
+            let shown = String::from_utf8_lossy(&a[p.a.start as usize..p.a.end as usize]);
+            assert_eq!(p.text, shown);
+        }
+        for side in [
+            |p: &dedup::findings::Passage| p.a,
+            |p: &dedup::findings::Passage| p.b,
+        ] {
+            let mut spans: Vec<_> = pair.passages.iter().map(side).collect();
+            spans.sort();
+            assert!(spans.windows(2).all(|w| w[0].end <= w[1].start), "{pair:?}");
+        }
+    }
+    for quote in &report.quotes {
+        assert!(quote.occurrences.len() >= 2, "{quote:?}");
+        for o in &quote.occurrences {
+            check_location(&bytes_of(o.doc), &o.at);
+        }
+        let first = &quote.occurrences[0];
+        let bytes = bytes_of(first.doc);
+        let shown = String::from_utf8_lossy(&bytes[first.at.start as usize..first.at.end as usize]);
+        assert_eq!(quote.text, shown);
+    }
+    for cluster in &report.clusters {
+        assert!(cluster.members.len() >= 2);
+        assert!(cluster.members.windows(2).all(|w| w[0] < w[1]));
+        assert!(cluster.members.contains(&cluster.keep));
+    }
+    assert_eq!(report.summary.errors, 0, "{:?}", report.diagnostics);
 }
