@@ -417,10 +417,13 @@ pub fn check(
                     .signature
                     .estimate(&documents[e.index()].signature),
             };
+            // Candidates here come from bands and fingerprints together; align them all (the
+            // new documents are few, so a quadratic LSH fan-out cannot arise).
             let pair = verify_pair(
                 (doc, da),
                 (other_doc, db),
                 estimate,
+                true,
                 &config,
                 &overlap.boilerplate,
             )?;

@@ -136,7 +136,9 @@ pub fn discover(roots: &[PathBuf], options: &WalkOptions) -> (Vec<SourceFile>, V
     }
     files.sort();
     files.dedup();
+    // A FIFO named on the command line and found again in a folder is one problem.
     problems.sort();
+    problems.dedup();
     (files, problems)
 }
 
@@ -188,10 +190,7 @@ fn walk_folder(
                     });
                 } else {
                     let shown = entry.path().to_string_lossy().into_owned();
-                    problems.push(Diagnostic::error(
-                        shown,
-                        "not a regular file (socket, FIFO or device)",
-                    ));
+                    problems.push(Diagnostic::error(shown, NOT_REGULAR));
                 }
             }
             Err(err) => problems.push(walk_problem(root, &err)),
@@ -239,13 +238,20 @@ fn check_regular(meta: &std::fs::Metadata) -> Result<(), String> {
     if meta.is_file() {
         Ok(())
     } else {
-        Err("not a regular file (socket, FIFO or device)".to_string())
+        Err(NOT_REGULAR.to_string())
     }
 }
 
 /// An I/O error in the few words a user needs ("No such file or directory", "Permission denied").
+/// Wrapped errors (the walker's "IO error for operation on PATH: ...") are unwrapped to the
+/// operating system's reason, since the path is printed beside it anyway.
 pub fn io_reason(err: &std::io::Error) -> String {
-    let text = err.to_string();
+    let os_code = std::iter::successors(Some(err as &dyn std::error::Error), |e| e.source())
+        .find_map(|e| e.downcast_ref::<std::io::Error>()?.raw_os_error());
+    let text = match os_code {
+        Some(code) => std::io::Error::from_raw_os_error(code).to_string(),
+        None => err.to_string(),
+    };
     match text.find(" (os error") {
         Some(cut) => text[..cut].to_string(),
         None => text,
@@ -419,29 +425,81 @@ impl ReadProblem {
     }
 }
 
-/// Reads a document, refusing binary files (a NUL byte anywhere) and files over `max_bytes`
-/// without reading more than `max_bytes + 1` bytes.
+/// Bytes read at a time; each chunk is checked for binary content before the next is read.
+const READ_CHUNK: u64 = 64 * 1024;
+
+/// Reads a document, refusing binary files and files over `max_bytes`.
+///
+/// Bounded whatever the file: its size is checked before reading (a 2 GB file over `--max-bytes`
+/// is never read), at most `max_bytes + 1` bytes are read should it grow, and reading stops at
+/// the first chunk that shows it is binary (a NUL byte, or the signature of a common binary
+/// format at the start). It never blocks: the file is opened non-blocking and refused unless it
+/// is a regular file, so a FIFO that replaced a file after the walk cannot hang the run.
 pub fn read_document(path: &Path, max_bytes: u64) -> Result<Vec<u8>, ReadProblem> {
     let fail = |err: std::io::Error| ReadProblem::Failed(io_reason(&err));
-    let file = File::open(path).map_err(fail)?;
+    let file = open_for_reading(path).map_err(fail)?;
     let meta = file.metadata().map_err(fail)?;
     if !meta.is_file() {
-        return Err(ReadProblem::Failed("not a regular file".into()));
+        return Err(ReadProblem::Failed(NOT_REGULAR.into()));
     }
     if meta.len() > max_bytes {
         return Err(too_large(meta.len(), max_bytes));
     }
     let mut bytes = Vec::with_capacity(meta.len() as usize);
-    file.take(max_bytes + 1)
-        .read_to_end(&mut bytes)
-        .map_err(fail)?;
+    let mut reader = file.take(max_bytes + 1);
+    loop {
+        let before = bytes.len();
+        let read = (&mut reader)
+            .take(READ_CHUNK)
+            .read_to_end(&mut bytes)
+            .map_err(fail)?;
+        if looks_binary(&bytes, before) {
+            return Err(ReadProblem::Skipped("skipped: binary file".into()));
+        }
+        if read == 0 {
+            break;
+        }
+    }
     if bytes.len() as u64 > max_bytes {
         return Err(too_large(bytes.len() as u64, max_bytes));
     }
-    if bytes.contains(&0) {
-        return Err(ReadProblem::Skipped("skipped: binary file".into()));
-    }
     Ok(bytes)
+}
+
+/// Signatures of common binary formats whose first bytes are not text (PNG, JPEG, GIF, gzip,
+/// zip, ELF, zstd, xz), for the rare such file without a NUL byte in it.
+const BINARY_SIGNATURES: [&[u8]; 9] = [
+    b"\x89PNG\r\n\x1a\n",
+    b"\xFF\xD8\xFF",
+    b"GIF87a",
+    b"GIF89a",
+    b"\x1F\x8B",
+    b"PK\x03\x04",
+    b"\x7FELF",
+    b"\x28\xB5\x2F\xFD",
+    b"\xFD7zXZ\x00",
+];
+
+/// True when the bytes read so far show a binary file: a NUL byte in the chunk that starts at
+/// `chunk_start` (earlier chunks were checked already), or a binary signature at the start.
+fn looks_binary(bytes: &[u8], chunk_start: usize) -> bool {
+    (chunk_start == 0 && BINARY_SIGNATURES.iter().any(|s| bytes.starts_with(s)))
+        || bytes[chunk_start..].contains(&0)
+}
+
+const NOT_REGULAR: &str = "not a regular file (socket, FIFO or device)";
+
+/// Opens a file for reading without ever blocking (on a FIFO, say).
+fn open_for_reading(path: &Path) -> std::io::Result<File> {
+    let mut options = std::fs::OpenOptions::new();
+    options.read(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        // O_NONBLOCK changes nothing for regular files; for a FIFO it makes open() return at once.
+        options.custom_flags(libc::O_NONBLOCK);
+    }
+    options.open(path)
 }
 
 fn too_large(len: u64, max_bytes: u64) -> ReadProblem {
@@ -563,5 +621,50 @@ mod tests {
             read_document(&bin, 3),
             Err(ReadProblem::Skipped(_))
         ));
+        let png = dir.path().join("x.png");
+        std::fs::write(&png, b"\x89PNG\r\n\x1a\nno NUL byte here").unwrap();
+        assert_eq!(
+            read_document(&png, 100),
+            Err(ReadProblem::Skipped("skipped: binary file".into()))
+        );
+    }
+
+    /// A FIFO that replaced a file after the walk is refused at once, never read: reading would
+    /// wait for a writer forever.
+    #[cfg(unix)]
+    #[test]
+    fn reading_a_fifo_never_blocks() {
+        let dir = tempfile::tempdir().unwrap();
+        let fifo = dir.path().join("fifo");
+        let made = std::process::Command::new("mkfifo").arg(&fifo).status();
+        assert!(made.unwrap().success());
+        let (send, receive) = std::sync::mpsc::channel();
+        std::thread::spawn(move || send.send(read_document(&fifo, 100)).unwrap());
+        let read = receive
+            .recv_timeout(std::time::Duration::from_secs(30))
+            .expect("read_document returned");
+        assert_eq!(read, Err(ReadProblem::Failed(NOT_REGULAR.into())));
+    }
+
+    #[test]
+    fn wrapped_io_errors_read_as_the_os_reason() {
+        let inner = std::io::Error::from_raw_os_error(2);
+        let wrapped = std::io::Error::other(Wrapper(inner));
+        assert_eq!(io_reason(&wrapped), "No such file or directory");
+    }
+
+    #[derive(Debug)]
+    struct Wrapper(std::io::Error);
+
+    impl std::fmt::Display for Wrapper {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            write!(f, "IO error for operation on x: {}", self.0)
+        }
+    }
+
+    impl std::error::Error for Wrapper {
+        fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+            Some(&self.0)
+        }
     }
 }

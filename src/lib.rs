@@ -64,6 +64,7 @@
 //! assert_eq!(report.findings[0].passages[0].text, shared);
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
+#![forbid(unsafe_code)]
 #![warn(missing_docs)]
 #![deny(clippy::print_stdout, clippy::print_stderr)]
 

@@ -315,7 +315,9 @@ fn exact_pairs(groups: &[Vec<DocId>]) -> Vec<PairFinding> {
 
 /// Candidate pairs from every source, and what is needed to check them.
 struct Candidates {
-    /// `(a, b, from_lsh)` with `a < b`, sorted, without repeats.
+    /// `(a, b, shares_text)` with `a < b`, sorted, without repeats. `shares_text` says that a
+    /// fingerprint or quoted gram, not only an LSH bucket, brought the pair: only such pairs are
+    /// aligned unless they turn out to be near-duplicates.
     pairs: Vec<(DocId, DocId, bool)>,
     /// Every quoted gram of the representatives.
     quote_grams: Vec<(QuoteGram, DocId)>,
@@ -334,7 +336,7 @@ impl Candidates {
     ) -> Self {
         let near = lsh_pairs(documents, representatives, config.lsh);
         let mut pairs: Vec<(DocId, DocId, bool)> =
-            near.into_iter().map(|(a, b)| (a, b, true)).collect();
+            near.into_iter().map(|(a, b)| (a, b, false)).collect();
         let mut found = Candidates {
             pairs: Vec::new(),
             quote_grams: Vec::new(),
@@ -348,7 +350,7 @@ impl Candidates {
                 .map(|&d| (d, sketches[d.index()].fingerprints.clone()))
                 .collect();
             let overlap = overlap_candidates(&fingerprinted, config.max_df);
-            pairs.extend(overlap.pairs.into_iter().map(|(a, b)| (a, b, false)));
+            pairs.extend(overlap.pairs.into_iter().map(|(a, b)| (a, b, true)));
             found.boilerplate = overlap.boilerplate;
             found.boilerplate_docs = overlap.boilerplate_docs;
 
@@ -357,10 +359,10 @@ impl Candidates {
                 .flat_map(|&d| sketches[d.index()].quote_grams.iter().map(move |&g| (g, d)))
                 .collect();
             let (quote_pairs, quoting_docs) = shared_quote_pairs(&found.quote_grams, config.max_df);
-            pairs.extend(quote_pairs.into_iter().map(|(a, b)| (a, b, false)));
+            pairs.extend(quote_pairs.into_iter().map(|(a, b)| (a, b, true)));
             found.quoting_docs = quoting_docs;
         }
-        // Sorting puts (a, b, false) before (a, b, true); keep the LSH flag when both exist.
+        // Sorting puts (a, b, false) before (a, b, true); keep the text flag when both exist.
         pairs.par_sort_unstable();
         pairs.dedup_by(|later, earlier| {
             let same = (later.0, later.1) == (earlier.0, earlier.1);
@@ -502,28 +504,40 @@ fn check_pairs(
         .pairs
         .par_iter()
         .inspect(|_| progress.pair_verified())
-        .filter_map(|&(a, b, _)| {
+        .filter_map(|&(a, b, shares_text)| {
             let (da, db) = (analysis_of(analyses, a)?, analysis_of(analyses, b)?);
             let estimate = documents[a.index()]
                 .signature
                 .estimate(&documents[b.index()].signature);
-            verify_pair((a, da), (b, db), estimate, config, &boilerplate)
+            verify_pair(
+                (a, da),
+                (b, db),
+                estimate,
+                shares_text,
+                config,
+                &boilerplate,
+            )
         })
         .collect()
 }
 
 /// Checks one candidate pair exactly: the finding when it is a near-duplicate or shares a
-/// passage that is not boilerplate (judged by the fingerprints of `a`).
+/// passage that is not boilerplate (judged by the fingerprints of `a`). `shares_text` says that a
+/// fingerprint or a quoted gram, not only an LSH bucket, made the pair a candidate.
 pub(crate) fn verify_pair(
     (a, da): (DocId, &Analysis),
     (b, db): (DocId, &Analysis),
     estimate: f64,
+    shares_text: bool,
     config: &ScanConfig,
     boilerplate: &HashSet<u64>,
 ) -> Option<PairFinding> {
     let overlap = SetOverlap::of(&da.shingles, &db.shingles);
     let near = overlap.reaches(config.threshold);
-    let passages = if config.overlap {
+    // A pair that only an LSH bucket brought, below the threshold, shares no fingerprint but
+    // boilerplate, so it has no passage to report: aligning it anyway made a corpus whose
+    // documents all share one long block cost an alignment for each of its (quadratic) LSH pairs.
+    let passages = if config.overlap && (near || shares_text) {
         passages(da, db, config, boilerplate)
     } else {
         Vec::new()

@@ -17,7 +17,7 @@ pub fn run(args: &CheckArgs) -> anyhow::Result<ExitStatus> {
         report.apply_baseline(baseline);
     }
     for d in &report.diagnostics {
-        eprintln!("dedup: {}: {}", d.path, d.message);
+        super::error_line(&format!("dedup: {}: {}", d.path, d.message));
     }
     emit_to(
         args.output.as_deref(),
@@ -38,11 +38,11 @@ pub fn run(args: &CheckArgs) -> anyhow::Result<ExitStatus> {
     if let Some(path) = &args.write_baseline {
         let written = report.baseline();
         write_atomically(path, |out| out.write_all(written.to_jsonl().as_bytes()))?;
-        eprintln!(
+        super::error_line(&format!(
             "dedup: {}: recorded {} finding key(s) as known",
             path.display(),
             written.len()
-        );
+        ));
     }
     Ok(if report.has_errors() {
         ExitStatus::Error

@@ -37,16 +37,16 @@ fn add(args: &IndexAddArgs) -> anyhow::Result<ExitStatus> {
 fn finish(report: &BuildReport, index: &Path, verb: &str) -> anyhow::Result<ExitStatus> {
     let shown = index.display();
     for d in &report.diagnostics {
-        eprintln!("dedup: {}: {}", d.path, d.message);
+        super::error_line(&format!("dedup: {}: {}", d.path, d.message));
     }
     for name in &report.already_indexed {
-        eprintln!("dedup: {name}: already in {shown}, not added");
+        super::error_line(&format!("dedup: {name}: already in {shown}, not added"));
     }
     if report.stale_removed > 0 {
-        eprintln!(
+        super::error_line(&format!(
             "dedup: {shown}: removed {} temporary file(s) left by an interrupted run",
             report.stale_removed
-        );
+        ));
     }
     let mut out = std::io::stdout().lock();
     writeln!(

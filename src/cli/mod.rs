@@ -38,7 +38,10 @@ impl From<ExitStatus> for ExitCode {
 
 /// Runs the command line and turns every failure into one `dedup: ...` line and exit status 2.
 pub fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(err) => return usage_error(err),
+    };
     let result = match &cli.command {
         Command::Scan(args) => scan::run(args),
         Command::Completions { shell } => print_with(|out| generate::completions(*shell, out)),
@@ -50,7 +53,7 @@ pub fn main() -> ExitCode {
         Ok(status) => status.into(),
         Err(err) if is_broken_pipe(&err) => ExitCode::SUCCESS,
         Err(err) => {
-            eprintln!("dedup: {err:#}");
+            error_line(&format!("dedup: {err:#}"));
             ExitStatus::Error.into()
         }
     }
@@ -64,6 +67,35 @@ fn print_with(
     write(&mut out)?;
     std::io::Write::flush(&mut out)?;
     Ok(ExitStatus::Clean)
+}
+
+/// A bad option value (`--threshold 1.5`) is one line, `dedup: invalid value ...`, and exit
+/// status 2 before any work; help, version and other usage errors keep clap's own output.
+fn usage_error(err: clap::Error) -> ExitCode {
+    use clap::error::ErrorKind;
+    if !matches!(
+        err.kind(),
+        ErrorKind::InvalidValue | ErrorKind::ValueValidation
+    ) {
+        err.exit();
+    }
+    let rendered = err.render().to_string();
+    let message: Vec<&str> = rendered
+        .lines()
+        .take_while(|line| !line.trim().is_empty())
+        .map(str::trim)
+        .collect();
+    let message = message.join(" ");
+    let message = message.strip_prefix("error: ").unwrap_or(&message);
+    error_line(&format!("dedup: {message}"));
+    ExitStatus::Error.into()
+}
+
+/// Writes one line to stderr. Unlike `eprintln!`, never panics: with stderr closed
+/// (`dedup scan ... 2>&1 | head -1`) there is nobody left to tell.
+pub fn error_line(line: &str) {
+    use std::io::Write;
+    let _ = writeln!(std::io::stderr().lock(), "{line}");
 }
 
 /// A closed pipe (`dedup scan ... | head -1`) ends the run quietly, as it does for ripgrep.

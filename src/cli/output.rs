@@ -1,7 +1,6 @@
 //! Where reports go: stdout, or a file written to a temporary name and renamed into place.
 
 use super::args::{ColorChoice, OutputArgs};
-use anyhow::Context;
 use std::io::{IsTerminal, Write};
 use std::path::Path;
 
@@ -47,17 +46,19 @@ pub fn write_atomically(
         _ => Path::new("."),
     };
     let shown = path.display();
-    let mut temp = temp_file_in(folder, path)
-        .with_context(|| format!("{shown}: cannot create a temporary file"))?;
+    let failed = |what: &str, err: std::io::Error| {
+        anyhow::anyhow!("{shown}: {what}: {}", dedup::corpus::io_reason(&err))
+    };
+    let mut temp =
+        temp_file_in(folder, path).map_err(|e| failed("cannot create a temporary file", e))?;
     {
         let mut out = std::io::BufWriter::new(temp.as_file_mut());
-        write(&mut out).with_context(|| format!("{shown}: write failed"))?;
-        out.flush()
-            .with_context(|| format!("{shown}: write failed"))?;
+        write(&mut out).map_err(|e| failed("write failed", e))?;
+        out.flush().map_err(|e| failed("write failed", e))?;
     }
     temp.as_file()
         .sync_all()
-        .with_context(|| format!("{shown}: write failed"))?;
+        .map_err(|e| failed("write failed", e))?;
     temp.persist(path)
         .map_err(|e| anyhow::anyhow!("{shown}: {}", dedup::corpus::io_reason(&e.error)))?;
     Ok(())

@@ -31,14 +31,17 @@ pub fn run(args: &ScanArgs) -> anyhow::Result<ExitStatus> {
     };
     for diagnostic in &report.diagnostics {
         if diagnostic.severity == Severity::Error || !args.output.quiet {
-            eprintln!("dedup: {}: {}", diagnostic.path, diagnostic.message);
+            super::error_line(&format!(
+                "dedup: {}: {}",
+                diagnostic.path, diagnostic.message
+            ));
         }
     }
     if let (Some(field), false) = (&config.walk.input.id_field, args.output.quiet) {
         if let Some((shared, first)) = shared_ids(&report) {
-            eprintln!(
+            super::error_line(&format!(
                 "dedup: warning: {shared} records share their --id-field {field} with another (first: {first}); names in the output are ambiguous"
-            );
+            ));
         }
     }
     emit(&args.output, |out, color| {

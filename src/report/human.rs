@@ -202,9 +202,15 @@ impl Printer<'_> {
     }
 }
 
-/// Text on one line (whitespace runs become one space), cut at [`MAX_SHOWN_CHARS`].
+/// Text on one line (whitespace runs become one space), cut at [`MAX_SHOWN_CHARS`]. Control
+/// characters become U+FFFD: text from a file must not drive the terminal (an escape sequence
+/// between two words of a passage could clear the screen or recolour the report).
 pub(crate) fn one_line(text: &str) -> String {
-    let joined = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    let joined = text
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+        .replace(char::is_control, "\u{FFFD}");
     match joined.char_indices().nth(MAX_SHOWN_CHARS) {
         Some((cut, _)) => format!("{}…", &joined[..cut]),
         None => joined,
