@@ -4,9 +4,9 @@
 //! summary line. Findings in the baseline are marked `known`; findings of a kind that does not
 //! fail the run (`--fail-on`) are marked `not failing`. Passage text is cut as in the scan report.
 
-use super::human::{human_bytes, one_line, paint, Palette};
+use super::human::{human_bytes, paint, Palette};
 use crate::check::{CheckFinding, CheckReport, Other};
-use crate::findings::{Location, PairKind, Passage};
+use crate::findings::{PairKind, Passage};
 use std::io::{self, Write};
 
 /// Writes the check report for a person.
@@ -84,23 +84,7 @@ impl Printer<'_> {
     }
 
     fn passage(&self, p: &Passage, out: &mut dyn Write) -> io::Result<()> {
-        let quoted = if p.quoted { ", quoted" } else { "" };
-        let place = |l: &Location| {
-            format!(
-                "line {}, bytes {}..{}",
-                paint(self.palette.number, &l.line.to_string()),
-                l.start,
-                l.end
-            )
-        };
-        writeln!(
-            out,
-            "  {} ~ {}  {}",
-            place(&p.a),
-            place(&p.b),
-            paint(self.palette.dim, &format!("({} words{quoted})", p.words)),
-        )?;
-        writeln!(out, "    {}", paint(self.palette.text, &one_line(&p.text)))
+        crate::report::human::write_passage(self.palette, p, out)
     }
 }
 

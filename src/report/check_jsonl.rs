@@ -15,7 +15,6 @@
 
 use super::jsonl::{line, round6, PassageRecord};
 use crate::check::{CheckReport, Other};
-use crate::corpus::Severity;
 use crate::findings::PairKind;
 use serde::Serialize;
 use std::io::{self, Write};
@@ -35,14 +34,6 @@ struct MatchRecord<'a> {
     passages: Vec<PassageRecord<'a>>,
     known: bool,
     fails: bool,
-}
-
-#[derive(Serialize)]
-struct DiagnosticRecord<'a> {
-    #[serde(rename = "type")]
-    record: &'static str,
-    path: &'a str,
-    message: &'a str,
 }
 
 #[derive(Serialize)]
@@ -86,20 +77,7 @@ pub fn write(report: &CheckReport, fail_on: &[PairKind], out: &mut dyn Write) ->
         };
         line(out, &record)?;
     }
-    for d in &report.diagnostics {
-        let record = match d.severity {
-            Severity::Warning => "warning",
-            Severity::Error => "error",
-        };
-        line(
-            out,
-            &DiagnosticRecord {
-                record,
-                path: &d.path,
-                message: &d.message,
-            },
-        )?;
-    }
+    crate::report::jsonl::write_diagnostics(&report.diagnostics, out)?;
     let s = &report.summary;
     line(
         out,

@@ -154,23 +154,7 @@ impl Printer<'_> {
     }
 
     fn passage(&self, p: &Passage, out: &mut dyn Write) -> io::Result<()> {
-        let quoted = if p.quoted { ", quoted" } else { "" };
-        let place = |l: &crate::findings::Location| {
-            format!(
-                "line {}, bytes {}..{}",
-                paint(self.palette.number, &l.line.to_string()),
-                l.start,
-                l.end
-            )
-        };
-        writeln!(
-            out,
-            "  {} ~ {}  {}",
-            place(&p.a),
-            place(&p.b),
-            paint(self.palette.dim, &format!("({} words{quoted})", p.words)),
-        )?;
-        writeln!(out, "    {}", paint(self.palette.text, &one_line(&p.text)))
+        write_passage(self.palette, p, out)
     }
 
     fn cluster(&self, cluster: &crate::cluster::Cluster, out: &mut dyn Write) -> io::Result<()> {
@@ -200,6 +184,27 @@ impl Printer<'_> {
         }
         writeln!(out)
     }
+}
+
+/// Writes one passage: where it is in both documents, its size, and its text on one line.
+pub(crate) fn write_passage(palette: Palette, p: &Passage, out: &mut dyn Write) -> io::Result<()> {
+    let quoted = if p.quoted { ", quoted" } else { "" };
+    let place = |l: &crate::findings::Location| {
+        format!(
+            "line {}, bytes {}..{}",
+            paint(palette.number, &l.line.to_string()),
+            l.start,
+            l.end
+        )
+    };
+    writeln!(
+        out,
+        "  {} ~ {}  {}",
+        place(&p.a),
+        place(&p.b),
+        paint(palette.dim, &format!("({} words{quoted})", p.words)),
+    )?;
+    writeln!(out, "    {}", paint(palette.text, &one_line(&p.text)))
 }
 
 /// Text on one line (whitespace runs become one space), cut at [`MAX_SHOWN_CHARS`]. Control

@@ -182,20 +182,7 @@ pub fn write(report: &ScanReport, out: &mut dyn Write) -> io::Result<()> {
             },
         )?;
     }
-    for diagnostic in &report.diagnostics {
-        let record = match diagnostic.severity {
-            Severity::Warning => "warning",
-            Severity::Error => "error",
-        };
-        line(
-            out,
-            &DiagnosticRecord {
-                record,
-                path: &diagnostic.path,
-                message: &diagnostic.message,
-            },
-        )?;
-    }
+    write_diagnostics(&report.diagnostics, out)?;
     let s = &report.summary;
     let summary = SummaryRecord {
         record: "summary",
@@ -217,4 +204,24 @@ pub fn write(report: &ScanReport, out: &mut dyn Write) -> io::Result<()> {
         elapsed_ms: s.elapsed.as_millis(),
     };
     line(out, &summary)
+}
+
+/// Writes one `warning` or `error` record per diagnostic (shared by `scan` and `check`).
+pub(crate) fn write_diagnostics(
+    diagnostics: &[crate::corpus::Diagnostic],
+    out: &mut dyn Write,
+) -> io::Result<()> {
+    for diagnostic in diagnostics {
+        let record = match diagnostic.severity {
+            Severity::Warning => "warning",
+            Severity::Error => "error",
+        };
+        let record = DiagnosticRecord {
+            record,
+            path: &diagnostic.path,
+            message: &diagnostic.message,
+        };
+        line(out, &record)?;
+    }
+    Ok(())
 }
