@@ -38,6 +38,7 @@ pub mod minhash;
 pub mod report;
 pub mod scan;
 pub mod shingle;
+pub mod synth;
 pub mod tokenize;
 pub mod verify;
 
