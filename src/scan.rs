@@ -20,7 +20,7 @@ use crate::corpus::{
 use crate::error::Error;
 use crate::lsh::{BandKey, LshIndex, LshParams};
 use crate::minhash::{MinHasher, Signature};
-use crate::shingle::{for_each_shingle, ShingleSet};
+use crate::shingle::{for_each_shingle, shingles, ShingleSet};
 use crate::tokenize::{for_each_token, WordHash};
 use crate::verify::SetOverlap;
 use crate::DocId;
@@ -281,12 +281,10 @@ pub struct Sketch {
 /// Sketches one document's bytes.
 pub fn sketch(bytes: &[u8], ngram: usize, hasher: &MinHasher) -> Sketch {
     let words = word_hashes(bytes);
-    let mut shingles = Vec::with_capacity(words.len());
-    for_each_shingle(&words, ngram, |_, s| shingles.push(s));
     Sketch {
         words: words.len() as u32,
         content_hash: content_hash(&words),
-        signature: hasher.sign(shingles),
+        signature: hasher.sign(shingles(&words, ngram)),
     }
 }
 
