@@ -85,6 +85,7 @@ pub mod scan;
 pub mod selection;
 pub mod shingle;
 pub mod sketch;
+pub mod synth;
 pub mod tokenize;
 pub mod verify;
 

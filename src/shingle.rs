@@ -12,7 +12,15 @@ use xxhash_rust::xxh3::xxh3_64;
 pub type ShingleHash = u64;
 
 /// Hashes a window of word hashes into one shingle hash.
+#[inline]
 pub fn hash_window(words: &[WordHash]) -> ShingleHash {
+    // The common lengths get a buffer of exactly their size: no zeroing of unused bytes.
+    match words.len() {
+        5 => return hash_fixed::<5>(words),
+        3 => return hash_fixed::<3>(words),
+        4 => return hash_fixed::<4>(words),
+        _ => {}
+    }
     let mut buf = [0u8; 8 * 16];
     if words.len() <= 16 {
         for (slot, word) in buf.chunks_exact_mut(8).zip(words) {
@@ -23,6 +31,29 @@ pub fn hash_window(words: &[WordHash]) -> ShingleHash {
         let bytes: Vec<u8> = words.iter().flat_map(|w| w.to_le_bytes()).collect();
         xxh3_64(&bytes)
     }
+}
+
+/// [`hash_window`] for windows of exactly `N` words.
+#[inline]
+fn hash_fixed<const N: usize>(words: &[WordHash]) -> ShingleHash {
+    let mut buf = [[0u8; 8]; N];
+    for (slot, word) in buf.iter_mut().zip(words) {
+        *slot = word.to_le_bytes();
+    }
+    xxh3_64(buf.as_flattened())
+}
+
+/// The shingles of a word sequence in document order (with repeats), as an iterator: what
+/// [`for_each_shingle`] emits, without the window index, so a signature can be computed without
+/// collecting the shingles first.
+pub fn shingles(words: &[WordHash], ngram: usize) -> impl Iterator<Item = ShingleHash> + '_ {
+    debug_assert!(ngram >= 1);
+    let short = (!words.is_empty() && words.len() < ngram).then(|| hash_window(words));
+    let windows = words.windows(ngram.min(words.len().max(1)));
+    let full = (words.len() >= ngram).then_some(windows);
+    short
+        .into_iter()
+        .chain(full.into_iter().flatten().map(hash_window))
 }
 
 /// Calls `emit` with the shingle of every window of `ngram` words, in document order (with
@@ -116,6 +147,30 @@ mod tests {
             set("The President’s men were there today", 5),
             set("the president's MEN were there, today!", 5)
         );
+    }
+
+    #[test]
+    fn the_iterator_gives_what_for_each_shingle_emits() {
+        let words: Vec<WordHash> = (0..40u64).map(|w| w * 0x9E37_79B9 + 7).collect();
+        for len in [0, 1, 2, 4, 5, 6, 17, 40] {
+            for ngram in [1, 2, 3, 4, 5, 6, 9, 17, 20] {
+                let mut emitted = Vec::new();
+                for_each_shingle(&words[..len], ngram, |_, s| emitted.push(s));
+                let iterated: Vec<ShingleHash> = shingles(&words[..len], ngram).collect();
+                assert_eq!(iterated, emitted, "len {len} ngram {ngram}");
+            }
+        }
+    }
+
+    #[test]
+    fn fixed_size_windows_hash_like_the_general_path() {
+        let words: Vec<WordHash> = (1..=20u64)
+            .map(|w| w.wrapping_mul(0xDEAD_BEEF_1234))
+            .collect();
+        for n in 1..=20 {
+            let bytes: Vec<u8> = words[..n].iter().flat_map(|w| w.to_le_bytes()).collect();
+            assert_eq!(hash_window(&words[..n]), xxh3_64(&bytes), "n = {n}");
+        }
     }
 
     #[test]

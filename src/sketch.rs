@@ -8,8 +8,8 @@
 use crate::fingerprint::{distinct_hashes, winnow, Fingerprint, WinnowParams};
 use crate::minhash::{MinHasher, Signature};
 use crate::quote::{quote_grams, quote_region_ids, quote_regions, quoted_mask, QuoteGram};
-use crate::shingle::{for_each_shingle, ShingleSet};
-use crate::tokenize::{tokenize, Token, WordHash};
+use crate::shingle::{for_each_shingle, shingles, ShingleSet};
+use crate::tokenize::{for_each_token, tokenize, Token, WordHash};
 use bitvec::prelude::*;
 
 /// What the sketch pass computes, resolved from the scan options.
@@ -40,24 +40,26 @@ pub struct Sketch {
 
 /// Sketches one document.
 pub fn sketch(bytes: &[u8], params: &SketchParams) -> Sketch {
-    let tokens = tokenize(bytes);
-    let words: Vec<WordHash> = tokens.iter().map(|t| t.hash).collect();
-    let mut shingles = Vec::with_capacity(words.len());
-    for_each_shingle(&words, params.ngram, |_, s| shingles.push(s));
-    let (fingerprints, quote_grams) = match params.winnow {
+    let (words, fingerprints, quote_grams) = match params.winnow {
         Some(winnow_params) => {
+            let tokens = tokenize(bytes);
+            let words: Vec<WordHash> = tokens.iter().map(|t| t.hash).collect();
             let ids = quote_region_ids(&tokens, &quote_regions(bytes));
-            (
-                distinct_hashes(&winnow(&words, winnow_params)),
-                quote_grams(&words, &ids),
-            )
+            let fingerprints = distinct_hashes(&winnow(&words, winnow_params));
+            let grams = quote_grams(&words, &ids);
+            (words, fingerprints, grams)
         }
-        None => (Vec::new(), Vec::new()),
+        // Near-duplicates only: word hashes are all that is needed, no spans.
+        None => {
+            let mut words = Vec::with_capacity(bytes.len() / 6 + 1);
+            for_each_token(bytes, |t| words.push(t.hash));
+            (words, Vec::new(), Vec::new())
+        }
     };
     Sketch {
         words: words.len() as u32,
         content_hash: content_hash(&words),
-        signature: params.hasher.sign(shingles),
+        signature: params.hasher.sign(shingles(&words, params.ngram)),
         fingerprints,
         quote_grams,
     }

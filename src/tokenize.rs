@@ -39,21 +39,198 @@ impl Token {
 /// This is the one tokenizer every stage uses (signatures, verification, passages), so a word is
 /// the same word everywhere. Documents must be shorter than 4 GiB (offsets are `u32`); the corpus
 /// reader enforces a smaller `--max-bytes` long before that.
+///
+/// Most text is ASCII, and for ASCII the UAX #29 rules reduce to a few byte comparisons, so the
+/// bytes are cut into pieces: a cut sits after an ASCII whitespace byte that is followed by an
+/// ASCII byte other than a space. Pieces without a non-ASCII byte take the ASCII path ([`ascii_words`]), the others
+/// the full Unicode path ([`for_each_token_unicode`]). The words are exactly those of the Unicode
+/// path on the whole text (a property test compares both on arbitrary input): no UAX #29 rule
+/// joins ASCII whitespace to a following ASCII character other than a space (WB3d), and none
+/// looks back past it; WB4 lets an Extend or Format character attach to the whitespace before
+/// it, which is why a cut never precedes a non-ASCII byte.
 pub fn for_each_token(bytes: &[u8], mut emit: impl FnMut(Token)) {
     debug_assert!(bytes.len() <= u32::MAX as usize);
-    let mut normalised = String::new();
-    let mut base = 0usize;
-    for chunk in bytes.utf8_chunks() {
+    let mut scratch = String::new();
+    let mut pos = 0;
+    while pos < bytes.len() {
+        let Some(found) = first_non_ascii(&bytes[pos..]) else {
+            ascii_words(bytes, pos, bytes.len(), &mut emit);
+            return;
+        };
+        let first_non_ascii = pos + found;
+        let start = (pos + 1..first_non_ascii)
+            .rev()
+            .find(|&c| is_cut(bytes[c - 1], bytes[c]))
+            .unwrap_or(pos);
+        let end = (first_non_ascii + 1..bytes.len())
+            .find(|&c| is_cut(bytes[c - 1], bytes[c]))
+            .unwrap_or(bytes.len());
+        ascii_words(bytes, pos, start, &mut emit);
+        unicode_words(bytes, start, end, &mut scratch, &mut emit);
+        pos = end;
+    }
+}
+
+/// The position of the first byte >= 0x80, testing eight bytes at a time.
+#[inline]
+fn first_non_ascii(bytes: &[u8]) -> Option<usize> {
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let mut chunks = bytes.chunks_exact(8);
+    for (i, chunk) in chunks.by_ref().enumerate() {
+        let word = u64::from_le_bytes(chunk.try_into().expect("8 bytes"));
+        if word & HIGH != 0 {
+            return Some(i * 8 + (word & HIGH).trailing_zeros() as usize / 8);
+        }
+    }
+    let done = bytes.len() - chunks.remainder().len();
+    chunks
+        .remainder()
+        .iter()
+        .position(|b| !b.is_ascii())
+        .map(|i| done + i)
+}
+
+/// True when a piece may end between `before` and `after`: after ASCII whitespace (UAX #29
+/// classes WSegSpace, LF, CR, Newline, and Other for tab) and before an ASCII byte that is not a
+/// space. Never before a space, because WB3d keeps a run of spaces together and WB4 attaches a
+/// following combining mark to the whole run (`"  \u{93e}"` is one word, as the mark is
+/// alphabetic).
+#[inline]
+fn is_cut(before: u8, after: u8) -> bool {
+    matches!(before, b' ' | b'\t' | b'\n' | b'\r' | 0x0B | 0x0C)
+        && after.is_ascii()
+        && after != b' '
+}
+
+/// The reference tokenizer: UAX #29 word boundaries on every valid UTF-8 run of the whole text.
+/// [`for_each_token`] gives exactly the same tokens, faster; this one is kept as the definition
+/// (tests and benchmarks compare the two).
+pub fn for_each_token_unicode(bytes: &[u8], mut emit: impl FnMut(Token)) {
+    debug_assert!(bytes.len() <= u32::MAX as usize);
+    let mut scratch = String::new();
+    unicode_words(bytes, 0, bytes.len(), &mut scratch, &mut emit);
+}
+
+/// The words of `bytes[from..to]` by the full Unicode rules, with offsets into `bytes`.
+fn unicode_words(
+    bytes: &[u8],
+    from: usize,
+    to: usize,
+    scratch: &mut String,
+    emit: &mut impl FnMut(Token),
+) {
+    let mut base = from;
+    for chunk in bytes[from..to].utf8_chunks() {
         let text = chunk.valid();
         for (offset, word) in text.unicode_word_indices() {
             let start = base + offset;
             emit(Token {
                 start: start as u32,
                 end: (start + word.len()) as u32,
-                hash: hash_word(word, &mut normalised),
+                hash: hash_word(word, scratch),
             });
         }
         base += text.len() + chunk.invalid().len();
+    }
+}
+
+/// The words of the ASCII bytes `bytes[from..to]` by the UAX #29 rules restricted to ASCII:
+/// letters, digits and `_` join each other (WB5, WB8-WB10, WB13a/b); `.` `'` `:` join two letters
+/// (WB6/WB7); `.` `'` `,` `;` join two digits (WB11/WB12); every other byte separates. A segment
+/// is a word when it has a letter or digit (a run of `_` is not). Hashes are those of
+/// [`hash_word`]: xxh3 of the lower-cased bytes.
+pub fn ascii_words(bytes: &[u8], from: usize, to: usize, emit: &mut impl FnMut(Token)) {
+    // Indexing a slice that ends at `to` lets the compiler drop the bounds checks.
+    let piece = &bytes[..to];
+    debug_assert!(piece[from..].is_ascii());
+    let mut i = from;
+    while i < piece.len() {
+        if CLASS[piece[i] as usize] & WORD == 0 {
+            i += 1;
+            continue;
+        }
+        let start = i;
+        let mut seen = 0u8;
+        loop {
+            while let Some(&b) = piece.get(i) {
+                let class = CLASS[b as usize];
+                if class & WORD == 0 {
+                    break;
+                }
+                seen |= class;
+                i += 1;
+            }
+            // `piece[i]` is not a word byte; it joins when it is a mid between two that fit.
+            match piece.get(i..i + 2) {
+                Some(&[mid, next]) if joins(piece[i - 1], mid, next) => {
+                    seen |= CLASS[next as usize];
+                    i += 2;
+                }
+                _ => break,
+            }
+        }
+        if seen & ALNUM != 0 {
+            emit(Token {
+                start: start as u32,
+                end: i as u32,
+                hash: hash_ascii_word(&piece[start..i], seen & UPPER != 0),
+            });
+        }
+    }
+}
+
+/// Byte classes of the ASCII path: a word byte (letter, digit, `_`), alphanumeric, upper case.
+const WORD: u8 = 1;
+const ALNUM: u8 = 2;
+const UPPER: u8 = 4;
+
+static CLASS: [u8; 256] = {
+    let mut table = [0u8; 256];
+    let mut b = 0;
+    while b < 128 {
+        let c = b as u8;
+        if c.is_ascii_alphanumeric() {
+            table[b] = WORD | ALNUM;
+        }
+        if c.is_ascii_uppercase() {
+            table[b] |= UPPER;
+        }
+        if c == b'_' {
+            table[b] = WORD;
+        }
+        b += 1;
+    }
+    table
+};
+
+/// True when `mid` between `prev` and `next` does not break a word (WB6/WB7, WB11/WB12).
+#[inline]
+fn joins(prev: u8, mid: u8, next: u8) -> bool {
+    match mid {
+        b'.' | b'\'' => {
+            (prev.is_ascii_alphabetic() && next.is_ascii_alphabetic())
+                || (prev.is_ascii_digit() && next.is_ascii_digit())
+        }
+        b':' => prev.is_ascii_alphabetic() && next.is_ascii_alphabetic(),
+        b',' | b';' => prev.is_ascii_digit() && next.is_ascii_digit(),
+        _ => false,
+    }
+}
+
+/// [`hash_word`] of an ASCII word, lower-casing on the stack when it has a capital.
+#[inline]
+fn hash_ascii_word(word: &[u8], has_upper: bool) -> WordHash {
+    if !has_upper {
+        return xxh3_64(word);
+    }
+    let mut buf = [0u8; 64];
+    if word.len() <= buf.len() {
+        let lower = &mut buf[..word.len()];
+        lower.copy_from_slice(word);
+        lower.make_ascii_lowercase();
+        xxh3_64(lower)
+    } else {
+        xxh3_64(&word.to_ascii_lowercase())
     }
 }
 
@@ -153,5 +330,104 @@ mod tests {
     fn punctuation_only_text_has_no_words() {
         assert!(tokenize(b"  ... --- !!! \n\t").is_empty());
         assert!(tokenize(b"").is_empty());
+    }
+
+    fn both(bytes: &[u8]) -> (Vec<Token>, Vec<Token>) {
+        let mut fast = Vec::new();
+        for_each_token(bytes, |t| fast.push(t));
+        let mut reference = Vec::new();
+        for_each_token_unicode(bytes, |t| reference.push(t));
+        (fast, reference)
+    }
+
+    #[test]
+    fn ascii_path_matches_the_unicode_rules_on_known_cases() {
+        for text in [
+            "e.g. 3.14 1,000 1;2 1:2 a:b a'b 1'000 a.1 1.a don't _ __ _a a_ a_.b 1_.2 x__y",
+            "trailing. 'quoted' \"dq\" a. .a a: :a 1, ,1 end.",
+            "CR\r\nLF\nVT\x0bFF\x0ctab\tEND ...",
+            "",
+        ] {
+            let (fast, reference) = both(text.as_bytes());
+            assert_eq!(fast, reference, "{text:?}");
+        }
+        assert_eq!(words("a.1 1.a x_.y"), ["a", "1", "1", "a", "x_", "y"]);
+    }
+
+    #[test]
+    fn mixed_text_takes_both_paths_and_agrees() {
+        for text in [
+            "plain ascii then caf\u{e9} and more ascii words",
+            "The President\u{2019}s \u{201c}men\u{201d} were there",
+            "a \u{301}b c  \u{93e}d e\u{200d}f \u{1f1fa}\u{1f1f8} g",
+            "\u{5d0}\"\u{5d1} x \u{30a2}_1 y \u{ad}z w",
+        ] {
+            let (fast, reference) = both(text.as_bytes());
+            assert_eq!(fast, reference, "{text:?}");
+        }
+    }
+
+    /// Pieces of text that exercise every ASCII rule and the joints with non-ASCII text.
+    fn atom() -> impl proptest::strategy::Strategy<Value = Vec<u8>> {
+        use proptest::prelude::*;
+        let ascii = prop::collection::vec(
+            prop_oneof![
+                4 => prop::sample::select(b"aZ9_.,;:'\" \t\r\n\x0b\x0c-!".to_vec()),
+                1 => any::<u8>().prop_map(|b| b & 0x7F),
+            ],
+            1..6,
+        );
+        let unicode = prop::sample::select(vec![
+            "\u{e9}",
+            "\u{301}",
+            "\u{93e}",
+            "\u{200d}",
+            "\u{ad}",
+            "\u{2019}",
+            "\u{201c}",
+            "\u{5d0}",
+            "\u{30a2}",
+            "\u{6211}",
+            "\u{1f1fa}",
+            "\u{1f600}",
+            "\u{a0}",
+            "\u{2028}",
+            "\u{ff21}",
+            "\u{660}",
+            "\u{85}",
+            "\u{2060}",
+            "\u{3000}",
+            "\u{ff0e}",
+        ])
+        .prop_map(|s| s.as_bytes().to_vec());
+        let invalid = prop::sample::select(vec![vec![0xFFu8], vec![0xC3], vec![0xE2, 0x80]]);
+        prop_oneof![6 => ascii, 3 => unicode, 1 => invalid]
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(2000))]
+
+        #[test]
+        fn fast_path_equals_unicode_path_on_ascii(
+            bytes in proptest::collection::vec(0u8..0x80, 0..200)
+        ) {
+            let (fast, reference) = both(&bytes);
+            proptest::prop_assert_eq!(fast, reference);
+        }
+
+        #[test]
+        fn fast_path_equals_unicode_path_on_wordy_ascii(text in "[a-zA-Z0-9_.,;:' \n]{0,300}") {
+            let (fast, reference) = both(text.as_bytes());
+            proptest::prop_assert_eq!(fast, reference);
+        }
+
+        #[test]
+        fn fast_path_equals_unicode_path_on_mixed_text(
+            atoms in proptest::collection::vec(atom(), 0..40)
+        ) {
+            let bytes = atoms.concat();
+            let (fast, reference) = both(&bytes);
+            proptest::prop_assert_eq!(fast, reference);
+        }
     }
 }

@@ -1,0 +1,234 @@
+//! Per-stage benches on a seeded synthetic corpus (`dedup::synth`, 1,000 documents, about 8 MB):
+//! tokenize (fast path and the UAX #29 reference), shingle, tokenize+shingle, signatures, LSH
+//! build and query, exact verification.
+//!
+//! `cargo bench --bench stages`; figures and how they compare are in BENCHMARKS.md.
+
+mod common;
+
+use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
+use dedup::lsh::{BandKey, LshIndex, LshParams};
+use dedup::minhash::{MinHasher, Signature};
+use dedup::scan::DEFAULT_SEED;
+use dedup::shingle::{shingles, ShingleSet};
+use dedup::sketch::{sketch, SketchParams};
+use dedup::synth::{Synth, SynthConfig, Truth};
+use dedup::tokenize::{for_each_token, for_each_token_unicode, WordHash};
+use dedup::verify::SetOverlap;
+use dedup::DocId;
+use std::hint::black_box;
+use std::time::Duration;
+
+const NGRAM: usize = 5;
+const PERMS: usize = 128;
+
+fn word_hashes(text: &[u8]) -> Vec<WordHash> {
+    let mut words = Vec::with_capacity(text.len() / 6);
+    for_each_token(text, |t| words.push(t.hash));
+    words
+}
+
+fn total_bytes(texts: &[Vec<u8>]) -> u64 {
+    texts.iter().map(|t| t.len() as u64).sum()
+}
+
+fn tokenize(c: &mut Criterion) {
+    let texts = common::texts(common::STAGE_DOCS);
+    let mut group = c.benchmark_group("tokenize");
+    group.throughput(Throughput::Bytes(total_bytes(&texts)));
+    group.bench_function("fast_path", |b| {
+        b.iter(|| {
+            let mut sum = 0u64;
+            for text in &texts {
+                for_each_token(text, |t| sum ^= t.hash);
+            }
+            black_box(sum)
+        })
+    });
+    group.bench_function("uax29_reference", |b| {
+        b.iter(|| {
+            let mut sum = 0u64;
+            for text in &texts {
+                for_each_token_unicode(text, |t| sum ^= t.hash);
+            }
+            black_box(sum)
+        })
+    });
+    group.finish();
+}
+
+fn shingle(c: &mut Criterion) {
+    let texts = common::texts(common::STAGE_DOCS);
+    let words: Vec<Vec<WordHash>> = texts.iter().map(|t| word_hashes(t)).collect();
+    let mut group = c.benchmark_group("shingle");
+    group.throughput(Throughput::Bytes(total_bytes(&texts)));
+    group.bench_function("from_word_hashes", |b| {
+        b.iter(|| {
+            let mut sum = 0u64;
+            for w in &words {
+                sum = shingles(w, NGRAM).fold(sum, |s, h| s ^ h);
+            }
+            black_box(sum)
+        })
+    });
+    group.bench_function("tokenize_and_shingle", |b| {
+        b.iter(|| {
+            let mut sum = 0u64;
+            for text in &texts {
+                sum = shingles(&word_hashes(text), NGRAM).fold(sum, |s, h| s ^ h);
+            }
+            black_box(sum)
+        })
+    });
+    group.finish();
+}
+
+fn signatures(c: &mut Criterion) {
+    let texts = common::texts(common::STAGE_DOCS);
+    let sets: Vec<Vec<u64>> = texts
+        .iter()
+        .map(|t| shingles(&word_hashes(t), NGRAM).collect())
+        .collect();
+    let shingle_count: u64 = sets.iter().map(|s| s.len() as u64).sum();
+    let hasher = MinHasher::new(PERMS, DEFAULT_SEED);
+    let mut group = c.benchmark_group("signature");
+    // Elements are shingles; bytes are those of the documents the shingles came from.
+    group.throughput(Throughput::ElementsAndBytes {
+        elements: shingle_count,
+        bytes: total_bytes(&texts),
+    });
+    group.bench_function("minhash_128", |b| {
+        b.iter(|| {
+            let mut first = 0u32;
+            for set in &sets {
+                first ^= hasher.sign(set.iter().copied()).values()[0];
+            }
+            black_box(first)
+        })
+    });
+    group.throughput(Throughput::Bytes(total_bytes(&texts)));
+    let near_only = SketchParams {
+        ngram: NGRAM,
+        hasher: hasher.clone(),
+        winnow: None,
+    };
+    group.bench_function("sketch_from_bytes", |b| {
+        b.iter(|| {
+            let mut first = 0u32;
+            for text in &texts {
+                first ^= sketch(text, &near_only).signature.values()[0];
+            }
+            black_box(first)
+        })
+    });
+    group.finish();
+}
+
+/// Signatures of a whole corpus, computed once (without keeping the texts).
+fn corpus_signatures(docs: usize) -> Vec<Signature> {
+    let synth = Synth::new(SynthConfig::new(docs, common::SEED));
+    let params = SketchParams {
+        ngram: NGRAM,
+        hasher: MinHasher::new(PERMS, DEFAULT_SEED),
+        winnow: None,
+    };
+    (0..docs)
+        .map(|i| sketch(synth.document(i).text.as_bytes(), &params).signature)
+        .collect()
+}
+
+fn lsh(c: &mut Criterion) {
+    let mut sizes = vec![10_000];
+    if common::large_requested() {
+        sizes.push(100_000);
+    }
+    let params = LshParams::for_threshold(0.8, PERMS);
+    let mut group = c.benchmark_group("lsh");
+    group.sample_size(20);
+    for docs in sizes {
+        let signatures = corpus_signatures(docs);
+        let keyed: Vec<(DocId, Vec<BandKey>)> = signatures
+            .iter()
+            .enumerate()
+            .map(|(i, s)| (DocId(i as u32), params.band_keys(s)))
+            .collect();
+        group.throughput(Throughput::Elements(docs as u64));
+        group.bench_with_input(BenchmarkId::new("band_keys", docs), &signatures, |b, s| {
+            b.iter(|| {
+                s.iter()
+                    .map(|s| params.band_keys(s)[0])
+                    .fold(0, |a, k| a ^ k)
+            })
+        });
+        group.bench_with_input(BenchmarkId::new("build", docs), &keyed, |b, keyed| {
+            b.iter(|| LshIndex::build(params, keyed, false))
+        });
+        let index = LshIndex::build(params, &keyed, true);
+        group.bench_with_input(BenchmarkId::new("query_all", docs), &keyed, |b, keyed| {
+            b.iter(|| {
+                keyed
+                    .iter()
+                    .map(|(_, k)| index.query(k).len())
+                    .sum::<usize>()
+            })
+        });
+    }
+    group.finish();
+}
+
+fn verification(c: &mut Criterion) {
+    let docs = 2000;
+    let synth = Synth::new(SynthConfig::new(docs, common::SEED));
+    let index_of = |name: &str| -> usize {
+        let file = name.rsplit('/').next().expect("file name");
+        file.trim_end_matches(".txt")
+            .parse()
+            .expect("numbered file")
+    };
+    let set_of = |name: &str| {
+        let text = synth.document(index_of(name)).text;
+        ShingleSet::from_unsorted(shingles(&word_hashes(text.as_bytes()), NGRAM).collect())
+    };
+    let pairs: Vec<(ShingleSet, ShingleSet)> = (0..docs)
+        .flat_map(|i| synth.document(i).truth)
+        .filter_map(|t| match t {
+            Truth::NearDuplicate { a, b, .. } => Some((set_of(&a), set_of(&b))),
+            Truth::Passage { .. } => None,
+        })
+        .collect();
+    let mut group = c.benchmark_group("verify");
+    group.throughput(Throughput::Elements(pairs.len() as u64));
+    group.bench_function("exact_jaccard_planted_pairs", |b| {
+        b.iter(|| {
+            pairs
+                .iter()
+                .filter(|(a, b)| SetOverlap::of(a, b).reaches(0.8))
+                .count()
+        })
+    });
+    let texts: Vec<Vec<u8>> = (0..200)
+        .map(|i| synth.document(i).text.into_bytes())
+        .collect();
+    group.throughput(Throughput::Bytes(total_bytes(&texts)));
+    group.bench_function("build_shingle_sets", |b| {
+        b.iter(|| {
+            texts
+                .iter()
+                .map(|t| {
+                    ShingleSet::from_unsorted(shingles(&word_hashes(t), NGRAM).collect()).len()
+                })
+                .sum::<usize>()
+        })
+    });
+    group.finish();
+}
+
+criterion_group! {
+    name = benches;
+    config = Criterion::default()
+        .sample_size(20)
+        .warm_up_time(Duration::from_secs(1))
+        .measurement_time(Duration::from_secs(5));
+    targets = tokenize, shingle, signatures, lsh, verification
+}
+criterion_main!(benches);
