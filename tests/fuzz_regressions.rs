@@ -97,3 +97,20 @@ fn scan_edges_and_saved_inputs() {
         ],
     );
 }
+
+#[test]
+fn index_edges_and_saved_inputs() {
+    replay(
+        "index",
+        checks::index,
+        &[
+            b"",
+            b"\x00",
+            b"\x00DEDUPIDX",
+            b"\x01\x00\x00",             // the valid index, cut to nothing
+            b"\x01\x00\x10",             // cut to 16 bytes: the header alone
+            b"\x02\xFF\xFF\x00\x00\x80", // the valid index, first byte flipped
+            b"\x02\xFF\xFF\x00\x20\xFF\x00\x40\x01\x00\x60\x80",
+        ],
+    );
+}

@@ -368,3 +368,72 @@ pub fn scan(data: &[u8]) {
     }
     assert_eq!(report.summary.errors, 0, "{:?}", report.diagnostics);
 }
+
+/// A small valid index, built once per process: the starting point for the `index` target's
+/// mutations (random bytes alone would rarely get past the magic number).
+fn valid_index() -> &'static [u8] {
+    static VALID: std::sync::OnceLock<Vec<u8>> = std::sync::OnceLock::new();
+    VALID.get_or_init(|| {
+        let dir = tempfile::tempdir().expect("a temporary folder");
+        let texts = [
+            "the council agreed on Tuesday to release the emergency funds for the flood defences",
+            "an unrelated note about the chess club, its members and the spring tournament",
+            "\u{201C}we will not abandon the valley\u{201D}, said the chair of the river trust",
+        ];
+        let mut paths = Vec::new();
+        for (i, text) in texts.iter().enumerate() {
+            let path = dir.path().join(format!("doc{i}.txt"));
+            std::fs::write(&path, text).expect("write a document");
+            paths.push(path);
+        }
+        let out = dir.path().join("corpus.dedup");
+        dedup::index::build(&paths, &out, &dedup::scan::ScanConfig::new(0.8)).expect("build");
+        std::fs::read(&out).expect("read the index")
+    })
+}
+
+/// The index reader on damaged files: the first byte chooses raw bytes (mode 0) or a valid index
+/// with the rest of the input applied as byte flips and a truncation. `Index::open` must return
+/// an index or an error, never panic or allocate without bound; an index it accepts must answer
+/// every accessor in bounds.
+pub fn index(data: &[u8]) {
+    let Some((&mode, rest)) = data.split_first() else {
+        return;
+    };
+    let bytes = if mode == 0 {
+        rest.to_vec()
+    } else {
+        let mut bytes = valid_index().to_vec();
+        let (cut, flips) = rest.split_at(rest.len().min(2));
+        for flip in flips.chunks(3) {
+            if let [hi, lo, xor] = *flip {
+                let at = (usize::from(hi) << 8 | usize::from(lo)) % bytes.len();
+                bytes[at] ^= xor;
+            }
+        }
+        if mode & 1 == 1 && cut.len() == 2 {
+            let keep = (usize::from(cut[0]) << 8 | usize::from(cut[1])) % (bytes.len() + 1);
+            bytes.truncate(keep);
+        }
+        bytes
+    };
+    let dir = tempfile::tempdir().expect("a temporary folder");
+    let path = dir.path().join("fuzzed.dedup");
+    std::fs::write(&path, &bytes).expect("write the input");
+    let Ok(index) = dedup::index::Index::open(&path) else {
+        return;
+    };
+    let perms = index.params().perms;
+    for i in 0..index.len() {
+        let _ = index.text(i);
+        assert_eq!(index.signature_values(i).len(), perms);
+        let _ = index.signature(i);
+        let _ = index.fingerprints(i);
+    }
+    let _ = (
+        index.sizes(),
+        index.words(),
+        index.text_bytes(),
+        index.segments(),
+    );
+}
