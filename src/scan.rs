@@ -221,8 +221,10 @@ pub fn scan_with_progress(
 
 /// The part of a sketch only source overlap needs; dropped once candidates are known.
 pub(crate) struct OverlapSketch {
-    /// Distinct winnowed fingerprint hashes, sorted.
+    /// Distinct winnowed fingerprint hashes, sorted (what an index stores).
     pub(crate) fingerprints: Vec<u64>,
+    /// The fingerprints with their contexts (what the scan's inverted index uses).
+    pub(crate) anchored: Vec<crate::fingerprint::Anchored>,
     /// Quoted 3-word grams.
     pub(crate) quote_grams: Vec<QuoteGram>,
 }
@@ -257,6 +259,7 @@ pub(crate) fn sketch_all(
                 info,
                 OverlapSketch {
                     fingerprints: sketch.fingerprints,
+                    anchored: sketch.anchored,
                     quote_grams: sketch.quote_grams,
                 },
             ))
@@ -345,11 +348,12 @@ impl Candidates {
             boilerplate_docs: 0,
         };
         if config.overlap {
-            let fingerprinted: Vec<(DocId, Vec<u64>)> = representatives
+            let fingerprinted: Vec<(DocId, Vec<crate::fingerprint::Anchored>)> = representatives
                 .iter()
-                .map(|&d| (d, sketches[d.index()].fingerprints.clone()))
+                .map(|&d| (d, sketches[d.index()].anchored.clone()))
                 .collect();
-            let overlap = overlap_candidates(&fingerprinted, config.max_df);
+            let winnow = WinnowParams::for_min_words(config.min_words);
+            let overlap = overlap_candidates(&fingerprinted, winnow, config.max_df);
             pairs.extend(overlap.pairs.into_iter().map(|(a, b)| (a, b, true)));
             found.boilerplate = overlap.boilerplate;
             found.boilerplate_docs = overlap.boilerplate_docs;

@@ -5,7 +5,7 @@
 //! full view rebuilt, by reading the document again, only for documents that have candidates:
 //! tokens with byte spans, quote marks, the exact shingle set, and line starts for reporting.
 
-use crate::fingerprint::{distinct_hashes, winnow, Fingerprint, WinnowParams};
+use crate::fingerprint::{anchor, distinct_hashes, winnow, Anchored, Fingerprint, WinnowParams};
 use crate::minhash::{MinHasher, Signature};
 use crate::quote::{quote_grams, quote_region_ids, quote_regions, quoted_mask, QuoteGram};
 use crate::shingle::{for_each_shingle, shingles, ShingleSet};
@@ -34,26 +34,29 @@ pub struct Sketch {
     pub signature: Signature,
     /// Distinct winnowed fingerprint hashes, sorted (empty when overlap is off).
     pub fingerprints: Vec<u64>,
+    /// The same fingerprints with their contexts, for the scan's candidate filter.
+    pub anchored: Vec<Anchored>,
     /// Quoted 3-word grams (empty when overlap is off).
     pub quote_grams: Vec<QuoteGram>,
 }
 
 /// Sketches one document.
 pub fn sketch(bytes: &[u8], params: &SketchParams) -> Sketch {
-    let (words, fingerprints, quote_grams) = match params.winnow {
+    let (words, fingerprints, anchored, quote_grams) = match params.winnow {
         Some(winnow_params) => {
             let tokens = tokenize(bytes);
             let words: Vec<WordHash> = tokens.iter().map(|t| t.hash).collect();
             let ids = quote_region_ids(&tokens, &quote_regions(bytes));
-            let fingerprints = distinct_hashes(&winnow(&words, winnow_params));
+            let selected = winnow(&words, winnow_params);
+            let anchored = anchor(&words, &selected, winnow_params);
             let grams = quote_grams(&words, &ids);
-            (words, fingerprints, grams)
+            (words, distinct_hashes(&selected), anchored, grams)
         }
         // Near-duplicates only: word hashes are all that is needed, no spans.
         None => {
             let mut words = Vec::with_capacity(bytes.len() / 6 + 1);
             for_each_token(bytes, |t| words.push(t.hash));
-            (words, Vec::new(), Vec::new())
+            (words, Vec::new(), Vec::new(), Vec::new())
         }
     };
     Sketch {
@@ -61,6 +64,7 @@ pub fn sketch(bytes: &[u8], params: &SketchParams) -> Sketch {
         content_hash: content_hash(&words),
         signature: params.hasher.sign(shingles(&words, params.ngram)),
         fingerprints,
+        anchored,
         quote_grams,
     }
 }
