@@ -183,10 +183,13 @@ fn accept(
     b: AlignInput<'_>,
     params: PassageParams,
 ) -> Vec<AlignedPassage> {
+    let short_quote = |p: &AlignedPassage| {
+        p.quoted
+            && p.matched as usize >= MIN_QUOTE_WORDS
+            && (whole_quote(a.quoted, &p.a) || whole_quote(b.quoted, &p.b))
+    };
     let whole = passage_of(group, a, b);
-    if whole.matched as usize >= params.min_words
-        || (whole.quoted && whole.matched as usize >= MIN_QUOTE_WORDS)
-    {
+    if whole.matched as usize >= params.min_words || short_quote(&whole) {
         return vec![whole];
     }
     if group.len() == 1 {
@@ -195,8 +198,16 @@ fn accept(
     group
         .iter()
         .map(|run| passage_of(std::slice::from_ref(run), a, b))
-        .filter(|p| p.quoted && p.matched as usize >= MIN_QUOTE_WORDS)
+        .filter(short_quote)
         .collect()
+}
+
+/// True when the words are a whole quote: quoted, with unquoted words (or the document's edge)
+/// right before and after. A passage shorter than `min_words` counts as a quote only when one
+/// document quotes it whole, so three common words inside two unrelated quotes are no passage.
+fn whole_quote(quoted: &BitSlice, words: &Range<u32>) -> bool {
+    let (start, end) = (words.start as usize, words.end as usize);
+    (start == 0 || !quoted[start - 1]) && (end == quoted.len() || !quoted[end])
 }
 
 fn passage_of(group: &[Run], a: AlignInput<'_>, b: AlignInput<'_>) -> AlignedPassage {

@@ -6,7 +6,10 @@
 //! of the document; single quotes are not tracked, because `'` is also the apostrophe.
 //!
 //! A quote group is a maximal run of at least [`MIN_QUOTE_WORDS`] words, quoted wherever it occurs,
-//! found in two or more documents, with every occurrence. Groups are found from the 3-word grams of
+//! found in two or more documents, with every occurrence, and quoted WHOLE in at least one of them
+//! (the quotation marks hold exactly the run): one outlet quotes what was said, others quote it or
+//! a longer passage around it. Three common words that happen to appear inside two unrelated
+//! quotes ("and the people") are not a shared quote. Groups are found from the 3-word grams of
 //! quoted text: the documents sharing a gram are extended left and right while all of them agree.
 //! A longer group all of whose occurrences lie inside a shorter group covering more documents is
 //! folded into the shorter one when the shorter has at least half its words (so a full quote and
@@ -165,6 +168,8 @@ pub struct QuoteGram {
     pub hash: u64,
     /// Index of the first word.
     pub pos: u32,
+    /// True when the gram is the first three words of its quote.
+    pub opens: bool,
 }
 
 /// The quoted 3-word grams of a document: every window of three words inside one quote.
@@ -176,6 +181,7 @@ pub fn quote_grams(words: &[WordHash], region_ids: &[u32]) -> Vec<QuoteGram> {
     (0..=words.len() - n)
         .filter(|&i| region_ids[i] != 0 && region_ids[i + n - 1] == region_ids[i])
         .map(|i| QuoteGram {
+            opens: i == 0 || region_ids[i - 1] != region_ids[i],
             hash: hash_window(&words[i..i + n]),
             pos: i as u32,
         })
@@ -241,12 +247,28 @@ pub fn quote_groups<'a>(
         .iter()
         .map(|(hash, g)| (*hash, (g.occurrences.len(), g.words)))
         .collect();
-    let mut groups: Vec<QuoteGroup> = extended.into_iter().map(|(_, g)| g).collect();
+    let mut groups: Vec<QuoteGroup> = extended
+        .into_iter()
+        .map(|(_, g)| g)
+        .filter(|g| {
+            g.occurrences
+                .iter()
+                .any(|o| doc_of(o.doc).is_some_and(|d| is_whole_quote(&d, o)))
+        })
+        .collect();
     groups.sort_by(|x, y| (&x.occurrences, x.words).cmp(&(&y.occurrences, y.words)));
     groups.dedup();
     groups.retain(|group| !is_folded(group, &group_of_gram, &doc_of));
     groups.sort_by(|x, y| x.occurrences.cmp(&y.occurrences));
     groups
+}
+
+/// True when the occurrence is a whole quote: nothing else inside the same quotation marks.
+fn is_whole_quote(doc: &QuotedDoc<'_>, o: &QuoteOccurrence) -> bool {
+    let (start, end) = (o.start as usize, o.end as usize);
+    let region = doc.region_ids[start];
+    (start == 0 || doc.region_ids[start - 1] != region)
+        && (end == doc.region_ids.len() || doc.region_ids[end] != region)
 }
 
 /// Extends the occurrences of one shared gram as far as all of them agree.

@@ -423,25 +423,39 @@ fn lsh_pairs(
         .collect()
 }
 
-/// Pairs of documents quoting the same 3-word gram (grams quoted by at most `max_df` documents),
-/// and every document quoting a gram that another one quotes too.
+/// Pairs of documents quoting the same 3-word gram where one of them opens a quote with it (a
+/// shared quote is quoted whole somewhere, so it starts a quote there), for grams in at most
+/// `max_df` documents; and every document in such a gram.
 fn shared_quote_pairs(
     grams: &[(QuoteGram, DocId)],
     max_df: usize,
 ) -> (Vec<(DocId, DocId)>, Vec<DocId>) {
-    let mut by_hash: Vec<(u64, DocId)> = grams.iter().map(|(g, d)| (g.hash, *d)).collect();
+    let mut by_hash: Vec<(u64, DocId, bool)> =
+        grams.iter().map(|(g, d)| (g.hash, *d, g.opens)).collect();
     by_hash.par_sort_unstable();
     by_hash.dedup();
     let mut pairs = Vec::new();
     let mut docs = Vec::new();
-    for run in by_hash.chunk_by(|x, y| x.0 == y.0).filter(|r| r.len() >= 2) {
-        docs.extend(run.iter().map(|&(_, d)| d));
-        if run.len() <= max_df {
-            for (i, &(_, a)) in run.iter().enumerate() {
-                pairs.extend(run[i + 1..].iter().map(|&(_, b)| (a, b)));
+    for run in by_hash.chunk_by(|x, y| x.0 == y.0) {
+        let openers: Vec<DocId> = run.iter().filter(|g| g.2).map(|g| g.1).collect();
+        let mut all: Vec<DocId> = run.iter().map(|g| g.1).collect();
+        all.dedup();
+        if openers.is_empty() || all.len() < 2 {
+            continue;
+        }
+        docs.extend(&all);
+        if all.len() <= max_df {
+            for &a in &openers {
+                pairs.extend(
+                    all.iter()
+                        .filter(|&&b| b != a)
+                        .map(|&b| (a.min(b), a.max(b))),
+                );
             }
         }
     }
+    pairs.par_sort_unstable();
+    pairs.dedup();
     docs.sort_unstable();
     docs.dedup();
     (pairs, docs)
