@@ -562,26 +562,17 @@ fn write_documents(dir: &Path, count: usize, words_each: usize, seed: u64) {
     }
 }
 
-#[test]
-fn killing_a_build_leaves_the_old_index_readable() {
-    let dir = tempfile::tempdir().unwrap();
-    let index = build_corpus(dir.path());
-    let big = dir.path().join("big");
-    write_documents(&big, 1500, 300, 7);
+/// Starts `dedup ARGS`, kills it (SIGKILL) once its temporary file exists, and says whether it
+/// was still writing then (false when it finished first).
+fn kill_mid_write(folder: &std::path::Path, args: &[&str]) -> bool {
     let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("dedup"))
-        .args(["index", "build", s(&big), "-o", s(&index), "--jobs", "1"])
+        .args(args)
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::null())
         .spawn()
         .unwrap();
-    // Kill it once its temporary file exists, i.e. in the middle of writing.
     let started = std::time::Instant::now();
-    let temp_exists = || {
-        std::fs::read_dir(dir.path())
-            .unwrap()
-            .any(|e| e.unwrap().file_name().to_string_lossy().ends_with(".tmp"))
-    };
-    while !temp_exists() && started.elapsed().as_secs() < 30 {
+    while !temp_exists(folder) && started.elapsed().as_secs() < 30 {
         if child.try_wait().unwrap().is_some() {
             break;
         }
@@ -590,6 +581,25 @@ fn killing_a_build_leaves_the_old_index_readable() {
     let killed_mid_write = child.try_wait().unwrap().is_none();
     child.kill().unwrap();
     child.wait().unwrap();
+    killed_mid_write
+}
+
+fn temp_exists(folder: &std::path::Path) -> bool {
+    std::fs::read_dir(folder)
+        .unwrap()
+        .any(|e| e.unwrap().file_name().to_string_lossy().ends_with(".tmp"))
+}
+
+#[test]
+fn killing_a_build_leaves_the_old_index_readable() {
+    let dir = tempfile::tempdir().unwrap();
+    let index = build_corpus(dir.path());
+    let big = dir.path().join("big");
+    write_documents(&big, 1500, 300, 7);
+    let killed_mid_write = kill_mid_write(
+        dir.path(),
+        &["index", "build", s(&big), "-o", s(&index), "--jobs", "1"],
+    );
     let stats = stdout(&run(&["index", "stats", s(&index)]));
     if killed_mid_write {
         assert!(stats.contains("documents     6 in 1 segment"), "{stats}");
@@ -602,7 +612,35 @@ fn killing_a_build_leaves_the_old_index_readable() {
     // The next write cleans up after the killed one.
     let out = run(&["index", "add", s(&index), MORE]);
     assert_eq!(code(&out), 0, "{}", stderr(&out));
-    assert!(!temp_exists());
+    assert!(!temp_exists(dir.path()));
+}
+
+#[test]
+fn killing_an_add_leaves_the_old_index_readable_and_complete() {
+    let dir = tempfile::tempdir().unwrap();
+    let index = build_corpus(dir.path());
+    let before = std::fs::read(&index).unwrap();
+    let big = dir.path().join("big");
+    write_documents(&big, 1500, 300, 11);
+    let killed_mid_write = kill_mid_write(dir.path(), &["index", "add", s(&index), s(&big)]);
+    let stats = stdout(&run(&["index", "stats", s(&index)]));
+    if killed_mid_write {
+        // Byte for byte the index it was before, and it still answers.
+        assert_eq!(std::fs::read(&index).unwrap(), before);
+        assert!(stats.contains("documents     6 in 1 segment"), "{stats}");
+    } else {
+        assert!(
+            stats.contains("documents     1506 in 2 segments"),
+            "{stats}"
+        );
+    }
+    let out = run(&["check", "--index", s(&index), "fixtures/index/new/copy.txt"]);
+    assert_eq!(
+        code(&out),
+        1,
+        "the exact copy is still found: {}",
+        stderr(&out)
+    );
 }
 
 #[test]
