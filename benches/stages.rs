@@ -111,6 +111,7 @@ fn signatures(c: &mut Criterion) {
         ngram: NGRAM,
         hasher: hasher.clone(),
         winnow: None,
+        fingerprints_for: dedup::sketch::FingerprintUse::Pairing,
     };
     group.bench_function("sketch_from_bytes", |b| {
         b.iter(|| {
@@ -131,6 +132,7 @@ fn corpus_signatures(docs: usize) -> Vec<Signature> {
         ngram: NGRAM,
         hasher: MinHasher::new(PERMS, DEFAULT_SEED),
         winnow: None,
+        fingerprints_for: dedup::sketch::FingerprintUse::Pairing,
     };
     (0..docs)
         .map(|i| sketch(synth.document(i).text.as_bytes(), &params).signature)

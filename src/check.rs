@@ -360,7 +360,12 @@ pub fn check(
     let config = options.resolve(index)?;
     let started = Instant::now();
     let (files, mut diagnostics) = discover(roots, &config.walk);
-    let (documents, sketches, problems) = sketch_all(&files, &config, &crate::progress::NoProgress);
+    let (documents, sketches, problems) = sketch_all(
+        &files,
+        &config,
+        crate::sketch::FingerprintUse::Lookup,
+        &crate::progress::NoProgress,
+    );
     diagnostics.extend(problems);
 
     let in_index = exact_in_index(index, &documents);
@@ -425,7 +430,7 @@ pub fn check(
                 estimate,
                 true,
                 &config,
-                &overlap.boilerplate,
+                (!overlap.boilerplate.is_empty()).then_some(&|h| overlap.boilerplate.contains(&h)),
             )?;
             Some(finding(pair, other))
         })

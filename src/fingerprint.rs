@@ -73,11 +73,23 @@ impl WinnowParams {
 /// A document with fewer k-grams than one window keeps its single smallest k-gram (it cannot hold
 /// a guaranteed run, but short shared texts can still meet by chance).
 pub fn winnow(words: &[WordHash], params: WinnowParams) -> Vec<Fingerprint> {
-    if words.len() < params.k {
+    winnow_grams(&kgram_hashes(words, params.k), params.w)
+}
+
+/// The hash of every k-gram of `words`, in order (empty when there are fewer than `k` words).
+pub fn kgram_hashes(words: &[WordHash], k: usize) -> Vec<u64> {
+    if words.len() < k {
         return Vec::new();
     }
-    let grams: Vec<u64> = words.windows(params.k).map(hash_window).collect();
-    let w = params.w.min(grams.len());
+    words.windows(k).map(hash_window).collect()
+}
+
+/// Robust winnowing over precomputed k-gram hashes with a window of `w` (see [`winnow`]).
+pub fn winnow_grams(grams: &[u64], w: usize) -> Vec<Fingerprint> {
+    if grams.is_empty() {
+        return Vec::new();
+    }
+    let w = w.clamp(1, grams.len());
     let mut selected: Vec<Fingerprint> = Vec::with_capacity(2 * grams.len() / (w + 1) + 1);
     // Monotonic deque of candidate positions: hashes increase from front to back.
     let mut deque = std::collections::VecDeque::with_capacity(w);
@@ -124,19 +136,24 @@ pub fn distinct_hashes(fingerprints: &[Fingerprint]) -> Vec<u64> {
 /// share one k-gram and nothing more. Measured on a Zipf-vocabulary corpus, where common k-grams
 /// abound, it is what keeps the overlap scan near the cost of the near-duplicate scan.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+///
+/// Both halves are 32 bits, so a document's anchored fingerprints take 8 bytes each (about 4 bytes
+/// per word at `--min-words 8`): two unrelated fingerprints agree on the top 32 bits of their
+/// hash and on a lane of their contexts by chance so rarely that the candidates it adds are
+/// negligible, and any such pair is only aligned, never reported without a passage.
 pub struct Anchored {
-    /// The fingerprint (k-gram hash).
-    pub hash: u64,
+    /// The top 32 bits of the fingerprint (k-gram hash).
+    pub hash: u32,
     /// Packed lanes of the surrounding `min_words`-gram hashes, or [`NO_CONTEXT`].
-    pub context: u64,
+    pub context: u32,
 }
 
 /// The context of a fingerprint whose window is too wide to pack: it meets every other.
-pub const NO_CONTEXT: u64 = u64::MAX;
+pub const NO_CONTEXT: u32 = u32::MAX;
 
-/// Bits per lane for a window of `w`; 0 when the lanes do not fit in 64 bits at 4 bits each.
+/// Bits per lane for a window of `w`; 0 when the lanes do not fit in 32 bits at 4 bits each.
 fn lane_bits(w: usize) -> u32 {
-    let bits = 64 / w.max(1) as u32;
+    let bits = 32 / w.max(1) as u32;
     if bits >= 4 {
         bits.min(16)
     } else {
@@ -156,32 +173,46 @@ pub fn anchor(
     fingerprints: &[Fingerprint],
     params: WinnowParams,
 ) -> Vec<Anchored> {
-    let (w, min_words) = (params.w, params.guaranteed_run());
+    anchor_grams(&kgram_hashes(words, params.k), fingerprints, params)
+}
+
+/// [`anchor`] from the k-gram hashes that winnowing computed.
+///
+/// The lane of the `min_words`-gram at `q` is a hash of the k-grams at `q` and `q + w - 1`, which
+/// together span its `w + k - 1 = min_words` words when `w <= k + 1` (at `--min-words 8`, 6-grams
+/// at `q` and `q + 2`). Any function of the gram's words keeps the guarantee, because equal
+/// grams give equal lanes; covering every word makes chance agreement rare. Mixing two hashes
+/// already computed costs a multiply, where hashing the words again cost a third of the sketch.
+pub fn anchor_grams(
+    grams: &[u64],
+    fingerprints: &[Fingerprint],
+    params: WinnowParams,
+) -> Vec<Anchored> {
+    let w = params.w;
     let bits = lane_bits(w);
     let mut anchored: Vec<Anchored> = fingerprints
         .iter()
         .map(|f| {
+            let hash = (f.hash >> 32) as u32;
             if bits == 0 {
                 return Anchored {
-                    hash: f.hash,
+                    hash,
                     context: NO_CONTEXT,
                 };
             }
-            let mut context = 0u64;
+            let mut context = 0u32;
             for t in 0..w {
                 let Some(q) = (f.pos as usize).checked_sub(t) else {
                     break;
                 };
-                if q + min_words > words.len() {
+                // The min_words-gram at q ends with the k-gram at q + w - 1.
+                let Some(&last) = grams.get(q + w - 1) else {
                     continue;
-                }
-                let lane = (hash_window(&words[q..q + min_words]) >> (64 - bits)).max(1);
+                };
+                let lane = ((mix_pair(grams[q], last) >> (64 - bits)) as u32).max(1);
                 context |= lane << (t as u32 * bits);
             }
-            Anchored {
-                hash: f.hash,
-                context,
-            }
+            Anchored { hash, context }
         })
         .collect();
     anchored.sort_unstable();
@@ -189,16 +220,23 @@ pub fn anchor(
     anchored
 }
 
+/// A well-mixed 64-bit hash of two 64-bit hashes (order matters).
+#[inline]
+fn mix_pair(a: u64, b: u64) -> u64 {
+    let x = (a ^ b.rotate_left(29)).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    x ^ (x >> 31)
+}
+
 /// True when two occurrences of one fingerprint may share a run of `min_words` words.
-pub fn contexts_meet(a: u64, b: u64, w: usize) -> bool {
+pub fn contexts_meet(a: u32, b: u32, w: usize) -> bool {
     let bits = lane_bits(w);
     if bits == 0 || a == NO_CONTEXT || b == NO_CONTEXT {
         return true;
     }
-    let mask = if bits == 64 {
-        u64::MAX
+    let mask = if bits == 32 {
+        u32::MAX
     } else {
-        (1u64 << bits) - 1
+        (1u32 << bits) - 1
     };
     (0..w as u32).any(|t| {
         let (x, y) = ((a >> (t * bits)) & mask, (b >> (t * bits)) & mask);
@@ -211,59 +249,100 @@ pub fn contexts_meet(a: u64, b: u64, w: usize) -> bool {
 pub struct OverlapCandidates {
     /// Pairs `(a, b)` with `a < b` sharing at least one fingerprint, sorted, without repeats.
     pub pairs: Vec<(DocId, DocId)>,
-    /// Fingerprints found in more than `max_df` documents, sorted.
-    pub boilerplate: Vec<u64>,
+    /// Fingerprints (top 32 bits) found in more than `max_df` documents, sorted.
+    pub boilerplate: Vec<u32>,
     /// Documents holding at least one boilerplate fingerprint.
     pub boilerplate_docs: usize,
 }
 
 /// One entry of the inverted index: a fingerprint, a document holding it, and its context.
-type Posting = (u64, DocId, u64);
+type Posting = (u32, DocId, u32);
 
-/// Builds the inverted index of `docs` (each with its anchored fingerprints) and returns the
-/// pairs sharing a fingerprint that is in at most `max_df` documents and whose contexts meet.
+/// Fingerprint hashes are split by their top bits into this many ranges, each indexed on its own:
+/// the postings of one range are sorted while the others wait, so the transient memory is a
+/// fraction of all postings, and the ranges are indexed in parallel.
+const HASH_RANGES: u32 = 16;
+
+/// Builds the inverted index of `docs` (each with its anchored fingerprints, sorted) and returns
+/// the pairs sharing a fingerprint that is in at most `max_df` documents and whose contexts meet.
 pub fn overlap_candidates(
-    docs: &[(DocId, Vec<Anchored>)],
+    docs: &[(DocId, &[Anchored])],
     params: WinnowParams,
     max_df: usize,
 ) -> OverlapCandidates {
-    let mut postings: Vec<Posting> = docs
-        .par_iter()
-        .flat_map_iter(|(doc, anchored)| anchored.iter().map(move |a| (a.hash, *doc, a.context)))
-        .collect();
-    postings.par_sort_unstable();
-    let runs: Vec<&[Posting]> = postings
-        .chunk_by(|x, y| x.0 == y.0)
-        .filter(|r| r.iter().any(|p| p.1 != r[0].1))
-        .collect();
-    let distinct_docs = |run: &[Posting]| 1 + run.windows(2).filter(|w| w[0].1 != w[1].1).count();
-    let (common, shared): (Vec<&[Posting]>, Vec<&[Posting]>) = runs
+    let ranges: Vec<RangeIndex> = (0..HASH_RANGES)
         .into_par_iter()
-        .partition(|run| distinct_docs(run) > max_df);
-    let mut pairs: Vec<(DocId, DocId)> = shared
-        .par_iter()
-        .flat_map_iter(|run| {
-            run.iter().enumerate().flat_map(move |(i, &(_, a, ca))| {
-                run[i + 1..]
-                    .iter()
-                    .filter(move |&&(_, b, cb)| b != a && contexts_meet(ca, cb, params.w))
-                    .map(move |&(_, b, _)| (a.min(b), a.max(b)))
-            })
-        })
+        .map(|range| index_range(docs, range, params, max_df))
         .collect();
+    let mut pairs: Vec<(DocId, DocId)> = ranges.iter().flat_map(|r| &r.pairs).copied().collect();
     pairs.par_sort_unstable();
     pairs.dedup();
-    let mut boilerplate_docs: Vec<DocId> = common
+    let mut boilerplate_docs: Vec<DocId> = ranges
         .iter()
-        .flat_map(|run| run.iter().map(|p| p.1))
+        .flat_map(|r| &r.boilerplate_docs)
+        .copied()
         .collect();
     boilerplate_docs.par_sort_unstable();
     boilerplate_docs.dedup();
     OverlapCandidates {
         pairs,
-        boilerplate: common.iter().map(|run| run[0].0).collect(),
+        boilerplate: ranges
+            .iter()
+            .flat_map(|r| &r.boilerplate)
+            .copied()
+            .collect(),
         boilerplate_docs: boilerplate_docs.len(),
     }
+}
+
+/// What one range of fingerprint hashes contributes.
+struct RangeIndex {
+    pairs: Vec<(DocId, DocId)>,
+    boilerplate: Vec<u32>,
+    boilerplate_docs: Vec<DocId>,
+}
+
+/// Indexes the fingerprints whose hash falls in range `range` of [`HASH_RANGES`].
+fn index_range(
+    docs: &[(DocId, &[Anchored])],
+    range: u32,
+    params: WinnowParams,
+    max_df: usize,
+) -> RangeIndex {
+    let width = (1u64 << 32) / u64::from(HASH_RANGES);
+    let (low, high) = (u64::from(range) * width, u64::from(range + 1) * width);
+    let mut postings: Vec<Posting> = Vec::new();
+    for &(doc, anchored) in docs {
+        let from = anchored.partition_point(|a| u64::from(a.hash) < low);
+        let to = anchored.partition_point(|a| u64::from(a.hash) < high);
+        postings.extend(anchored[from..to].iter().map(|a| (a.hash, doc, a.context)));
+    }
+    postings.sort_unstable();
+    let mut found = RangeIndex {
+        pairs: Vec::new(),
+        boilerplate: Vec::new(),
+        boilerplate_docs: Vec::new(),
+    };
+    for run in postings.chunk_by(|x, y| x.0 == y.0) {
+        if run.iter().all(|p| p.1 == run[0].1) {
+            continue;
+        }
+        let distinct = 1 + run.windows(2).filter(|w| w[0].1 != w[1].1).count();
+        if distinct > max_df {
+            found.boilerplate.push(run[0].0);
+            found.boilerplate_docs.extend(run.iter().map(|p| p.1));
+            continue;
+        }
+        for (i, &(_, a, ca)) in run.iter().enumerate() {
+            found.pairs.extend(
+                run[i + 1..]
+                    .iter()
+                    .filter(|&&(_, b, cb)| b != a && contexts_meet(ca, cb, params.w))
+                    .map(|&(_, b, _)| (a.min(b), a.max(b))),
+            );
+        }
+    }
+    found
 }
 
 #[cfg(test)]
@@ -317,12 +396,16 @@ mod tests {
             context: NO_CONTEXT,
         };
         let docs: Vec<(DocId, Vec<Anchored>)> = (0..10)
-            .map(|i| (DocId(i), vec![bare(7), bare(100 + u64::from(i))]))
+            .map(|i| (DocId(i), vec![bare(7), bare(100 + i)]))
             .collect();
         let mut with_shared = docs.clone();
-        with_shared[2].1.push(bare(55));
-        with_shared[5].1.push(bare(55));
-        let found = overlap_candidates(&with_shared, WinnowParams::for_min_words(8), 3);
+        with_shared[2].1.insert(1, bare(55));
+        with_shared[5].1.insert(1, bare(55));
+        let borrowed: Vec<(DocId, &[Anchored])> = with_shared
+            .iter()
+            .map(|(d, a)| (*d, a.as_slice()))
+            .collect();
+        let found = overlap_candidates(&borrowed, WinnowParams::for_min_words(8), 3);
         assert_eq!(found.pairs, vec![(DocId(2), DocId(5))]);
         assert_eq!(found.boilerplate, vec![7]);
         assert_eq!(found.boilerplate_docs, 10);

@@ -74,7 +74,19 @@ struct Run {
 /// Aligns two documents and returns their shared passages, ordered by position in `a`.
 /// Passages never overlap one another in either document.
 pub fn align(a: AlignInput<'_>, b: AlignInput<'_>, params: PassageParams) -> Vec<AlignedPassage> {
-    let runs = maximal_runs(a.words, b.words);
+    align_seeded(a, &Seeds::of(a.words), b, &Seeds::of(b.words), params)
+}
+
+/// [`align`] with each document's [`Seeds`] computed beforehand: a document aligned against many
+/// others hashes and sorts its seeds once.
+pub fn align_seeded(
+    a: AlignInput<'_>,
+    seeds_a: &Seeds,
+    b: AlignInput<'_>,
+    seeds_b: &Seeds,
+    params: PassageParams,
+) -> Vec<AlignedPassage> {
+    let runs = maximal_runs(a.words, seeds_a, b.words, seeds_b);
     let (selected, used_b) = select_disjoint(runs, a.words.len(), b.words.len());
     merge_runs(&selected, &used_b, params.max_gap)
         .into_iter()
@@ -82,39 +94,64 @@ pub fn align(a: AlignInput<'_>, b: AlignInput<'_>, params: PassageParams) -> Vec
         .collect()
 }
 
-/// Every maximal diagonal run of at least [`SEED_WORDS`] equal words, found from seeds.
-fn maximal_runs(a: &[WordHash], b: &[WordHash]) -> Vec<Run> {
-    if a.len() < SEED_WORDS || b.len() < SEED_WORDS {
-        return Vec::new();
+/// The seeds of a document: the hash of every window of [`SEED_WORDS`] words with its position,
+/// sorted by hash, so that two documents' seeds meet in one merge.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Seeds(Vec<(u64, u32)>);
+
+impl Seeds {
+    /// The seeds of a word sequence.
+    pub fn of(words: &[WordHash]) -> Self {
+        if words.len() < SEED_WORDS {
+            return Seeds(Vec::new());
+        }
+        let mut seeds: Vec<(u64, u32)> = words
+            .windows(SEED_WORDS)
+            .enumerate()
+            .map(|(j, w)| (hash_window(w), j as u32))
+            .collect();
+        seeds.sort_unstable();
+        Seeds(seeds)
     }
-    let mut seeds: Vec<(u64, u32)> = b
-        .windows(SEED_WORDS)
-        .enumerate()
-        .map(|(j, w)| (hash_window(w), j as u32))
-        .collect();
-    seeds.sort_unstable();
+}
+
+/// Every maximal diagonal run of at least [`SEED_WORDS`] equal words, found by merging the two
+/// documents' sorted seeds.
+fn maximal_runs(a: &[WordHash], seeds_a: &Seeds, b: &[WordHash], seeds_b: &Seeds) -> Vec<Run> {
+    let (sa, sb) = (&seeds_a.0, &seeds_b.0);
     let mut runs = Vec::new();
-    for (i, window) in a.windows(SEED_WORDS).enumerate() {
-        let hash = hash_window(window);
-        let from = seeds.partition_point(|s| s.0 < hash);
-        let to = seeds[from..].partition_point(|s| s.0 == hash) + from;
-        if to - from > MAX_SEED_REPEATS {
+    let (mut x, mut y) = (0, 0);
+    while x < sa.len() && y < sb.len() {
+        let hash = sa[x].0;
+        if hash < sb[y].0 {
+            x += 1;
             continue;
         }
-        for &(_, j) in &seeds[from..to] {
-            let j = j as usize;
-            if i > 0 && j > 0 && a[i - 1] == b[j - 1] {
-                continue; // not the start of a maximal run
-            }
-            let len = a[i..]
-                .iter()
-                .zip(&b[j..])
-                .take_while(|(x, y)| x == y)
-                .count();
-            if len >= SEED_WORDS {
-                runs.push(Run { i, j, len });
+        if hash > sb[y].0 {
+            y += 1;
+            continue;
+        }
+        let to_a = x + sa[x..].partition_point(|s| s.0 == hash);
+        let to_b = y + sb[y..].partition_point(|s| s.0 == hash);
+        if to_b - y <= MAX_SEED_REPEATS {
+            for &(_, i) in &sa[x..to_a] {
+                for &(_, j) in &sb[y..to_b] {
+                    let (i, j) = (i as usize, j as usize);
+                    if i > 0 && j > 0 && a[i - 1] == b[j - 1] {
+                        continue; // not the start of a maximal run
+                    }
+                    let len = a[i..]
+                        .iter()
+                        .zip(&b[j..])
+                        .take_while(|(x, y)| x == y)
+                        .count();
+                    if len >= SEED_WORDS {
+                        runs.push(Run { i, j, len });
+                    }
+                }
             }
         }
+        (x, y) = (to_a, to_b);
     }
     runs
 }

@@ -13,7 +13,10 @@ pub trait Progress: Sync {
     fn file_read(&self) {}
     /// One more document has been signed (tokenised, shingled, MinHashed).
     fn document_signed(&self) {}
-    /// This many documents with candidates are read again for exact checking.
+    /// This many documents with candidates are read again for exact checking. A scan reads them
+    /// a chunk at a time while it checks their pairs, so this comes right before
+    /// [`Progress::verifying`] and the two counts then advance together; a document that is a
+    /// candidate in several chunks is counted once per chunk.
     fn reloading(&self, _documents: u64) {}
     /// One more document has been read again and analysed.
     fn document_reloaded(&self) {}

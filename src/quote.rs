@@ -188,6 +188,155 @@ pub fn quote_grams(words: &[WordHash], region_ids: &[u32]) -> Vec<QuoteGram> {
         .collect()
 }
 
+/// The quoted words of a document, compacted: everything quote groups need, kept for every
+/// document after its text is dropped, so that groups are found and located without reading any
+/// document again. Quoted text is a few per cent of most corpora.
+///
+/// Indices into these vectors are "quoted-word indices": the `i`-th quoted word of the document.
+/// Region ids are those of [`quote_region_ids`], so neighbours from different quotes differ.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct QuotedWords {
+    /// Normalised hash of each quoted word.
+    pub words: Vec<WordHash>,
+    /// Quote region id of each quoted word (never 0).
+    pub region_ids: Vec<u32>,
+    /// Byte span of each quoted word in the document.
+    pub spans: Vec<(u32, u32)>,
+    /// 1-based line of each quoted word.
+    pub lines: Vec<u32>,
+    /// Offset in `text` of each quoted word's first byte.
+    text_at: Vec<u32>,
+    /// The bytes of each quote region from its first word to its last, one region after another.
+    text: Vec<u8>,
+}
+
+impl QuotedWords {
+    /// The quoted words of a document, given its tokens in order and its quote regions.
+    pub fn collect(
+        bytes: &[u8],
+        tokens: impl IntoIterator<Item = Token>,
+        regions: &[Range<usize>],
+    ) -> Self {
+        let mut quoted = QuotedWords::default();
+        if regions.is_empty() {
+            return quoted;
+        }
+        let (mut r, mut line, mut counted_to) = (0, 1u32, 0usize);
+        // The region being copied: (id, its first byte, its offset in `text`, bytes copied up to).
+        let mut region_text: Option<(u32, usize, u32, usize)> = None;
+        for token in tokens {
+            let (start, end) = (token.start as usize, token.end as usize);
+            while r < regions.len() && regions[r].end < end {
+                r += 1;
+            }
+            if r == regions.len() {
+                break;
+            }
+            if !(regions[r].start <= start && end <= regions[r].end) {
+                continue;
+            }
+            let id = r as u32 + 1;
+            line += bytes[counted_to..start]
+                .iter()
+                .filter(|&&b| b == b'\n')
+                .count() as u32;
+            counted_to = start;
+            let (_, first, offset, copied_to) = match region_text {
+                Some(current) if current.0 == id => current,
+                _ => (id, start, quoted.text.len() as u32, start),
+            };
+            quoted.text.extend_from_slice(&bytes[copied_to..end]);
+            region_text = Some((id, first, offset, end));
+            quoted.words.push(token.hash);
+            quoted.region_ids.push(id);
+            quoted.spans.push((token.start, token.end));
+            quoted.lines.push(line);
+            quoted.text_at.push(offset + (start - first) as u32);
+        }
+        quoted
+    }
+
+    /// True when the document has no quoted word.
+    pub fn is_empty(&self) -> bool {
+        self.words.is_empty()
+    }
+
+    /// The original bytes of quoted words `range` (which lie in one quote region).
+    pub fn text(&self, range: Range<u32>) -> &[u8] {
+        let (first, last) = (range.start as usize, range.end as usize - 1);
+        let (start, end) = (self.spans[first].0, self.spans[last].1);
+        let at = self.text_at[first] as usize;
+        &self.text[at..at + (end - start) as usize]
+    }
+
+    /// The quote grams of these words (positions are quoted-word indices).
+    pub fn grams(&self) -> Vec<QuoteGram> {
+        quote_grams(&self.words, &self.region_ids)
+    }
+
+    /// What [`quote_groups`] needs of this document.
+    pub fn as_quoted_doc(&self) -> QuotedDoc<'_> {
+        QuotedDoc {
+            words: &self.words,
+            region_ids: &self.region_ids,
+        }
+    }
+
+    /// The number of words in the quote that starts at quoted word `start`.
+    fn region_len(&self, start: usize) -> usize {
+        let id = self.region_ids[start];
+        self.region_ids[start..].partition_point(|&r| r == id)
+    }
+
+    /// True when `other` has, inside one quote starting at its quoted word `at`, the words of the
+    /// whole quote that starts at this document's quoted word `start`.
+    fn whole_quote_in(&self, start: usize, other: &QuotedWords, at: usize) -> bool {
+        let len = self.region_len(start);
+        let end = at + len;
+        end <= other.words.len()
+            && other.region_ids[end - 1] == other.region_ids[at]
+            && other.words[at..end] == self.words[start..start + len]
+    }
+}
+
+/// Pairs of documents `(a, b)`, `a < b`, one of which has a whole quote (of at least
+/// [`MIN_QUOTE_WORDS`] words) that the other has inside quotation marks: the only pairs that can
+/// share a quoted passage shorter than `--min-words`. Checked on the quoted words alone, so a gram
+/// shared by chance inside two unrelated quotes makes no pair. Grams in more than `max_df`
+/// documents make none either (like boilerplate fingerprints).
+pub fn whole_quote_pairs(docs: &[(DocId, &QuotedWords)], max_df: usize) -> Vec<(DocId, DocId)> {
+    let mut postings: Vec<(u64, u32, u32, bool)> = docs
+        .iter()
+        .enumerate()
+        .flat_map(|(slot, (_, q))| {
+            q.grams()
+                .into_iter()
+                .map(move |g| (g.hash, slot as u32, g.pos, g.opens))
+        })
+        .collect();
+    postings.sort_unstable();
+    let mut pairs = Vec::new();
+    for run in postings.chunk_by(|x, y| x.0 == y.0) {
+        let distinct = 1 + run.windows(2).filter(|w| w[0].1 != w[1].1).count();
+        if distinct < 2 || distinct > max_df || !run.iter().any(|p| p.3) {
+            continue;
+        }
+        for &(_, slot_a, pos_a, opens) in run.iter().filter(|p| p.3) {
+            let (doc_a, quoted_a) = docs[slot_a as usize];
+            debug_assert!(opens);
+            for &(_, slot_b, pos_b, _) in run.iter().filter(|p| p.1 != slot_a) {
+                let (doc_b, quoted_b) = docs[slot_b as usize];
+                if quoted_a.whole_quote_in(pos_a as usize, quoted_b, pos_b as usize) {
+                    pairs.push((doc_a.min(doc_b), doc_a.max(doc_b)));
+                }
+            }
+        }
+    }
+    pairs.sort_unstable();
+    pairs.dedup();
+    pairs
+}
+
 /// One place a shared quote occurs: document and word range.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 pub struct QuoteOccurrence {
@@ -381,6 +530,52 @@ mod tests {
         assert!(
             quoted_words("He said “stop now and left.\n\nNext paragraph “here”.").eq(&["here"])
         );
+    }
+
+    fn quoted_of(text: &str) -> QuotedWords {
+        let bytes = text.as_bytes();
+        QuotedWords::collect(bytes, tokenize(bytes), &quote_regions(bytes))
+    }
+
+    #[test]
+    fn quoted_words_keep_spans_lines_and_text() {
+        let text = "He said “Stop the  war now” and\nthen \"go home\" twice.";
+        let q = quoted_of(text);
+        let span_text: Vec<&str> = q
+            .spans
+            .iter()
+            .map(|&(s, e)| &text[s as usize..e as usize])
+            .collect();
+        assert_eq!(span_text, ["Stop", "the", "war", "now", "go", "home"]);
+        assert_eq!(q.region_ids, [1, 1, 1, 1, 2, 2]);
+        assert_eq!(q.lines, [1, 1, 1, 1, 2, 2]);
+        assert_eq!(q.text(0..4), "Stop the  war now".as_bytes());
+        assert_eq!(q.text(1..3), "the  war".as_bytes());
+        assert_eq!(q.text(4..6), b"go home");
+        let words: Vec<WordHash> = tokenize(text.as_bytes()).iter().map(|t| t.hash).collect();
+        assert_eq!(q.words[..4], words[2..6]);
+        assert!(quoted_of("no quotes at all").is_empty());
+    }
+
+    #[test]
+    fn whole_quote_pairs_need_a_whole_quote_inside_another_quote() {
+        let docs = [
+            quoted_of("A said \"stop the war\" today."),
+            quoted_of("B wrote \"we must stop the war now\" loudly."),
+            quoted_of("C: stop the war, unquoted, and \"stop the\" quoted."),
+            quoted_of("D quoted \"stop the warm\" air."),
+            quoted_of("E quoted \"stop the war\" too."),
+        ];
+        let with_ids: Vec<(DocId, &QuotedWords)> = docs
+            .iter()
+            .enumerate()
+            .map(|(i, q)| (DocId(i as u32), q))
+            .collect();
+        let pairs = whole_quote_pairs(&with_ids, 50);
+        let id = DocId;
+        assert_eq!(pairs, [(id(0), id(1)), (id(0), id(4)), (id(1), id(4))]);
+        // A gram in more documents than max_df makes no pair.
+        assert!(whole_quote_pairs(&with_ids, 2).is_empty());
     }
 
     #[test]

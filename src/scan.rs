@@ -22,13 +22,13 @@ use crate::corpus::{
 };
 use crate::error::Error;
 use crate::findings::*;
-use crate::fingerprint::{overlap_candidates, WinnowParams};
+use crate::fingerprint::{overlap_candidates, Anchored, WinnowParams};
 use crate::lsh::{LshIndex, LshParams};
 use crate::minhash::MinHasher;
-use crate::passage::{align, AlignInput, PassageParams};
+use crate::passage::{align_seeded, AlignInput, PassageParams};
 use crate::progress::{on_exhausted, NoProgress, Progress};
-use crate::quote::{quote_groups, QuoteGram, QuotedDoc};
-use crate::sketch::{sketch, Analysis, SketchParams};
+use crate::quote::{quote_groups, whole_quote_pairs, QuoteGram, QuotedWords};
+use crate::sketch::{sketch, Analysis, FingerprintUse, SketchParams};
 use crate::verify::SetOverlap;
 use crate::DocId;
 use rayon::prelude::*;
@@ -133,6 +133,7 @@ impl ScanConfig {
             ngram: self.ngram,
             hasher: MinHasher::new(self.perms, self.seed),
             winnow: self.winnow(),
+            fingerprints_for: FingerprintUse::Pairing,
         }
     }
 
@@ -157,19 +158,23 @@ pub fn scan_with_progress(
     let started = Instant::now();
     let (files, mut diagnostics) = discover(roots, &config.walk);
     progress.files_found(files.len() as u64);
-    let (documents, overlap_sketches, read_problems) = sketch_all(&files, config, progress);
+    let (documents, overlap_sketches, read_problems) =
+        sketch_all(&files, config, FingerprintUse::Pairing, progress);
     diagnostics.extend(read_problems);
 
     let groups = exact_groups(&documents);
     let representatives: Vec<DocId> = groups.iter().map(|g| g[0]).collect();
     let candidates = Candidates::find(&documents, &overlap_sketches, &representatives, config);
-    let (analyses, load_problems) = analyse(&documents, &candidates.documents(), config, progress);
-    diagnostics.extend(load_problems);
+    let quotes = if config.overlap {
+        find_quotes(&overlap_sketches, &representatives)
+    } else {
+        Vec::new()
+    };
     drop(overlap_sketches);
 
-    progress.verifying(candidates.pairs.len() as u64);
-    let checked = check_pairs(&documents, &analyses, &candidates, config, progress);
-    let quotes = find_quotes(&candidates.quote_grams, &analyses);
+    let (checked, load_problems) =
+        check_pairs(&documents, &candidates, config, progress, CHECK_CHUNK_DOCS);
+    diagnostics.extend(load_problems);
     diagnostics.sort();
 
     let words: Vec<u32> = documents.iter().map(|d| d.words).collect();
@@ -225,8 +230,8 @@ pub(crate) struct OverlapSketch {
     pub(crate) fingerprints: Vec<u64>,
     /// The fingerprints with their contexts (what the scan's inverted index uses).
     pub(crate) anchored: Vec<crate::fingerprint::Anchored>,
-    /// Quoted 3-word grams.
-    pub(crate) quote_grams: Vec<QuoteGram>,
+    /// The quoted words.
+    pub(crate) quoted: QuotedWords,
 }
 
 /// Reads and sketches every document of `files` in parallel. Files are read in parallel, and so
@@ -235,9 +240,13 @@ pub(crate) struct OverlapSketch {
 pub(crate) fn sketch_all(
     files: &[SourceFile],
     config: &ScanConfig,
+    fingerprints_for: FingerprintUse,
     progress: &dyn Progress,
 ) -> (Vec<DocumentInfo>, Vec<OverlapSketch>, Vec<Diagnostic>) {
-    let params = config.sketch_params();
+    let params = SketchParams {
+        fingerprints_for,
+        ..config.sketch_params()
+    };
     let results: Vec<Result<(DocumentInfo, OverlapSketch), Diagnostic>> = files
         .par_iter()
         .flat_map_iter(|file| {
@@ -260,7 +269,7 @@ pub(crate) fn sketch_all(
                 OverlapSketch {
                     fingerprints: sketch.fingerprints,
                     anchored: sketch.anchored,
-                    quote_grams: sketch.quote_grams,
+                    quoted: sketch.quoted,
                 },
             ))
         })
@@ -316,17 +325,16 @@ fn exact_pairs(groups: &[Vec<DocId>]) -> Vec<PairFinding> {
         .collect()
 }
 
+/// A candidate pair `(a, b, shares_text)`; see [`Candidates::pairs`].
+type CandidatePair = (DocId, DocId, bool);
+
 /// Candidate pairs from every source, and what is needed to check them.
 struct Candidates {
     /// `(a, b, shares_text)` with `a < b`, sorted, without repeats. `shares_text` says that a
-    /// fingerprint or quoted gram, not only an LSH bucket, brought the pair: only such pairs are
-    /// aligned unless they turn out to be near-duplicates.
+    /// fingerprint or a whole quote, not only an LSH bucket, brought the pair: only such pairs
+    /// are aligned unless they turn out to be near-duplicates.
     pairs: Vec<(DocId, DocId, bool)>,
-    /// Every quoted gram of the representatives.
-    quote_grams: Vec<(QuoteGram, DocId)>,
-    /// Documents holding a quoted gram that another document also quotes.
-    quoting_docs: Vec<DocId>,
-    boilerplate: Vec<u64>,
+    boilerplate: Vec<u32>,
     boilerplate_docs: usize,
 }
 
@@ -342,15 +350,13 @@ impl Candidates {
             near.into_iter().map(|(a, b)| (a, b, false)).collect();
         let mut found = Candidates {
             pairs: Vec::new(),
-            quote_grams: Vec::new(),
-            quoting_docs: Vec::new(),
             boilerplate: Vec::new(),
             boilerplate_docs: 0,
         };
         if config.overlap {
-            let fingerprinted: Vec<(DocId, Vec<crate::fingerprint::Anchored>)> = representatives
+            let fingerprinted: Vec<(DocId, &[Anchored])> = representatives
                 .iter()
-                .map(|&d| (d, sketches[d.index()].anchored.clone()))
+                .map(|&d| (d, sketches[d.index()].anchored.as_slice()))
                 .collect();
             let winnow = WinnowParams::for_min_words(config.min_words);
             let overlap = overlap_candidates(&fingerprinted, winnow, config.max_df);
@@ -358,13 +364,13 @@ impl Candidates {
             found.boilerplate = overlap.boilerplate;
             found.boilerplate_docs = overlap.boilerplate_docs;
 
-            found.quote_grams = representatives
+            let quoting: Vec<(DocId, &QuotedWords)> = representatives
                 .iter()
-                .flat_map(|&d| sketches[d.index()].quote_grams.iter().map(move |&g| (g, d)))
+                .map(|&d| (d, &sketches[d.index()].quoted))
+                .filter(|(_, q)| !q.is_empty())
                 .collect();
-            let (quote_pairs, quoting_docs) = shared_quote_pairs(&found.quote_grams, config.max_df);
+            let quote_pairs = whole_quote_pairs(&quoting, config.max_df);
             pairs.extend(quote_pairs.into_iter().map(|(a, b)| (a, b, true)));
-            found.quoting_docs = quoting_docs;
         }
         // Sorting puts (a, b, false) before (a, b, true); keep the text flag when both exist.
         pairs.par_sort_unstable();
@@ -377,19 +383,6 @@ impl Candidates {
         });
         found.pairs = pairs;
         found
-    }
-
-    /// Every document that must be read again.
-    fn documents(&self) -> Vec<DocId> {
-        let mut docs: Vec<DocId> = self
-            .pairs
-            .iter()
-            .flat_map(|&(a, b, _)| [a, b])
-            .chain(self.quoting_docs.iter().copied())
-            .collect();
-        docs.par_sort_unstable();
-        docs.dedup();
-        docs
     }
 }
 
@@ -423,44 +416,6 @@ fn lsh_pairs(
         .collect()
 }
 
-/// Pairs of documents quoting the same 3-word gram where one of them opens a quote with it (a
-/// shared quote is quoted whole somewhere, so it starts a quote there), for grams in at most
-/// `max_df` documents; and every document in such a gram.
-fn shared_quote_pairs(
-    grams: &[(QuoteGram, DocId)],
-    max_df: usize,
-) -> (Vec<(DocId, DocId)>, Vec<DocId>) {
-    let mut by_hash: Vec<(u64, DocId, bool)> =
-        grams.iter().map(|(g, d)| (g.hash, *d, g.opens)).collect();
-    by_hash.par_sort_unstable();
-    by_hash.dedup();
-    let mut pairs = Vec::new();
-    let mut docs = Vec::new();
-    for run in by_hash.chunk_by(|x, y| x.0 == y.0) {
-        let openers: Vec<DocId> = run.iter().filter(|g| g.2).map(|g| g.1).collect();
-        let mut all: Vec<DocId> = run.iter().map(|g| g.1).collect();
-        all.dedup();
-        if openers.is_empty() || all.len() < 2 {
-            continue;
-        }
-        docs.extend(&all);
-        if all.len() <= max_df {
-            for &a in &openers {
-                pairs.extend(
-                    all.iter()
-                        .filter(|&&b| b != a)
-                        .map(|&b| (a.min(b), a.max(b))),
-                );
-            }
-        }
-    }
-    pairs.par_sort_unstable();
-    pairs.dedup();
-    docs.sort_unstable();
-    docs.dedup();
-    (pairs, docs)
-}
-
 /// Reads documents again and analyses them, sorted by id. A document whose normalised text changed
 /// since the first pass is an error, never a silently wrong answer.
 pub(crate) fn analyse(
@@ -469,7 +424,6 @@ pub(crate) fn analyse(
     config: &ScanConfig,
     progress: &dyn Progress,
 ) -> (Vec<(DocId, Analysis)>, Vec<Diagnostic>) {
-    progress.reloading(wanted.len() as u64);
     let sources: Vec<&DocumentSource> = wanted
         .iter()
         .map(|d| &documents[d.index()].source)
@@ -509,34 +463,93 @@ pub(crate) fn analysis_of(analyses: &[(DocId, Analysis)], doc: DocId) -> Option<
         .map(|i| &analyses[i].1)
 }
 
-/// Checks every candidate pair exactly and returns those that hold.
+/// Checks every candidate pair exactly and returns those that hold, with the problems met
+/// re-reading documents.
+///
+/// Pairs are taken in order of their first document, a chunk at a time: the documents of a chunk
+/// are read again and analysed, its pairs checked, and the analyses dropped, so memory is bounded
+/// by the chunk, not the corpus (an analysis holds several times a document's size).
 fn check_pairs(
     documents: &[DocumentInfo],
-    analyses: &[(DocId, Analysis)],
     candidates: &Candidates,
     config: &ScanConfig,
     progress: &dyn Progress,
-) -> Vec<PairFinding> {
-    let boilerplate: HashSet<u64> = candidates.boilerplate.iter().copied().collect();
-    candidates
-        .pairs
-        .par_iter()
-        .inspect(|_| progress.pair_verified())
-        .filter_map(|&(a, b, shares_text)| {
-            let (da, db) = (analysis_of(analyses, a)?, analysis_of(analyses, b)?);
-            let estimate = documents[a.index()]
-                .signature
-                .estimate(&documents[b.index()].signature);
-            verify_pair(
-                (a, da),
-                (b, db),
-                estimate,
-                shares_text,
-                config,
-                &boilerplate,
-            )
+    chunk_docs: usize,
+) -> (Vec<PairFinding>, Vec<Diagnostic>) {
+    let boilerplate: HashSet<u32> = candidates.boilerplate.iter().copied().collect();
+    let in_boilerplate = |h: u64| boilerplate.contains(&((h >> 32) as u32));
+    let is_boilerplate_fp: Option<&(dyn Fn(u64) -> bool + Sync)> =
+        (!boilerplate.is_empty()).then_some(&in_boilerplate);
+    let (mut found, mut problems) = (Vec::new(), Vec::new());
+    let plan: Vec<(&[CandidatePair], Vec<DocId>)> = pair_chunks(&candidates.pairs, chunk_docs)
+        .map(|chunk| {
+            let mut wanted: Vec<DocId> = chunk.iter().flat_map(|&(a, b, _)| [a, b]).collect();
+            wanted.par_sort_unstable();
+            wanted.dedup();
+            (chunk, wanted)
         })
-        .collect()
+        .collect();
+    progress.reloading(plan.iter().map(|(_, wanted)| wanted.len() as u64).sum());
+    progress.verifying(candidates.pairs.len() as u64);
+    for (chunk, wanted) in plan {
+        let (analyses, chunk_problems) = analyse(documents, &wanted, config, progress);
+        problems.extend(chunk_problems);
+        found.par_extend(
+            chunk
+                .par_iter()
+                .inspect(|_| progress.pair_verified())
+                .filter_map(|&(a, b, shares_text)| {
+                    let (da, db) = (analysis_of(&analyses, a)?, analysis_of(&analyses, b)?);
+                    let estimate = documents[a.index()]
+                        .signature
+                        .estimate(&documents[b.index()].signature);
+                    verify_pair(
+                        (a, da),
+                        (b, db),
+                        estimate,
+                        shares_text,
+                        config,
+                        is_boilerplate_fp,
+                    )
+                }),
+        );
+    }
+    // A document that could not be read again is reported once, whatever its chunks.
+    problems.sort();
+    problems.dedup();
+    (found, problems)
+}
+
+/// First documents of the pairs checked in one chunk: with their partners, a few thousand
+/// analyses (tens of kilobytes each) in memory at once, and enough pairs per chunk to keep every
+/// thread busy.
+const CHECK_CHUNK_DOCS: usize = 2048;
+
+/// Splits pairs sorted by first document into runs whose first documents number at most
+/// `first_docs`; all pairs of one first document stay together.
+fn pair_chunks(
+    pairs: &[CandidatePair],
+    first_docs: usize,
+) -> impl Iterator<Item = &[CandidatePair]> {
+    let mut rest = pairs;
+    std::iter::from_fn(move || {
+        if rest.is_empty() {
+            return None;
+        }
+        let (mut end, mut firsts) = (0, 0);
+        while end < rest.len() {
+            if end == 0 || rest[end].0 != rest[end - 1].0 {
+                if firsts == first_docs {
+                    break;
+                }
+                firsts += 1;
+            }
+            end += 1;
+        }
+        let (chunk, later) = rest.split_at(end);
+        rest = later;
+        Some(chunk)
+    })
 }
 
 /// Checks one candidate pair exactly: the finding when it is a near-duplicate or shares a
@@ -548,7 +561,7 @@ pub(crate) fn verify_pair(
     estimate: f64,
     shares_text: bool,
     config: &ScanConfig,
-    boilerplate: &HashSet<u64>,
+    boilerplate: Option<&(dyn Fn(u64) -> bool + Sync)>,
 ) -> Option<PairFinding> {
     let overlap = SetOverlap::of(&da.shingles, &db.shingles);
     let near = overlap.reaches(config.threshold);
@@ -584,25 +597,25 @@ fn passages(
     a: &Analysis,
     b: &Analysis,
     config: &ScanConfig,
-    boilerplate: &HashSet<u64>,
+    boilerplate: Option<&(dyn Fn(u64) -> bool + Sync)>,
 ) -> Vec<Passage> {
-    let aligned = align(
+    let aligned = align_seeded(
         AlignInput {
             words: &a.words,
             quoted: &a.quoted,
         },
+        &a.seeds,
         AlignInput {
             words: &b.words,
             quoted: &b.quoted,
         },
+        &b.seeds,
         PassageParams::new(config.min_words),
     );
     let k = WinnowParams::for_min_words(config.min_words).k;
     aligned
         .into_iter()
-        .filter(|p| {
-            boilerplate.is_empty() || !is_boilerplate(a, &p.a, k, config.min_words, boilerplate)
-        })
+        .filter(|p| boilerplate.is_none_or(|fp| !is_boilerplate(a, &p.a, k, config.min_words, fp)))
         .map(|p| {
             let (sa, ea) = a.byte_span(&p.a);
             let (sb, eb) = b.byte_span(&p.b);
@@ -635,15 +648,11 @@ fn is_boilerplate(
     words: &std::ops::Range<u32>,
     k: usize,
     min_words: usize,
-    boilerplate: &HashSet<u64>,
+    boilerplate: &(dyn Fn(u64) -> bool + Sync),
 ) -> bool {
     let (start, end) = (words.start as usize, words.end as usize);
     let mut covered = bitvec::bitvec![0; end - start];
-    for f in doc
-        .fingerprints
-        .iter()
-        .filter(|f| boilerplate.contains(&f.hash))
-    {
+    for f in doc.fingerprints().iter().filter(|f| boilerplate(f.hash)) {
         let (from, to) = ((f.pos as usize).max(start), (f.pos as usize + k).min(end));
         if from < to {
             covered[from - start..to - start].fill(true);
@@ -676,43 +685,130 @@ fn across_clusters(
         .collect()
 }
 
-/// Quote groups, located in the original bytes.
-fn find_quotes(grams: &[(QuoteGram, DocId)], analyses: &[(DocId, Analysis)]) -> Vec<QuoteFinding> {
-    let groups = quote_groups(grams, |doc| {
-        analysis_of(analyses, doc).map(|a| QuotedDoc {
-            words: &a.words,
-            region_ids: &a.quote_ids,
-        })
-    });
+/// Quote groups among the representatives, located in the original bytes: all from the quoted
+/// words kept in the sketches, without reading any document again.
+fn find_quotes(sketches: &[OverlapSketch], representatives: &[DocId]) -> Vec<QuoteFinding> {
+    let quoted_of = |doc: DocId| &sketches[doc.index()].quoted;
+    let grams: Vec<(QuoteGram, DocId)> = representatives
+        .iter()
+        .flat_map(|&d| quoted_of(d).grams().into_iter().map(move |g| (g, d)))
+        .collect();
+    let groups = quote_groups(&grams, |doc| Some(quoted_of(doc).as_quoted_doc()));
     groups
         .into_iter()
-        .filter_map(|group| {
+        .map(|group| {
             let occurrences: Vec<QuoteOccurrence> = group
                 .occurrences
                 .iter()
                 .map(|o| {
-                    let doc = analysis_of(analyses, o.doc)?;
-                    let (start, end) = doc.byte_span(&o.words());
-                    Some(QuoteOccurrence {
+                    let quoted = quoted_of(o.doc);
+                    let (first, last) = (o.start as usize, o.end as usize - 1);
+                    QuoteOccurrence {
                         doc: o.doc,
                         at: Location {
-                            start,
-                            end,
-                            line: doc.line_of(start),
+                            start: quoted.spans[first].0,
+                            end: quoted.spans[last].1,
+                            line: quoted.lines[first],
                         },
-                    })
+                    }
                 })
-                .collect::<Option<_>>()?;
-            let first = &occurrences[0];
-            let bytes = &analysis_of(analyses, first.doc)?.bytes;
-            Some(QuoteFinding {
-                text: String::from_utf8_lossy(
-                    &bytes[first.at.start as usize..first.at.end as usize],
-                )
-                .into_owned(),
+                .collect();
+            let first = &group.occurrences[0];
+            QuoteFinding {
+                text: String::from_utf8_lossy(quoted_of(first.doc).text(first.words()))
+                    .into_owned(),
                 words: group.words,
                 occurrences,
-            })
+            }
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::synth::{Synth, SynthConfig, Truth};
+
+    #[test]
+    fn pairs_are_chunked_by_first_document_and_never_split() {
+        let p = |a, b| (DocId(a), DocId(b), true);
+        let pairs = [
+            p(0, 1),
+            p(0, 5),
+            p(2, 3),
+            p(3, 4),
+            p(3, 9),
+            p(3, 10),
+            p(7, 8),
+        ];
+        let chunks: Vec<&[(DocId, DocId, bool)]> = pair_chunks(&pairs, 2).collect();
+        assert_eq!(chunks, [&pairs[..3], &pairs[3..]]);
+        let singles: Vec<usize> = pair_chunks(&pairs, 1).map(|c| c.len()).collect();
+        assert_eq!(singles, [2, 1, 3, 1]);
+        assert_eq!(pair_chunks(&[], 4).count(), 0);
+    }
+
+    /// Checking pairs a chunk at a time gives what checking them all at once gives, and finds
+    /// the planted near-duplicates and passages of a generated corpus.
+    #[test]
+    fn chunked_checking_finds_the_same_pairs_as_one_chunk() {
+        let dir = tempfile::tempdir().unwrap();
+        let synth = Synth::new(SynthConfig {
+            min_words: 200,
+            max_words: 500,
+            near_duplicates: 0.3,
+            passages: 0.3,
+            ..SynthConfig::new(90, 5)
+        });
+        synth.write(dir.path()).unwrap();
+        let config = ScanConfig::new(0.8);
+        let (files, _) = discover(&[dir.path().join("docs")], &config.walk);
+        let (documents, sketches, problems) =
+            sketch_all(&files, &config, FingerprintUse::Pairing, &NoProgress);
+        assert!(problems.is_empty());
+        let representatives: Vec<DocId> = exact_groups(&documents).iter().map(|g| g[0]).collect();
+        let candidates = Candidates::find(&documents, &sketches, &representatives, &config);
+        let check = |chunk| {
+            let (mut found, problems) =
+                check_pairs(&documents, &candidates, &config, &NoProgress, chunk);
+            assert!(problems.is_empty());
+            found.sort_by_key(|p| (p.a, p.b));
+            found
+        };
+        let whole = check(usize::MAX);
+        for chunk in [1, 3, 7] {
+            assert_eq!(check(chunk), whole, "chunks of {chunk}");
+        }
+
+        let doc_of = |path: &str| {
+            let at = documents
+                .iter()
+                .position(|d| d.source.path.ends_with(path))
+                .expect("a planted document");
+            DocId(at as u32)
+        };
+        let (mut near, mut passages) = (0, 0);
+        for truth in (0..90).flat_map(|i| synth.document(i).truth) {
+            match truth {
+                // Exact copies (Jaccard 1) are grouped by content hash, not checked as pairs.
+                Truth::NearDuplicate { a, b, jaccard, .. } if (0.8..1.0).contains(&jaccard) => {
+                    let (a, b) = (doc_of(&a), doc_of(&b));
+                    let pair = whole.iter().find(|p| (p.a, p.b) == (a.min(b), a.max(b)));
+                    assert_eq!(pair.map(|p| p.jaccard), Some(jaccard));
+                    near += 1;
+                }
+                Truth::Passage { source, target, .. } => {
+                    let (a, b) = (doc_of(&source), doc_of(&target));
+                    let pair = whole.iter().find(|p| (p.a, p.b) == (a.min(b), a.max(b)));
+                    assert!(pair.is_some_and(|p| !p.passages.is_empty()));
+                    passages += 1;
+                }
+                Truth::NearDuplicate { .. } => {}
+            }
+        }
+        assert!(
+            near >= 3 && passages >= 3,
+            "{near} near, {passages} passages"
+        );
+    }
 }

@@ -5,12 +5,17 @@
 //! full view rebuilt, by reading the document again, only for documents that have candidates:
 //! tokens with byte spans, quote marks, the exact shingle set, and line starts for reporting.
 
-use crate::fingerprint::{anchor, distinct_hashes, winnow, Anchored, Fingerprint, WinnowParams};
+use crate::fingerprint::{
+    anchor_grams, distinct_hashes, kgram_hashes, winnow, winnow_grams, Anchored, Fingerprint,
+    WinnowParams,
+};
 use crate::minhash::{MinHasher, Signature};
-use crate::quote::{quote_grams, quote_region_ids, quote_regions, quoted_mask, QuoteGram};
+use crate::passage::Seeds;
+use crate::quote::{quote_region_ids, quote_regions, quoted_mask, QuotedWords};
 use crate::shingle::{for_each_shingle, shingles, ShingleSet};
 use crate::tokenize::{for_each_token, tokenize, Token, WordHash};
 use bitvec::prelude::*;
+use std::sync::OnceLock;
 
 /// What the sketch pass computes, resolved from the scan options.
 #[derive(Debug, Clone)]
@@ -21,6 +26,19 @@ pub struct SketchParams {
     pub hasher: MinHasher,
     /// Winnowing for source overlap; `None` when overlap detection is off.
     pub winnow: Option<WinnowParams>,
+    /// What the fingerprints are for: an index and `check` look them up by hash
+    /// ([`Sketch::fingerprints`]), a scan pairs documents through their contexts
+    /// ([`Sketch::anchored`]). Each costs a sort per document, so only one is computed.
+    pub fingerprints_for: FingerprintUse,
+}
+
+/// Which form of the winnowed fingerprints a sketch keeps.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FingerprintUse {
+    /// Distinct 64-bit hashes, sorted (an index, `check`).
+    Lookup,
+    /// Anchored fingerprints (a scan's inverted index).
+    Pairing,
 }
 
 /// The compact summary of one document.
@@ -32,32 +50,49 @@ pub struct Sketch {
     pub content_hash: u128,
     /// MinHash signature of the shingles.
     pub signature: Signature,
-    /// Distinct winnowed fingerprint hashes, sorted (empty when overlap is off).
+    /// Distinct winnowed fingerprint hashes, sorted (empty when overlap is off or the
+    /// fingerprints are for pairing).
     pub fingerprints: Vec<u64>,
-    /// The same fingerprints with their contexts, for the scan's candidate filter.
+    /// The same fingerprints with their contexts, for the scan's candidate filter (empty unless
+    /// they are for pairing).
     pub anchored: Vec<Anchored>,
-    /// Quoted 3-word grams (empty when overlap is off).
-    pub quote_grams: Vec<QuoteGram>,
+    /// The quoted words, with their spans and text (empty when overlap is off).
+    pub quoted: QuotedWords,
 }
 
 /// Sketches one document.
 pub fn sketch(bytes: &[u8], params: &SketchParams) -> Sketch {
-    let (words, fingerprints, anchored, quote_grams) = match params.winnow {
-        Some(winnow_params) => {
-            let tokens = tokenize(bytes);
-            let words: Vec<WordHash> = tokens.iter().map(|t| t.hash).collect();
-            let ids = quote_region_ids(&tokens, &quote_regions(bytes));
-            let selected = winnow(&words, winnow_params);
-            let anchored = anchor(&words, &selected, winnow_params);
-            let grams = quote_grams(&words, &ids);
-            (words, distinct_hashes(&selected), anchored, grams)
-        }
+    let mut words = Vec::with_capacity(bytes.len() / 6 + 1);
+    let Some(winnow_params) = params.winnow else {
         // Near-duplicates only: word hashes are all that is needed, no spans.
-        None => {
-            let mut words = Vec::with_capacity(bytes.len() / 6 + 1);
-            for_each_token(bytes, |t| words.push(t.hash));
-            (words, Vec::new(), Vec::new(), Vec::new())
+        for_each_token(bytes, |t| words.push(t.hash));
+        return Sketch {
+            words: words.len() as u32,
+            content_hash: content_hash(&words),
+            signature: params.hasher.sign(shingles(&words, params.ngram)),
+            fingerprints: Vec::new(),
+            anchored: Vec::new(),
+            quoted: QuotedWords::default(),
+        };
+    };
+    // One pass over the tokens: every word's hash, and the tokens inside quotation marks.
+    let regions = quote_regions(bytes);
+    let mut quoted_tokens = Vec::new();
+    let mut r = 0;
+    for_each_token(bytes, |t| {
+        words.push(t.hash);
+        while r < regions.len() && regions[r].end < t.end as usize {
+            r += 1;
         }
+        if r < regions.len() && regions[r].start <= t.start as usize {
+            quoted_tokens.push(t);
+        }
+    });
+    let grams = kgram_hashes(&words, winnow_params.k);
+    let selected = winnow_grams(&grams, winnow_params.w);
+    let (fingerprints, anchored) = match params.fingerprints_for {
+        FingerprintUse::Lookup => (distinct_hashes(&selected), Vec::new()),
+        FingerprintUse::Pairing => (Vec::new(), anchor_grams(&grams, &selected, winnow_params)),
     };
     Sketch {
         words: words.len() as u32,
@@ -65,7 +100,7 @@ pub fn sketch(bytes: &[u8], params: &SketchParams) -> Sketch {
         signature: params.hasher.sign(shingles(&words, params.ngram)),
         fingerprints,
         anchored,
-        quote_grams,
+        quoted: QuotedWords::collect(bytes, quoted_tokens, &regions),
     }
 }
 
@@ -97,8 +132,12 @@ pub struct Analysis {
     pub quoted: BitVec,
     /// The exact set of shingles.
     pub shingles: ShingleSet,
-    /// Winnowed fingerprints with positions (empty when overlap is off).
-    pub fingerprints: Vec<Fingerprint>,
+    /// Alignment seeds (empty when overlap is off).
+    pub seeds: Seeds,
+    /// Winnowing parameters, for [`Analysis::fingerprints`].
+    winnow: Option<WinnowParams>,
+    /// Winnowed fingerprints with positions, computed when first asked for.
+    fingerprints: OnceLock<Vec<Fingerprint>>,
     /// Byte offsets at which lines start (0 first).
     line_starts: Vec<u32>,
 }
@@ -119,7 +158,9 @@ impl Analysis {
                 quote_ids: Vec::new(),
                 quoted: BitVec::new(),
                 shingles,
-                fingerprints: Vec::new(),
+                seeds: Seeds::default(),
+                winnow: None,
+                fingerprints: OnceLock::new(),
                 line_starts: Vec::new(),
                 words,
             };
@@ -136,7 +177,9 @@ impl Analysis {
             .collect();
         Analysis {
             quoted: quoted_mask(&quote_ids),
-            fingerprints: winnow(&words, winnow_params),
+            seeds: Seeds::of(&words),
+            winnow: Some(winnow_params),
+            fingerprints: OnceLock::new(),
             shingles,
             line_starts,
             quote_ids,
@@ -144,6 +187,15 @@ impl Analysis {
             words,
             bytes,
         }
+    }
+
+    /// The winnowed fingerprints with positions (none when overlap is off): only needed to tell
+    /// boilerplate passages, so computed on first use.
+    pub fn fingerprints(&self) -> &[Fingerprint] {
+        self.fingerprints.get_or_init(|| match self.winnow {
+            Some(params) => winnow(&self.words, params),
+            None => Vec::new(),
+        })
     }
 
     /// The 1-based line of a byte offset.

@@ -402,7 +402,7 @@ proptest! {
             n => n - ngram + 1,
         };
         prop_assert_eq!(count, expected);
-        let params = SketchParams { ngram, hasher: MinHasher::new(16, 1), winnow: Some(dedup::fingerprint::WinnowParams::for_min_words(8)) };
+        let params = SketchParams { ngram, hasher: MinHasher::new(16, 1), winnow: Some(dedup::fingerprint::WinnowParams::for_min_words(8)), fingerprints_for: dedup::sketch::FingerprintUse::Lookup };
         let sketched = sketch(&bytes, &params);
         prop_assert_eq!(sketched.words as usize, tokens.len());
     }
@@ -418,6 +418,7 @@ fn golden_signature() -> Signature {
         ngram: 5,
         hasher: MinHasher::new(128, DEFAULT_SEED),
         winnow: None,
+        fingerprints_for: dedup::sketch::FingerprintUse::Pairing,
     };
     sketch(GOLDEN_TEXT.as_bytes(), &params).signature
 }

@@ -38,7 +38,7 @@ use crate::fingerprint::WinnowParams;
 use crate::lsh::LshParams;
 use crate::minhash::{MinHasher, Signature};
 use crate::scan::ScanConfig;
-use crate::sketch::{sketch, SketchParams};
+use crate::sketch::{sketch, FingerprintUse, SketchParams};
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 
@@ -104,6 +104,7 @@ impl IndexParams {
             ngram: self.ngram,
             hasher: MinHasher::new(self.perms, self.seed),
             winnow: Some(self.winnow()),
+            fingerprints_for: FingerprintUse::Lookup,
         }
     }
 
