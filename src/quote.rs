@@ -391,20 +391,21 @@ pub fn quote_groups<'a>(
         .iter()
         .filter_map(|run| Some((run[0].0, extend_group(run, &doc_of)?)))
         .collect();
-    // For each shared gram: how many occurrences its group has and how many words.
-    let group_of_gram: HashMap<u64, (usize, usize)> = extended
-        .iter()
-        .map(|(hash, g)| (*hash, (g.occurrences.len(), g.words)))
-        .collect();
-    let mut groups: Vec<QuoteGroup> = extended
+    let kept: Vec<(u64, QuoteGroup)> = extended
         .into_iter()
-        .map(|(_, g)| g)
-        .filter(|g| {
+        .filter(|(_, g)| {
             g.occurrences
                 .iter()
                 .any(|o| doc_of(o.doc).is_some_and(|d| is_whole_quote(&d, o)))
         })
         .collect();
+    // For each gram of a kept group: how many occurrences the group has and how many words. A
+    // group is only folded into one that is reported itself.
+    let group_of_gram: HashMap<u64, (usize, usize)> = kept
+        .iter()
+        .map(|(hash, g)| (*hash, (g.occurrences.len(), g.words)))
+        .collect();
+    let mut groups: Vec<QuoteGroup> = kept.into_iter().map(|(_, g)| g).collect();
     groups.sort_by(|x, y| (&x.occurrences, x.words).cmp(&(&y.occurrences, y.words)));
     groups.dedup();
     groups.retain(|group| !is_folded(group, &group_of_gram, &doc_of));
@@ -576,6 +577,26 @@ mod tests {
         assert_eq!(pairs, [(id(0), id(1)), (id(0), id(4)), (id(1), id(4))]);
         // A gram in more documents than max_df makes no pair.
         assert!(whole_quote_pairs(&with_ids, 2).is_empty());
+    }
+
+    #[test]
+    fn a_group_is_not_folded_into_one_that_is_not_reported() {
+        let docs = [
+            quoted_of("A: \"most my to of momal and\" end."),
+            quoted_of("B: \"most my to of momal and\" end."),
+            quoted_of("C: \"x to of momal y\" end."),
+        ];
+        let grams: Vec<(QuoteGram, DocId)> = docs
+            .iter()
+            .enumerate()
+            .flat_map(|(i, q)| q.grams().into_iter().map(move |g| (g, DocId(i as u32))))
+            .collect();
+        let groups = quote_groups(&grams, |d| Some(docs[d.index()].as_quoted_doc()));
+        // "to of momal" is in all three but quoted whole in none: no group, and the whole
+        // six-word quote of A and B is not hidden behind it.
+        assert_eq!(groups.len(), 1, "{groups:?}");
+        assert_eq!(groups[0].words, 6);
+        assert_eq!(groups[0].occurrences.len(), 2);
     }
 
     #[test]
