@@ -258,71 +258,99 @@ pub struct OverlapCandidates {
 /// One entry of the inverted index: a fingerprint, a document holding it, and its context.
 type Posting = (u32, DocId, u32);
 
-/// Fingerprint hashes are split by their top bits into this many ranges, each indexed on its own:
-/// the postings of one range are sorted while the others wait, so the transient memory is a
-/// fraction of all postings, and the ranges are indexed in parallel.
-const HASH_RANGES: u32 = 16;
+/// Fingerprints indexed at once, at most: the corpus's are split by the top bits of their hash
+/// into ranges of about this many, indexed one after the other, so the transient memory of the
+/// index stays bounded (bit sets of 2 x 4 MB, and the shared postings of one range).
+const POSTINGS_PER_RANGE: usize = 4 << 20;
 
 /// Builds the inverted index of `docs` (each with its anchored fingerprints, sorted) and returns
 /// the pairs sharing a fingerprint that is in at most `max_df` documents and whose contexts meet.
+///
+/// Almost every fingerprint of a corpus is in one document only and can make no pair, so the
+/// postings are not sorted whole: for each range of hash values, two bit sets indexed by the low
+/// bits of the hash mark the slots seen in two documents or more, and only the postings in such
+/// slots (the shared ones, and about one in eight of the others, which share a slot by chance)
+/// are collected and sorted. Each document's fingerprints are walked in order with a cursor,
+/// range after range.
 pub fn overlap_candidates(
     docs: &[(DocId, &[Anchored])],
     params: WinnowParams,
     max_df: usize,
 ) -> OverlapCandidates {
-    let ranges: Vec<RangeIndex> = (0..HASH_RANGES)
-        .into_par_iter()
-        .map(|range| index_range(docs, range, params, max_df))
-        .collect();
-    let mut pairs: Vec<(DocId, DocId)> = ranges.iter().flat_map(|r| &r.pairs).copied().collect();
-    pairs.par_sort_unstable();
-    pairs.dedup();
-    let mut boilerplate_docs: Vec<DocId> = ranges
-        .iter()
-        .flat_map(|r| &r.boilerplate_docs)
-        .copied()
-        .collect();
-    boilerplate_docs.par_sort_unstable();
-    boilerplate_docs.dedup();
-    OverlapCandidates {
-        pairs,
-        boilerplate: ranges
-            .iter()
-            .flat_map(|r| &r.boilerplate)
-            .copied()
-            .collect(),
-        boilerplate_docs: boilerplate_docs.len(),
-    }
+    index_in_ranges(docs, params, max_df, POSTINGS_PER_RANGE)
 }
 
-/// What one range of fingerprint hashes contributes.
-struct RangeIndex {
-    pairs: Vec<(DocId, DocId)>,
-    boilerplate: Vec<u32>,
-    boilerplate_docs: Vec<DocId>,
-}
-
-/// Indexes the fingerprints whose hash falls in range `range` of [`HASH_RANGES`].
-fn index_range(
+/// [`overlap_candidates`] with ranges of about `per_range` postings.
+fn index_in_ranges(
     docs: &[(DocId, &[Anchored])],
-    range: u32,
     params: WinnowParams,
     max_df: usize,
-) -> RangeIndex {
-    let width = (1u64 << 32) / u64::from(HASH_RANGES);
-    let (low, high) = (u64::from(range) * width, u64::from(range + 1) * width);
-    let mut postings: Vec<Posting> = Vec::new();
-    for &(doc, anchored) in docs {
-        let from = anchored.partition_point(|a| u64::from(a.hash) < low);
-        let to = anchored.partition_point(|a| u64::from(a.hash) < high);
-        postings.extend(anchored[from..to].iter().map(|a| (a.hash, doc, a.context)));
+    per_range: usize,
+) -> OverlapCandidates {
+    let total: usize = docs.iter().map(|(_, a)| a.len()).sum();
+    let range_bits = (total / per_range.max(1))
+        .next_power_of_two()
+        .trailing_zeros()
+        .min(31);
+    let slots = ((8 * total) >> range_bits).next_power_of_two().max(64);
+    let mut seen = bitvec::bitvec![0; slots];
+    let mut shared = bitvec::bitvec![0; slots];
+    let mut cursors = vec![0u32; docs.len()];
+    let mut found = OverlapCandidates::default();
+    let mut boilerplate_docs: Vec<DocId> = Vec::new();
+    for range in 0..1u64 << range_bits {
+        let high = (range + 1) << (32 - range_bits);
+        fn in_range(anchored: &[Anchored], from: u32, high: u64) -> &[Anchored] {
+            let rest = &anchored[from as usize..];
+            &rest[..rest.partition_point(|a| u64::from(a.hash) < high)]
+        }
+        let slot = |hash: u32| (hash as usize) & (slots - 1);
+        seen.fill(false);
+        shared.fill(false);
+        for (&(_, anchored), &from) in docs.iter().zip(&cursors) {
+            let mut last = None;
+            for a in in_range(anchored, from, high) {
+                if last == Some(a.hash) {
+                    continue; // the same fingerprint with another context
+                }
+                last = Some(a.hash);
+                let at = slot(a.hash);
+                if seen[at] {
+                    shared.set(at, true);
+                } else {
+                    seen.set(at, true);
+                }
+            }
+        }
+        let mut postings: Vec<Posting> = Vec::new();
+        for (&(doc, anchored), from) in docs.iter().zip(cursors.iter_mut()) {
+            let here = in_range(anchored, *from, high);
+            *from += here.len() as u32;
+            postings.extend(
+                here.iter()
+                    .filter(|a| shared[slot(a.hash)])
+                    .map(|a| (a.hash, doc, a.context)),
+            );
+        }
+        postings.par_sort_unstable();
+        pair_postings(&postings, params, max_df, &mut found, &mut boilerplate_docs);
     }
-    postings.sort_unstable();
-    let mut found = RangeIndex {
-        pairs: Vec::new(),
-        boilerplate: Vec::new(),
-        boilerplate_docs: Vec::new(),
-    };
+    found.pairs.par_sort_unstable();
+    found.pairs.dedup();
+    boilerplate_docs.par_sort_unstable();
+    boilerplate_docs.dedup();
+    found.boilerplate_docs = boilerplate_docs.len();
+    found
+}
+
+/// The pairs of sorted postings that share a hash, or the boilerplate they are.
+fn pair_postings(
+    postings: &[Posting],
+    params: WinnowParams,
+    max_df: usize,
+    found: &mut OverlapCandidates,
+    boilerplate_docs: &mut Vec<DocId>,
+) {
     for run in postings.chunk_by(|x, y| x.0 == y.0) {
         if run.iter().all(|p| p.1 == run[0].1) {
             continue;
@@ -330,7 +358,7 @@ fn index_range(
         let distinct = 1 + run.windows(2).filter(|w| w[0].1 != w[1].1).count();
         if distinct > max_df {
             found.boilerplate.push(run[0].0);
-            found.boilerplate_docs.extend(run.iter().map(|p| p.1));
+            boilerplate_docs.extend(run.iter().map(|p| p.1));
             continue;
         }
         for (i, &(_, a, ca)) in run.iter().enumerate() {
@@ -342,7 +370,6 @@ fn index_range(
             );
         }
     }
-    found
 }
 
 #[cfg(test)]
@@ -386,6 +413,62 @@ mod tests {
             let fa = distinct_hashes(&winnow(&a, p));
             let fb = distinct_hashes(&winnow(&b, p));
             assert!(fa.iter().any(|h| fb.binary_search(h).is_ok()), "cut {cut}");
+        }
+    }
+
+    /// The ranged, bit-set-filtered index against every pair of documents compared directly.
+    #[test]
+    fn the_index_finds_exactly_the_pairs_that_share_a_meeting_fingerprint() {
+        let p = WinnowParams::for_min_words(8);
+        let mut state = 7u64;
+        let mut next = move || {
+            state = state
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            (state >> 33) as u32
+        };
+        // 60 documents of 40 fingerprints drawn from a small space, so that many are shared.
+        let docs: Vec<(DocId, Vec<Anchored>)> = (0..60)
+            .map(|d| {
+                let mut a: Vec<Anchored> = (0..40)
+                    .map(|_| Anchored {
+                        hash: next() % 900 * 4_772_185,
+                        context: next() % 3,
+                    })
+                    .collect();
+                a.sort_unstable();
+                a.dedup();
+                (DocId(d), a)
+            })
+            .collect();
+        let borrowed: Vec<(DocId, &[Anchored])> =
+            docs.iter().map(|(d, a)| (*d, a.as_slice())).collect();
+        let max_df = 6;
+        let df = |hash: u32| {
+            docs.iter()
+                .filter(|(_, a)| a.iter().any(|x| x.hash == hash))
+                .count()
+        };
+        let mut expected = Vec::new();
+        for (i, (a, fa)) in docs.iter().enumerate() {
+            for (b, fb) in &docs[i + 1..] {
+                let meet = fa.iter().any(|x| {
+                    fb.iter().any(|y| {
+                        x.hash == y.hash
+                            && df(x.hash) <= max_df
+                            && contexts_meet(x.context, y.context, p.w)
+                    })
+                });
+                if meet {
+                    expected.push((*a, *b));
+                }
+            }
+        }
+        assert!(expected.len() > 10, "{}", expected.len());
+        for per_range in [1, 7, 100, usize::MAX] {
+            let found = index_in_ranges(&borrowed, p, max_df, per_range);
+            assert_eq!(found.pairs, expected, "ranges of {per_range}");
+            assert!(!found.boilerplate.is_empty());
         }
     }
 

@@ -299,12 +299,61 @@ impl QuotedWords {
     }
 }
 
+/// Words so common in a corpus's quotes that a quote made of nothing else is chance, not reuse:
+/// "of the and" inside two unrelated quotes. A word is common when the quotes of more than
+/// `max(max_df, 1%)` of the quoting documents hold it, the same bound beyond which a fingerprint
+/// is boilerplate. A small corpus has none, so every shared quote counts there.
+#[derive(Debug, Clone, Default)]
+pub struct CommonWords(Vec<WordHash>);
+
+impl CommonWords {
+    /// The common words of these documents' quotes.
+    pub fn of(docs: &[&QuotedWords], max_df: usize) -> Self {
+        let limit = max_df.max(docs.len() / 100);
+        let mut seen: Vec<WordHash> = docs
+            .iter()
+            .flat_map(|q| {
+                let mut words = q.words.clone();
+                words.sort_unstable();
+                words.dedup();
+                words
+            })
+            .collect();
+        seen.sort_unstable();
+        let common = seen
+            .chunk_by(|x, y| x == y)
+            .filter(|run| run.len() > limit)
+            .map(|run| run[0])
+            .collect();
+        CommonWords(common)
+    }
+
+    /// True when some word is not common: the words can be a shared quote.
+    pub fn any_distinctive(&self, words: &[WordHash]) -> bool {
+        words.iter().any(|w| self.0.binary_search(w).is_err())
+    }
+
+    /// The number of common words.
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    /// True when no word is common.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
 /// Pairs of documents `(a, b)`, `a < b`, one of which has a whole quote (of at least
 /// [`MIN_QUOTE_WORDS`] words) that the other has inside quotation marks: the only pairs that can
 /// share a quoted passage shorter than `--min-words`. Checked on the quoted words alone, so a gram
 /// shared by chance inside two unrelated quotes makes no pair. Grams in more than `max_df`
-/// documents make none either (like boilerplate fingerprints).
-pub fn whole_quote_pairs(docs: &[(DocId, &QuotedWords)], max_df: usize) -> Vec<(DocId, DocId)> {
+/// documents make none either (like boilerplate fingerprints), nor quotes of `common` words only.
+pub fn whole_quote_pairs(
+    docs: &[(DocId, &QuotedWords)],
+    max_df: usize,
+    common: &CommonWords,
+) -> Vec<(DocId, DocId)> {
     let mut postings: Vec<(u64, u32, u32, bool)> = docs
         .iter()
         .enumerate()
@@ -324,6 +373,11 @@ pub fn whole_quote_pairs(docs: &[(DocId, &QuotedWords)], max_df: usize) -> Vec<(
         for &(_, slot_a, pos_a, opens) in run.iter().filter(|p| p.3) {
             let (doc_a, quoted_a) = docs[slot_a as usize];
             debug_assert!(opens);
+            let start = pos_a as usize;
+            let whole = &quoted_a.words[start..start + quoted_a.region_len(start)];
+            if !common.any_distinctive(whole) {
+                continue;
+            }
             for &(_, slot_b, pos_b, _) in run.iter().filter(|p| p.1 != slot_a) {
                 let (doc_b, quoted_b) = docs[slot_b as usize];
                 if quoted_a.whole_quote_in(pos_a as usize, quoted_b, pos_b as usize) {
@@ -375,10 +429,12 @@ pub struct QuotedDoc<'a> {
 /// Finds the quote groups among documents, given each document's quoted grams.
 ///
 /// `grams` holds `(gram, doc)` for every document; `doc_of` gives a document's words and regions
-/// (it is only asked for documents that share a gram with another one).
+/// (it is only asked for documents that share a gram with another one). A group of `common`
+/// words only is no group.
 pub fn quote_groups<'a>(
     grams: &[(QuoteGram, DocId)],
     doc_of: impl Fn(DocId) -> Option<QuotedDoc<'a>>,
+    common: &CommonWords,
 ) -> Vec<QuoteGroup> {
     let mut by_hash: Vec<(u64, DocId, u32)> =
         grams.iter().map(|(g, d)| (g.hash, *d, g.pos)).collect();
@@ -394,9 +450,14 @@ pub fn quote_groups<'a>(
     let kept: Vec<(u64, QuoteGroup)> = extended
         .into_iter()
         .filter(|(_, g)| {
-            g.occurrences
-                .iter()
-                .any(|o| doc_of(o.doc).is_some_and(|d| is_whole_quote(&d, o)))
+            let first = &g.occurrences[0];
+            let distinctive = doc_of(first.doc).is_some_and(|d| {
+                common.any_distinctive(&d.words[first.start as usize..first.end as usize])
+            });
+            distinctive
+                && g.occurrences
+                    .iter()
+                    .any(|o| doc_of(o.doc).is_some_and(|d| is_whole_quote(&d, o)))
         })
         .collect();
     // For each gram of a kept group: how many occurrences the group has and how many words. A
@@ -572,11 +633,18 @@ mod tests {
             .enumerate()
             .map(|(i, q)| (DocId(i as u32), q))
             .collect();
-        let pairs = whole_quote_pairs(&with_ids, 50);
+        let none = CommonWords::default();
+        let pairs = whole_quote_pairs(&with_ids, 50, &none);
         let id = DocId;
         assert_eq!(pairs, [(id(0), id(1)), (id(0), id(4)), (id(1), id(4))]);
         // A gram in more documents than max_df makes no pair.
-        assert!(whole_quote_pairs(&with_ids, 2).is_empty());
+        assert!(whole_quote_pairs(&with_ids, 2, &none).is_empty());
+        // Nor does a quote of common words only: here, words in the quotes of more than one of
+        // the five documents ("stop", "the", "war").
+        let quoted: Vec<&QuotedWords> = docs.iter().collect();
+        let common = CommonWords::of(&quoted, 1);
+        assert_eq!(common.len(), 3);
+        assert!(whole_quote_pairs(&with_ids, 50, &common).is_empty());
     }
 
     #[test]
@@ -591,7 +659,11 @@ mod tests {
             .enumerate()
             .flat_map(|(i, q)| q.grams().into_iter().map(move |g| (g, DocId(i as u32))))
             .collect();
-        let groups = quote_groups(&grams, |d| Some(docs[d.index()].as_quoted_doc()));
+        let groups = quote_groups(
+            &grams,
+            |d| Some(docs[d.index()].as_quoted_doc()),
+            &CommonWords::default(),
+        );
         // "to of momal" is in all three but quoted whole in none: no group, and the whole
         // six-word quote of A and B is not hidden behind it.
         assert_eq!(groups.len(), 1, "{groups:?}");

@@ -27,7 +27,7 @@ use crate::lsh::{LshIndex, LshParams};
 use crate::minhash::MinHasher;
 use crate::passage::{align_seeded, AlignInput, PassageParams};
 use crate::progress::{on_exhausted, NoProgress, Progress};
-use crate::quote::{quote_groups, whole_quote_pairs, QuoteGram, QuotedWords};
+use crate::quote::{quote_groups, whole_quote_pairs, CommonWords, QuoteGram, QuotedWords};
 use crate::sketch::{sketch, Analysis, FingerprintUse, SketchParams};
 use crate::verify::SetOverlap;
 use crate::DocId;
@@ -164,9 +164,16 @@ pub fn scan_with_progress(
 
     let groups = exact_groups(&documents);
     let representatives: Vec<DocId> = groups.iter().map(|g| g[0]).collect();
-    let candidates = Candidates::find(&documents, &overlap_sketches, &representatives, config);
+    let common_words = common_quote_words(&overlap_sketches, &representatives, config);
+    let candidates = Candidates::find(
+        &documents,
+        &overlap_sketches,
+        &representatives,
+        &common_words,
+        config,
+    );
     let quotes = if config.overlap {
-        find_quotes(&overlap_sketches, &representatives)
+        find_quotes(&overlap_sketches, &representatives, &common_words)
     } else {
         Vec::new()
     };
@@ -343,6 +350,7 @@ impl Candidates {
         documents: &[DocumentInfo],
         sketches: &[OverlapSketch],
         representatives: &[DocId],
+        common_words: &CommonWords,
         config: &ScanConfig,
     ) -> Self {
         let near = lsh_pairs(documents, representatives, config.lsh);
@@ -369,7 +377,7 @@ impl Candidates {
                 .map(|&d| (d, &sketches[d.index()].quoted))
                 .filter(|(_, q)| !q.is_empty())
                 .collect();
-            let quote_pairs = whole_quote_pairs(&quoting, config.max_df);
+            let quote_pairs = whole_quote_pairs(&quoting, config.max_df, common_words);
             pairs.extend(quote_pairs.into_iter().map(|(a, b)| (a, b, true)));
         }
         // Sorting puts (a, b, false) before (a, b, true); keep the text flag when both exist.
@@ -685,15 +693,37 @@ fn across_clusters(
         .collect()
 }
 
+/// The common words of the representatives' quotes (see [`CommonWords`]).
+fn common_quote_words(
+    sketches: &[OverlapSketch],
+    representatives: &[DocId],
+    config: &ScanConfig,
+) -> CommonWords {
+    let quoting: Vec<&QuotedWords> = representatives
+        .iter()
+        .map(|&d| &sketches[d.index()].quoted)
+        .filter(|q| !q.is_empty())
+        .collect();
+    CommonWords::of(&quoting, config.max_df)
+}
+
 /// Quote groups among the representatives, located in the original bytes: all from the quoted
 /// words kept in the sketches, without reading any document again.
-fn find_quotes(sketches: &[OverlapSketch], representatives: &[DocId]) -> Vec<QuoteFinding> {
+fn find_quotes(
+    sketches: &[OverlapSketch],
+    representatives: &[DocId],
+    common_words: &CommonWords,
+) -> Vec<QuoteFinding> {
     let quoted_of = |doc: DocId| &sketches[doc.index()].quoted;
     let grams: Vec<(QuoteGram, DocId)> = representatives
         .iter()
         .flat_map(|&d| quoted_of(d).grams().into_iter().map(move |g| (g, d)))
         .collect();
-    let groups = quote_groups(&grams, |doc| Some(quoted_of(doc).as_quoted_doc()));
+    let groups = quote_groups(
+        &grams,
+        |doc| Some(quoted_of(doc).as_quoted_doc()),
+        common_words,
+    );
     groups
         .into_iter()
         .map(|group| {
@@ -767,7 +797,9 @@ mod tests {
             sketch_all(&files, &config, FingerprintUse::Pairing, &NoProgress);
         assert!(problems.is_empty());
         let representatives: Vec<DocId> = exact_groups(&documents).iter().map(|g| g[0]).collect();
-        let candidates = Candidates::find(&documents, &sketches, &representatives, &config);
+        let common = common_quote_words(&sketches, &representatives, &config);
+        let candidates =
+            Candidates::find(&documents, &sketches, &representatives, &common, &config);
         let check = |chunk| {
             let (mut found, problems) =
                 check_pairs(&documents, &candidates, &config, &NoProgress, chunk);
