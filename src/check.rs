@@ -25,7 +25,7 @@
 use crate::corpus::{discover, Diagnostic, Severity, WalkOptions};
 use crate::error::Error;
 use crate::findings::{DocumentInfo, PairFinding, PairKind, Passage};
-use crate::index::{stored_fingerprint, Index};
+use crate::index::{band_keys, estimate_stored, stored_fingerprint, stored_signature, Index};
 use crate::lsh::LshParams;
 use crate::scan::{analyse, analysis_of, exact_groups, sketch_all, verify_pair, ScanConfig};
 use crate::sketch::{content_hash, Analysis};
@@ -376,9 +376,13 @@ pub fn check(
     for group in &groups {
         representative[group[0].index()] = true;
     }
+    let stored: Vec<Vec<u16>> = documents
+        .iter()
+        .map(|d| stored_signature(d.signature.values()))
+        .collect();
     let query = Query {
         index,
-        documents: &documents,
+        stored: &stored,
         vs_index: &vs_index,
         representative: &representative,
         config: &config,
@@ -391,7 +395,7 @@ pub fn check(
     candidates.dedup();
 
     let (new_analyses, indexed_analyses, load_problems) =
-        analyse_candidates(index, &documents, &candidates, &config);
+        analyse_candidates(index, &documents, &candidates, &config)?;
     diagnostics.extend(load_problems);
     let verified: Vec<CheckFinding> = candidates
         .par_iter()
@@ -409,10 +413,9 @@ pub fn check(
                 Target::New(e) => (e, analysis_of(&new_analyses, e)?, Other::New(e)),
             };
             let estimate = match &other {
-                Other::Indexed { doc: j, .. } => estimate(
-                    documents[doc.index()].signature.values(),
-                    index.signature_values(*j),
-                ),
+                Other::Indexed { doc: j, .. } => {
+                    estimate_stored(&stored[doc.index()], index.signature_values(*j))
+                }
                 Other::New(e) => documents[doc.index()]
                     .signature
                     .estimate(&documents[e.index()].signature),
@@ -479,15 +482,6 @@ fn finding(pair: PairFinding, other: Other) -> CheckFinding {
         passages: pair.passages,
         known: false,
     }
-}
-
-/// The fraction of equal values: the MinHash estimate, on stored values.
-fn estimate(a: &[u32], b: &[u32]) -> f64 {
-    if a.is_empty() || a.len() != b.len() {
-        return 0.0;
-    }
-    let equal = a.iter().zip(b).filter(|(x, y)| x == y).count();
-    equal as f64 / a.len() as f64
 }
 
 /// For each new document, the first indexed document with the same normalised text.
@@ -563,7 +557,8 @@ struct OverlapQuery {
 /// The new documents' side of a check.
 struct Query<'a> {
     index: &'a Index,
-    documents: &'a [DocumentInfo],
+    /// The new documents' signatures as the index stores signatures.
+    stored: &'a [Vec<u16>],
     /// May be compared with the index (not empty, not an exact copy of an indexed document).
     vs_index: &'a [bool],
     /// First of its exact-copy group among the new documents.
@@ -572,14 +567,16 @@ struct Query<'a> {
 }
 
 impl Query<'_> {
-    /// Pairs sharing an LSH bucket: band keys of the new documents in a hash map, every indexed
-    /// signature looked up in it.
+    /// Pairs sharing an LSH bucket: band keys of the new documents (from their stored form, as
+    /// the index's) in a hash map, every indexed signature's band keys looked up in it.
     fn lsh_candidates(&self) -> Vec<(DocId, Target)> {
         let lsh = self.config.lsh;
         let mut buckets: PrehashedMap<(usize, u64), Vec<DocId>> = PrehashedMap::default();
-        for (d, doc) in self.documents.iter().enumerate() {
+        let mut keys = Vec::with_capacity(lsh.bands);
+        for (d, stored) in self.stored.iter().enumerate() {
             if self.vs_index[d] || self.representative[d] {
-                for (band, key) in lsh.band_keys(&doc.signature).into_iter().enumerate() {
+                band_keys(lsh, stored, &mut keys);
+                for (band, &key) in keys.iter().enumerate() {
                     buckets
                         .entry((band, key))
                         .or_default()
@@ -587,13 +584,17 @@ impl Query<'_> {
                 }
             }
         }
-        let mut pairs: Vec<(DocId, Target)> = (0..self.index.len())
-            .into_par_iter()
-            .filter(|&j| self.index.docs()[j].words > 0)
-            .flat_map_iter(|j| {
-                let keys = lsh.band_keys_of(self.index.signature_values(j));
+        let perms = self.index.params().perms;
+        let mut pairs: Vec<(DocId, Target)> = self
+            .index
+            .all_signature_values()
+            .par_chunks(perms)
+            .enumerate()
+            .filter(|&(j, _)| self.index.docs()[j].words > 0)
+            .map_init(Vec::new, |keys, (j, values)| {
+                band_keys(lsh, values, keys);
                 let mut found = Vec::new();
-                for (band, key) in keys.into_iter().enumerate() {
+                for (band, &key) in keys.iter().enumerate() {
                     if let Some(docs) = buckets.get(&(band, key)) {
                         found.extend(
                             docs.iter()
@@ -604,6 +605,7 @@ impl Query<'_> {
                 }
                 found
             })
+            .flatten_iter()
             .collect();
         for docs in buckets.values() {
             self.new_pairs(docs, &mut pairs);
@@ -746,14 +748,18 @@ impl BitFilter {
 
 type Analyses = Vec<(DocId, Analysis)>;
 
+/// The analyses of a check's candidates: new documents, indexed ones, and files that failed.
+type CandidateAnalyses = (Analyses, Vec<(usize, Analysis)>, Vec<Diagnostic>);
+
 /// Analyses every document a candidate needs: new ones read again from disk (a file changed
-/// since it was sketched is an error), indexed ones from their stored text.
+/// since it was sketched is an error), indexed ones from their stored text (a failure to read
+/// the index file is an error of the whole check).
 fn analyse_candidates(
     index: &Index,
     documents: &[DocumentInfo],
     candidates: &[(DocId, Target)],
     config: &ScanConfig,
-) -> (Analyses, Vec<(usize, Analysis)>, Vec<Diagnostic>) {
+) -> Result<CandidateAnalyses, Error> {
     let mut new_docs: Vec<DocId> = Vec::new();
     let mut indexed: Vec<usize> = Vec::new();
     for &(doc, other) in candidates {
@@ -772,14 +778,9 @@ fn analyse_candidates(
     let winnow = Some(index.params().winnow());
     let indexed_analyses = indexed
         .par_iter()
-        .map(|&j| {
-            (
-                j,
-                Analysis::new(index.text(j).to_vec(), config.ngram, winnow),
-            )
-        })
-        .collect();
-    (new_analyses, indexed_analyses, problems)
+        .map(|&j| Ok((j, Analysis::new(index.text(j)?, config.ngram, winnow))))
+        .collect::<Result<_, Error>>()?;
+    Ok((new_analyses, indexed_analyses, problems))
 }
 
 fn indexed_analysis(analyses: &[(usize, Analysis)], j: usize) -> Option<&Analysis> {
@@ -816,12 +817,6 @@ mod tests {
             .filter(|&k| filter.may_contain(k))
             .count();
         assert!(passed < 5_000, "{passed} of 100000 passed");
-    }
-
-    #[test]
-    fn estimate_counts_equal_values() {
-        assert_eq!(estimate(&[1, 2, 3, 4], &[1, 2, 0, 0]), 0.5);
-        assert_eq!(estimate(&[], &[]), 0.0);
     }
 
     #[test]
