@@ -89,8 +89,20 @@ pub fn decode_sorted(bytes: &[u8], count: usize, out: &mut Vec<u32>) -> Option<(
     for _ in 0..count {
         // No quotient can be larger than this without the value passing 2^32.
         let limit = ((1u64 << 32) - next) >> r;
-        let q = bits.unary(limit)?;
-        let gap = (q << r) | bits.take(r)?;
+        bits.refill();
+        let zeros = bits.buf.trailing_zeros();
+        let gap = if zeros + 1 + r <= bits.avail {
+            // The common case: the whole code of the value is in the buffer.
+            let q = u64::from(zeros);
+            if q > limit {
+                return None;
+            }
+            bits.consume(zeros + 1);
+            (q << r) | bits.take(r)?
+        } else {
+            let q = bits.unary(limit)?;
+            (q << r) | bits.take(r)?
+        };
         let v = next + gap;
         if v > u64::from(u32::MAX) {
             return None;

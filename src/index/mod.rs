@@ -141,6 +141,18 @@ impl IndexParams {
     }
 }
 
+/// The distinct 64-bit winnowed fingerprints of a text, as [`sketch`] selects them with
+/// `params` (whose `winnow` must be set), without the rest of a sketch: a check recomputes them
+/// for the indexed documents that share a stored fingerprint with a new one (see
+/// [`crate::check`]), at a third of the cost of a sketch.
+pub fn fingerprints_of(text: &[u8], params: WinnowParams) -> Vec<u64> {
+    let words: Vec<_> = crate::tokenize::tokenize(text)
+        .iter()
+        .map(|t| t.hash)
+        .collect();
+    crate::fingerprint::distinct_hashes(&crate::fingerprint::winnow(&words, params))
+}
+
 /// The stored form of a fingerprint: its top [`format::FINGERPRINT_BITS`] bits.
 pub fn stored_fingerprint(hash: u64) -> u32 {
     (hash >> 32) as u32
@@ -303,6 +315,20 @@ impl Index {
         &self.fingerprints[self.docs[i].fingerprints.clone()]
     }
 
+    /// The stored fingerprints of every document, one document after another in index order.
+    pub fn all_fingerprints(&self) -> &[u32] {
+        &self.fingerprints
+    }
+
+    /// The document whose fingerprints hold position `at` of [`Index::all_fingerprints`].
+    ///
+    /// # Panics
+    /// If `at` is past the end.
+    pub fn fingerprint_owner(&self, at: usize) -> usize {
+        assert!(at < self.fingerprints.len(), "no fingerprint at {at}");
+        self.docs.partition_point(|d| d.fingerprints.end <= at)
+    }
+
     /// Number of segments (one per build or add).
     pub fn segments(&self) -> usize {
         self.segments.len()
@@ -326,5 +352,57 @@ impl Index {
     /// Total words of the indexed documents.
     pub fn words(&self) -> u64 {
         self.docs.iter().map(|d| u64::from(d.words)).sum()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fingerprints_of_selects_as_a_sketch_does() {
+        let params = IndexParams::from_config(&ScanConfig::new(0.8));
+        let texts = [
+            "The council agreed on Tuesday to release the emergency funds for the flood \
+             defences, after a long debate about the \u{201C}valley plan\u{201D} and its cost.",
+            "",
+            "one two three",
+            "Ａ ｆｕｌｌ-width Straße, 我们喜欢读书, and the quick brown fox jumps over the lazy dog",
+        ];
+        for text in texts {
+            let mut expect = sketch(text.as_bytes(), &params.sketch_params()).fingerprints;
+            let mut got = fingerprints_of(text.as_bytes(), params.winnow());
+            expect.sort_unstable();
+            got.sort_unstable();
+            assert_eq!(got, expect, "{text}");
+        }
+    }
+
+    #[test]
+    fn stored_estimates_correct_for_chance_agreement() {
+        assert_eq!(estimate_stored(&[1, 2, 3, 4], &[1, 2, 3, 4]), 1.0);
+        assert_eq!(estimate_stored(&[1, 2, 3, 4], &[5, 6, 7, 8]), 0.0);
+        let half = estimate_stored(&[1, 2, 3, 4], &[1, 2, 0, 0]);
+        assert!(half < 0.5 && half > 0.4999, "{half}");
+        assert_eq!(estimate_stored(&[], &[]), 0.0);
+    }
+
+    #[test]
+    fn band_keys_agree_for_equal_bands_only() {
+        let lsh = LshParams { bands: 3, rows: 2 };
+        let (mut a, mut b) = (Vec::new(), Vec::new());
+        band_keys(lsh, &[1, 2, 3, 4, 5, 6], &mut a);
+        band_keys(lsh, &[1, 2, 9, 4, 5, 6], &mut b);
+        assert_eq!(a.len(), 3);
+        assert_eq!(
+            (a[0] == b[0], a[1] == b[1], a[2] == b[2]),
+            (true, false, true)
+        );
+        // The same values in another band give another key.
+        band_keys(lsh, &[5, 6, 1, 2, 3, 4], &mut b);
+        assert_ne!(a[0], b[1]);
+        let long = LshParams { bands: 1, rows: 40 };
+        band_keys(long, &[7; 40], &mut a);
+        assert_eq!(a.len(), 1);
     }
 }
