@@ -19,7 +19,7 @@
 //! 21 million stored fingerprints on 2 cores). An index keeps 32 bits of each fingerprint, so an
 //! indexed document that shares a stored fingerprint with a new one is first confirmed from its
 //! stored text ([`crate::index::fingerprints_of`]): that drops the pairs that share 32 bits by
-//! chance, about a thousand when 1,000 new documents meet 100,000 indexed ones. Every candidate
+//! chance, about 1,300 when 1,000 new documents meet 100,000 indexed ones. Every candidate
 //! is then verified exactly, so precision is 1.0 as in a scan. A fingerprint found in more than
 //! `--max-df` documents (indexed and new together) is boilerplate and makes no candidates.
 //!
