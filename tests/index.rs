@@ -104,7 +104,7 @@ fn stats_print_counts_parameters_size_and_version() {
     assert_eq!(code(&out), 0);
     let text = stdout(&out);
     let size = std::fs::metadata(&index).unwrap().len();
-    assert!(text.contains("format        version 1"), "{text}");
+    assert!(text.contains("format        version 2"), "{text}");
     assert!(text.contains("documents     6 in 1 segment ("), "{text}");
     assert!(text.contains(&format!("({size} bytes)")), "{text}");
     assert!(
@@ -458,14 +458,14 @@ fn wrong_magic_zero_length_and_a_future_version_are_refused() {
     std::fs::write(&path, b"DEDUP").unwrap();
     assert_refused(&path, "corrupt index (truncated: 5 bytes");
 
-    let mut future = read("tests/data/v1.dedup");
-    future[8..12].copy_from_slice(&2u32.to_le_bytes());
+    let mut future = read("tests/data/v2.dedup");
+    future[8..12].copy_from_slice(&3u32.to_le_bytes());
     let check = header_check(&future[..12]);
     future[12..HEADER_LEN].copy_from_slice(&check.to_le_bytes());
     std::fs::write(&path, &future).unwrap();
     assert_refused(
         &path,
-        "index format version 2 is not supported (this dedup reads version 1); rebuild it",
+        "index format version 3 is not supported (this dedup reads version 2); rebuild it",
     );
     let out = run(&["index", "add", s(&path), MORE]);
     assert_eq!(code(&out), 2);
@@ -476,15 +476,15 @@ fn wrong_magic_zero_length_and_a_future_version_are_refused() {
     );
 }
 
-/// The committed index was written by format version 1. It must load and give the answers it
+/// The committed index was written by format version 2. It must load and give the answers it
 /// gave when it was committed; and building the same fixtures now must give the same bytes
 /// (a changed tokenizer, hash or layout shows up here before it invalidates users' indexes).
 #[test]
-fn the_committed_v1_index_still_loads_and_gives_the_same_answers() {
+fn the_committed_v2_index_still_loads_and_gives_the_same_answers() {
     let out = run(&[
         "check",
         "--index",
-        "tests/data/v1.dedup",
+        "tests/data/v2.dedup",
         NEW,
         "--format",
         "jsonl",
@@ -496,7 +496,7 @@ fn the_committed_v1_index_still_loads_and_gives_the_same_answers() {
     let sum = records.last_mut().unwrap();
     sum["load_ms"] = 0.into();
     sum["elapsed_ms"] = 0.into();
-    let expected: Vec<Value> = String::from_utf8(read("tests/data/v1-check.jsonl"))
+    let expected: Vec<Value> = String::from_utf8(read("tests/data/v2-check.jsonl"))
         .unwrap()
         .lines()
         .map(|l| serde_json::from_str(l).unwrap())
@@ -506,10 +506,26 @@ fn the_committed_v1_index_still_loads_and_gives_the_same_answers() {
     let dir = tempfile::tempdir().unwrap();
     let rebuilt = build_corpus(dir.path());
     assert!(
-        std::fs::read(rebuilt).unwrap() == read("tests/data/v1.dedup"),
-        "building fixtures/index/corpus no longer gives tests/data/v1.dedup byte for byte: \
+        std::fs::read(rebuilt).unwrap() == read("tests/data/v2.dedup"),
+        "building fixtures/index/corpus no longer gives tests/data/v2.dedup byte for byte: \
          if the format changed on purpose, bump FORMAT_VERSION and keep the old file"
     );
+}
+
+/// An index of an older format (tests/data/v1.dedup, as format version 1 wrote it) is refused
+/// with a message that says what to do, and `index add` leaves it alone.
+#[test]
+fn an_index_of_an_older_format_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("old.dedup");
+    std::fs::write(&path, read("tests/data/v1.dedup")).unwrap();
+    assert_refused(
+        &path,
+        "index format version 1 is not supported (this dedup reads version 2); rebuild it",
+    );
+    let out = run(&["index", "add", s(&path), MORE]);
+    assert_eq!(code(&out), 2);
+    assert_eq!(std::fs::read(&path).unwrap(), read("tests/data/v1.dedup"));
 }
 
 #[test]

@@ -1,4 +1,5 @@
-//! The on-disk layout of an index file, format version 1. Every integer is little-endian.
+//! The on-disk layout of an index file, format version 2. Every integer is little-endian;
+//! `varint` is an unsigned LEB128 integer (7 bits a byte, low first, shortest form).
 //!
 //! ```text
 //! header   16 bytes, the same in every version:
@@ -17,13 +18,23 @@
 //! ```text
 //! params        ngram u32 | perms u32 | seed u64 | threshold f64 | bands u32 | rows u32 |
 //!               min_words u32 | max_df u32 | winnow_k u32 | winnow_w u32 | fingerprint_bits u32 |
-//!               reserved u32 | hash_probe u64                                       (64 bytes)
-//! docs          count u32 | reserved u32 | count x (content_hash u128 | words u32 | text_len u32 |
-//!               name_len u32 | fingerprint_count u32) | names, UTF-8, one after another
-//! signatures    count x perms x u32 (the MinHash values; band keys are recomputed from them)
-//! fingerprints  each document's winnowed fingerprints, top 32 bits, sorted, distinct, u32 each
+//!               signature_bits u32 | hash_probe u64                                 (64 bytes)
+//! docs          count u32 | reserved u32 | count x record | name suffixes, UTF-8, one after another
+//!   record      content_hash u128 | words varint | text_len varint | name_shared varint |
+//!               name_suffix_len varint | fingerprint_count varint | fingerprint_bytes varint
+//! signatures    count x perms x u16: 16 bits of each MinHash value ([`super::codec::stored_value`])
+//! fingerprints  each document's winnowed fingerprints (top 32 bits, sorted, distinct), Rice-coded
+//!               ([`super::codec::encode_sorted`]), `fingerprint_bytes` bytes a document
 //! text          each document's original bytes, one after another
 //! ```
+//!
+//! A name is stored as the length of the prefix it shares with the previous name of its segment
+//! and the rest (documents are added in path order, so most of a path is shared).
+//!
+//! Why these sizes (version 1 stored 32-bit signature values, 32-bit fingerprints and
+//! fixed-width records, 1,418 bytes a document beyond the text at 424 words): at 128
+//! permutations a signature is 256 bytes, a fingerprint about 26 bits, a record and its name
+//! about 30 bytes; see BENCHMARKS.md, "Index and check".
 //!
 //! Why this shape: the footer comes last so that `add` keeps every existing byte (and checksum)
 //! where it is and only appends sections and a new footer, as tantivy appends segments. Each
@@ -38,7 +49,7 @@ pub const MAGIC: [u8; 8] = *b"DEDUPIDX";
 pub const END_MAGIC: [u8; 8] = *b"DEDUPEND";
 
 /// The format this build reads and writes.
-pub const FORMAT_VERSION: u32 = 1;
+pub const FORMAT_VERSION: u32 = 2;
 
 /// Bytes of the fixed header.
 pub const HEADER_LEN: usize = 16;
@@ -52,15 +63,20 @@ pub const TRAILER_LEN: usize = 24;
 /// Bytes of the params section.
 pub const PARAMS_LEN: usize = 64;
 
-/// Bytes of one document record in a docs section.
-pub const DOC_RECORD_LEN: usize = 32;
+/// The fewest bytes one document record in a docs section can take (a content hash and six
+/// one-byte varints).
+pub const MIN_DOC_RECORD_LEN: usize = 16 + 6;
 
 /// Bytes before the records of a docs section.
 pub const DOCS_PREFIX_LEN: usize = 8;
 
 /// Bits of each fingerprint kept: the top 32 of the 64-bit hash. A chance match of two different
-/// fingerprints costs one exact alignment that finds nothing; it never creates a finding.
+/// fingerprints never creates a finding: a check confirms it from the indexed text first. Each
+/// bit fewer would save 26 bytes a document (at 424 words) and double the chance matches: about
+/// 1,300 when 1,000 new documents meet 100,000 indexed ones at 32 bits.
 pub const FINGERPRINT_BITS: u32 = 32;
+
+pub use super::codec::SIGNATURE_BITS;
 
 /// What a section holds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -254,6 +270,11 @@ impl<'a> Reader<'a> {
     pub fn f64(&mut self) -> Option<f64> {
         self.array().map(f64::from_le_bytes)
     }
+
+    /// An unsigned LEB128 integer.
+    pub fn varint(&mut self) -> Option<u64> {
+        super::codec::get_varint(self.buf, &mut self.pos)
+    }
 }
 
 #[cfg(test)]
@@ -268,7 +289,7 @@ mod tests {
             u32::from_le_bytes(header[12..16].try_into().unwrap()),
             header_check(&header[..12])
         );
-        assert_ne!(encode_header(2)[12..], header[12..]);
+        assert_ne!(encode_header(FORMAT_VERSION + 1)[12..], header[12..]);
     }
 
     #[test]

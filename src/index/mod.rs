@@ -2,12 +2,23 @@
 //! against it ([`crate::check`]) without reading the corpus again.
 //!
 //! The file holds everything a check needs: the parameters (fixed at build time), and for every
-//! document its name, content hash, word count, MinHash signature, winnowed fingerprints and its
-//! original text (so passages can be located, and exact Jaccard computed, in the indexed
-//! document). LSH band keys are not stored: they are recomputed from the signatures at check time
-//! (21 hashes of 24 bytes per document at the default threshold, a few milliseconds per 100,000
-//! documents), which saves 168 bytes per document and lets a check use another `--threshold`.
-//! Text is stored uncompressed, so a document's text is a slice of the file as read.
+//! document its name, content hash, word count, MinHash signature (16 bits a value), winnowed
+//! fingerprints (Rice-coded) and its original text (so passages can be located, and exact Jaccard
+//! computed, in the indexed document). LSH band keys are not stored: they are recomputed from the
+//! signatures at check time ([`band_keys`]: 21 hashes of 12 bytes per document at the default
+//! threshold, a few milliseconds per 100,000 documents), which saves 168 bytes per document and
+//! lets a check use another `--threshold`. Text is stored uncompressed, so a document's text is a
+//! slice of the file as read.
+//!
+//! What is kept of a signature, and why that is enough: only [`SIGNATURE_BITS`] bits of each
+//! MinHash value ([`codec::stored_value`]). A check computes the same 16 bits for the new
+//! documents, so an indexed and a new document agree on a value whenever their minima agree (the
+//! LSH bands find every pair the 32-bit values would), and otherwise with probability 2^-16. The
+//! chance agreements matter only where a band is short: a band of `rows` values collides by
+//! chance with probability 2^(-16 rows), negligible from 2 rows (thresholds from about 0.3 at 128
+//! permutations) and a flood of extra candidates at 1 row (below about 0.26), which a check would
+//! verify and reject. The `estimate` of a finding is corrected for them
+//! ([`estimate_stored`]); the reported Jaccard similarity is exact, from the stored text.
 //!
 //! The layout is in [`mod@format`]; [`Index::open`] validates every length against the file before
 //! using it, so a damaged or hostile file is an [`crate::Error::Corrupt`], never a panic or a huge
@@ -25,24 +36,25 @@
 //! build(&[dir.path().join("a.txt")], &file, &ScanConfig::new(0.8))?;
 //! let index = Index::open(&file)?;
 //! assert_eq!(index.len(), 1);
-//! assert_eq!(index.text(0), b"the quick brown fox jumps over the lazy dog");
+//! assert_eq!(index.text(0)?, b"the quick brown fox jumps over the lazy dog");
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+pub mod codec;
 pub mod format;
 mod reader;
 pub mod writer;
 
 use crate::corpus::WalkOptions;
 use crate::fingerprint::WinnowParams;
-use crate::lsh::LshParams;
-use crate::minhash::{MinHasher, Signature};
+use crate::lsh::{BandKey, LshParams};
+use crate::minhash::MinHasher;
 use crate::scan::ScanConfig;
 use crate::sketch::{sketch, FingerprintUse, SketchParams};
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 
-pub use format::FORMAT_VERSION;
+pub use format::{FORMAT_VERSION, SIGNATURE_BITS};
 pub use writer::{add, build, BuildReport};
 
 /// The parameters an index is built with; every document in it is sketched with them.
@@ -130,6 +142,18 @@ impl IndexParams {
     }
 }
 
+/// The distinct 64-bit winnowed fingerprints of a text, as [`sketch`] selects them with
+/// `params` (whose `winnow` must be set), without the rest of a sketch: a check recomputes them
+/// for the indexed documents that share a stored fingerprint with a new one (see
+/// [`crate::check`]), at a third of the cost of a sketch.
+pub fn fingerprints_of(text: &[u8], params: WinnowParams) -> Vec<u64> {
+    let words: Vec<_> = crate::tokenize::tokenize(text)
+        .iter()
+        .map(|t| t.hash)
+        .collect();
+    crate::fingerprint::distinct_hashes(&crate::fingerprint::winnow(&words, params))
+}
+
 /// The stored form of a fingerprint: its top [`format::FINGERPRINT_BITS`] bits.
 pub fn stored_fingerprint(hash: u64) -> u32 {
     (hash >> 32) as u32
@@ -143,6 +167,49 @@ pub fn stored_fingerprints(hashes: &[u64]) -> Vec<u32> {
     stored
 }
 
+/// The stored form of a signature: [`codec::stored_value`] of each value.
+pub fn stored_signature(values: &[u32]) -> Vec<u16> {
+    values.iter().map(|&v| codec::stored_value(v)).collect()
+}
+
+/// The LSH band keys of a stored signature, into `keys` (cleared first): one xxh3 per band of
+/// its values' little-endian bytes, seeded with the band number. A check computes them the same
+/// way for indexed and new documents, so both sides agree.
+pub fn band_keys(lsh: LshParams, values: &[u16], keys: &mut Vec<BandKey>) {
+    assert!(
+        values.len() >= lsh.bands * lsh.rows,
+        "signature shorter than the bands"
+    );
+    keys.clear();
+    let mut bytes = [0u8; 64];
+    let mut long = Vec::new();
+    for (band, chunk) in values.chunks_exact(lsh.rows).take(lsh.bands).enumerate() {
+        let buf: &mut [u8] = if chunk.len() * 2 <= bytes.len() {
+            &mut bytes[..chunk.len() * 2]
+        } else {
+            long.resize(chunk.len() * 2, 0);
+            &mut long
+        };
+        for (out, v) in buf.chunks_exact_mut(2).zip(chunk) {
+            out.copy_from_slice(&v.to_le_bytes());
+        }
+        keys.push(xxhash_rust::xxh3::xxh3_64_with_seed(buf, band as u64));
+    }
+}
+
+/// The MinHash estimate of the Jaccard similarity from two stored signatures: the fraction `f`
+/// of agreeing values, less the chance agreements of 16-bit values, `(f - 2^-16) / (1 - 2^-16)`
+/// (b-bit minwise hashing), at least 0.
+pub fn estimate_stored(a: &[u16], b: &[u16]) -> f64 {
+    if a.is_empty() || a.len() != b.len() {
+        return 0.0;
+    }
+    let equal = a.iter().zip(b).filter(|(x, y)| x == y).count();
+    let chance = (-f64::from(SIGNATURE_BITS)).exp2();
+    let f = equal as f64 / a.len() as f64;
+    ((f - chance) / (1.0 - chance)).max(0.0)
+}
+
 /// One indexed document.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct IndexedDoc {
@@ -152,7 +219,8 @@ pub struct IndexedDoc {
     pub content_hash: u128,
     /// Number of words.
     pub words: u32,
-    text: Range<usize>,
+    /// Where its text is in the file.
+    text: Range<u64>,
     fingerprints: Range<usize>,
 }
 
@@ -176,16 +244,18 @@ pub struct SectionSizes {
 pub struct Index {
     path: PathBuf,
     params: IndexParams,
-    data: Vec<u8>,
+    /// The file, open: text is read from it when asked for.
+    file: std::fs::File,
+    file_len: u64,
     docs: Vec<IndexedDoc>,
-    signatures: Vec<u32>,
+    signatures: Vec<u16>,
     fingerprints: Vec<u32>,
     segments: Vec<Range<usize>>,
     sizes: SectionSizes,
     /// The footer's entries, which `add` carries over unchanged.
     entries: Vec<format::Entry>,
     /// Where the footer starts: everything before it is header and sections.
-    footer_start: usize,
+    footer_start: u64,
 }
 
 impl Index {
@@ -220,25 +290,44 @@ impl Index {
         &self.docs
     }
 
-    /// The original bytes of document `i`.
-    pub fn text(&self, i: usize) -> &[u8] {
-        &self.data[self.docs[i].text.clone()]
+    /// The original bytes of document `i`, read from the file. The file's text was verified
+    /// against its checksum when it was opened; dedup never changes an index file in place (it
+    /// writes a new one and renames it over the old, which leaves this open file as it was), so
+    /// only another program writing into the file could change it since.
+    pub fn text(&self, i: usize) -> Result<Vec<u8>, crate::Error> {
+        let range = &self.docs[i].text;
+        reader::read_at(&self.file, range.start, (range.end - range.start) as usize)
+            .map_err(|e| crate::Error::io(&self.path, &e))
     }
 
-    /// The MinHash values of document `i`.
-    pub fn signature_values(&self, i: usize) -> &[u32] {
+    /// The stored MinHash values of document `i` ([`stored_signature`]).
+    pub fn signature_values(&self, i: usize) -> &[u16] {
         let perms = self.params.perms;
         &self.signatures[i * perms..(i + 1) * perms]
     }
 
-    /// The MinHash signature of document `i`.
-    pub fn signature(&self, i: usize) -> Signature {
-        Signature::from_values(self.signature_values(i).to_vec())
+    /// The stored MinHash values of every document, `perms` a document, in index order.
+    pub fn all_signature_values(&self) -> &[u16] {
+        &self.signatures
     }
 
     /// The stored fingerprints of document `i`, sorted.
     pub fn fingerprints(&self, i: usize) -> &[u32] {
         &self.fingerprints[self.docs[i].fingerprints.clone()]
+    }
+
+    /// The stored fingerprints of every document, one document after another in index order.
+    pub fn all_fingerprints(&self) -> &[u32] {
+        &self.fingerprints
+    }
+
+    /// The document whose fingerprints hold position `at` of [`Index::all_fingerprints`].
+    ///
+    /// # Panics
+    /// If `at` is past the end.
+    pub fn fingerprint_owner(&self, at: usize) -> usize {
+        assert!(at < self.fingerprints.len(), "no fingerprint at {at}");
+        self.docs.partition_point(|d| d.fingerprints.end <= at)
     }
 
     /// Number of segments (one per build or add).
@@ -253,7 +342,7 @@ impl Index {
 
     /// Size of the file in bytes.
     pub fn file_len(&self) -> u64 {
-        self.data.len() as u64
+        self.file_len
     }
 
     /// Total bytes of stored text.
@@ -264,5 +353,57 @@ impl Index {
     /// Total words of the indexed documents.
     pub fn words(&self) -> u64 {
         self.docs.iter().map(|d| u64::from(d.words)).sum()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fingerprints_of_selects_as_a_sketch_does() {
+        let params = IndexParams::from_config(&ScanConfig::new(0.8));
+        let texts = [
+            "The council agreed on Tuesday to release the emergency funds for the flood \
+             defences, after a long debate about the \u{201C}valley plan\u{201D} and its cost.",
+            "",
+            "one two three",
+            "Ａ ｆｕｌｌ-width Straße, 我们喜欢读书, and the quick brown fox jumps over the lazy dog",
+        ];
+        for text in texts {
+            let mut expect = sketch(text.as_bytes(), &params.sketch_params()).fingerprints;
+            let mut got = fingerprints_of(text.as_bytes(), params.winnow());
+            expect.sort_unstable();
+            got.sort_unstable();
+            assert_eq!(got, expect, "{text}");
+        }
+    }
+
+    #[test]
+    fn stored_estimates_correct_for_chance_agreement() {
+        assert_eq!(estimate_stored(&[1, 2, 3, 4], &[1, 2, 3, 4]), 1.0);
+        assert_eq!(estimate_stored(&[1, 2, 3, 4], &[5, 6, 7, 8]), 0.0);
+        let half = estimate_stored(&[1, 2, 3, 4], &[1, 2, 0, 0]);
+        assert!(half < 0.5 && half > 0.4999, "{half}");
+        assert_eq!(estimate_stored(&[], &[]), 0.0);
+    }
+
+    #[test]
+    fn band_keys_agree_for_equal_bands_only() {
+        let lsh = LshParams { bands: 3, rows: 2 };
+        let (mut a, mut b) = (Vec::new(), Vec::new());
+        band_keys(lsh, &[1, 2, 3, 4, 5, 6], &mut a);
+        band_keys(lsh, &[1, 2, 9, 4, 5, 6], &mut b);
+        assert_eq!(a.len(), 3);
+        assert_eq!(
+            (a[0] == b[0], a[1] == b[1], a[2] == b[2]),
+            (true, false, true)
+        );
+        // The same values in another band give another key.
+        band_keys(lsh, &[5, 6, 1, 2, 3, 4], &mut b);
+        assert_ne!(a[0], b[1]);
+        let long = LshParams { bands: 1, rows: 40 };
+        band_keys(long, &[7; 40], &mut a);
+        assert_eq!(a.len(), 1);
     }
 }

@@ -1,5 +1,11 @@
 //! Reading an index file: validate first, then parse. Every count and length read from the file
 //! is checked against the bytes that are really there before anything is allocated for it.
+//!
+//! Only the small sections (params, records, signatures, fingerprints; about a quarter of an
+//! index) are read into memory. The text sections are read through a small buffer to verify
+//! their checksums and then left on disk: a check needs the text of its few candidates only,
+//! which [`Index::text`] reads when asked. That saves copying the corpus into freshly allocated
+//! memory on every load (most of the load time, and most of the memory, of format version 1).
 
 use super::format::*;
 use super::{Index, IndexParams, IndexedDoc, SectionSizes};
@@ -9,39 +15,104 @@ use crate::lsh::LshParams;
 use rayon::prelude::*;
 use std::collections::BTreeMap;
 use std::fs::File;
-use std::io::Read;
 use std::path::Path;
+
+/// Bytes of text hashed at a time while its checksum is verified.
+const HASH_CHUNK: usize = 1 << 20;
 
 /// Reads, validates and parses the index at `path`.
 pub(super) fn open(path: &Path) -> Result<Index, Error> {
-    let mut file = File::open(path).map_err(|e| Error::io(path, &e))?;
-    let mut header = [0u8; HEADER_LEN];
-    let got = read_up_to(&mut file, &mut header).map_err(|e| Error::io(path, &e))?;
-    check_header(path, &header[..got])?;
-    // The header says this is an index of our version: now read the rest (as long as the file
-    // really is; nothing in it decides how much is allocated).
-    let mut data = header.to_vec();
-    // The file's real size (not a length read from it) sizes the buffer: one allocation.
-    let size = file.metadata().map_or(0, |m| m.len());
-    data.reserve_exact(
-        usize::try_from(size)
-            .unwrap_or(0)
-            .saturating_sub(HEADER_LEN),
+    let file = File::open(path).map_err(|e| Error::io(path, &e))?;
+    let len = file.metadata().map_err(|e| Error::io(path, &e))?.len();
+    let io = |e: std::io::Error| Error::io(path, &e);
+    let header = read_at(&file, 0, len.min(HEADER_LEN as u64) as usize).map_err(io)?;
+    check_header(path, &header)?;
+    // The header says this is an index of our version: now the footer, whose size the file's
+    // real length bounds.
+    if len < (HEADER_LEN + TRAILER_LEN) as u64 {
+        return Err(Error::corrupt(
+            path,
+            format!("truncated: {len} bytes, no room for a footer"),
+        ));
+    }
+    let trailer = read_at(&file, len - TRAILER_LEN as u64, TRAILER_LEN).map_err(io)?;
+    let count = footer_count(path, len, &trailer)?;
+    let footer_start = len - (TRAILER_LEN + count * ENTRY_LEN) as u64;
+    let entries = read_at(&file, footer_start, count * ENTRY_LEN).map_err(io)?;
+    let layout = read_layout(path, &header, &entries, &trailer, footer_start)?;
+    let small: Vec<Vec<u8>> = layout
+        .small_sections()
+        .iter()
+        .map(|e| read_at(&file, e.offset, e.len as usize))
+        .collect::<Result<_, _>>()
+        .map_err(io)?;
+    verify_checksums(path, &layout.small_sections(), &small)?;
+    // Parse while the text is hashed: both take a while, and they need different resources.
+    let (text, index) = rayon::join(
+        || verify_text(path, &file, &layout),
+        || parse(path, &layout, &small),
     );
-    file.read_to_end(&mut data)
-        .map_err(|e| Error::io(path, &e))?;
-    parse(path, data)
+    text?;
+    let parts = index?;
+    Ok(Index {
+        path: path.to_path_buf(),
+        file,
+        file_len: len,
+        footer_start: layout.footer_start,
+        params: parts.params,
+        entries: parts.entries,
+        docs: parts.docs,
+        signatures: parts.signatures,
+        fingerprints: parts.fingerprints,
+        segments: parts.segments,
+        sizes: parts.sizes,
+    })
 }
 
-fn read_up_to(file: &mut File, buf: &mut [u8]) -> std::io::Result<usize> {
-    let mut got = 0;
-    while got < buf.len() {
-        match file.read(&mut buf[got..])? {
-            0 => break,
-            n => got += n,
+/// What [`parse`] makes of the sections in memory: an [`Index`] but for its file.
+struct Parts {
+    params: IndexParams,
+    entries: Vec<Entry>,
+    docs: Vec<IndexedDoc>,
+    signatures: Vec<u16>,
+    fingerprints: Vec<u32>,
+    segments: Vec<std::ops::Range<usize>>,
+    sizes: SectionSizes,
+}
+
+/// `len` bytes at `offset`, into a new buffer.
+pub(super) fn read_at(file: &File, offset: u64, len: usize) -> std::io::Result<Vec<u8>> {
+    let mut buf = vec![0; len];
+    read_exact_at(file, &mut buf, offset)?;
+    Ok(buf)
+}
+
+/// Fills `buf` from `offset` without moving a shared cursor, so threads can read at once.
+#[cfg(unix)]
+pub(super) fn read_exact_at(file: &File, buf: &mut [u8], offset: u64) -> std::io::Result<()> {
+    std::os::unix::fs::FileExt::read_exact_at(file, buf, offset)
+}
+
+/// Fills `buf` from `offset` without moving a shared cursor, so threads can read at once.
+#[cfg(windows)]
+pub(super) fn read_exact_at(
+    file: &File,
+    mut buf: &mut [u8],
+    mut offset: u64,
+) -> std::io::Result<()> {
+    use std::os::windows::fs::FileExt;
+    while !buf.is_empty() {
+        match file.seek_read(buf, offset) {
+            Ok(0) => return Err(std::io::ErrorKind::UnexpectedEof.into()),
+            Ok(n) => {
+                buf = &mut buf[n..];
+                offset += n as u64;
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
         }
     }
-    Ok(got)
+    Ok(())
 }
 
 /// Magic, header check and version, in that order: damage is reported as damage, and a file
@@ -76,51 +147,67 @@ fn check_header(path: &Path, header: &[u8]) -> Result<(), Error> {
     Ok(())
 }
 
-/// The footer's entries, validated: inside the file, not overlapping, checksums matching.
-struct Layout {
-    params: Entry,
-    /// Per segment, its sections in [`SectionKind::SEGMENT`] order.
-    segments: Vec<[Entry; 4]>,
-    footer_start: usize,
-}
-
-fn read_layout(path: &Path, data: &[u8]) -> Result<Layout, Error> {
+/// The number of footer entries the trailer announces, if that many fit in the file.
+fn footer_count(path: &Path, len: u64, trailer: &[u8]) -> Result<usize, Error> {
     let corrupt = |detail: String| Error::corrupt(path, detail);
-    let len = data.len();
-    if len < HEADER_LEN + TRAILER_LEN {
-        return Err(corrupt(format!(
-            "truncated: {len} bytes, no room for a footer"
-        )));
-    }
-    let trailer = &data[len - TRAILER_LEN..];
     if trailer[16..] != END_MAGIC {
         return Err(corrupt(
             "truncated or unfinished: the end marker is missing".into(),
         ));
     }
-    let mut r = Reader::new(trailer);
-    let count = r.u32().expect("trailer") as usize;
-    let _reserved = r.u32().expect("trailer");
-    let stored_hash = r.u64().expect("trailer");
-    let room = len - HEADER_LEN - TRAILER_LEN;
-    if count > room / ENTRY_LEN {
+    let count = u32::from_le_bytes(trailer[..4].try_into().expect("4 bytes")) as u64;
+    let room = len - (HEADER_LEN + TRAILER_LEN) as u64;
+    if count > room / ENTRY_LEN as u64 {
         return Err(corrupt(format!(
             "the footer lists {count} sections, more than fit in {len} bytes"
         )));
     }
-    let footer_start = len - TRAILER_LEN - count * ENTRY_LEN;
-    if table_hash(&data[..HEADER_LEN], &data[footer_start..len - 16]) != stored_hash {
+    Ok(count as usize)
+}
+
+/// The footer's entries, validated: inside the file, not overlapping, one of each.
+struct Layout {
+    params: Entry,
+    /// Per segment, its sections in [`SectionKind::SEGMENT`] order.
+    segments: Vec<[Entry; 4]>,
+    footer_start: u64,
+    file_len: u64,
+}
+
+impl Layout {
+    /// Every section but the text ones, in the order [`parse`] takes them: params, then per
+    /// segment docs, signatures and fingerprints.
+    fn small_sections(&self) -> Vec<Entry> {
+        std::iter::once(self.params)
+            .chain(self.segments.iter().flat_map(|s| s[1..].iter().copied()))
+            .collect()
+    }
+}
+
+fn read_layout(
+    path: &Path,
+    header: &[u8],
+    entries: &[u8],
+    trailer: &[u8],
+    footer_start: u64,
+) -> Result<Layout, Error> {
+    let corrupt = |detail: String| Error::corrupt(path, detail);
+    let mut r = Reader::new(&trailer[..16]);
+    let count = r.u32().expect("trailer");
+    let reserved = r.u32().expect("trailer");
+    let stored_hash = r.u64().expect("trailer");
+    let mut table = entries.to_vec();
+    table.extend_from_slice(&count.to_le_bytes());
+    table.extend_from_slice(&reserved.to_le_bytes());
+    if table_hash(header, &table) != stored_hash {
         return Err(corrupt("section table checksum mismatch".into()));
     }
-    let mut entries = Vec::with_capacity(count);
-    for (i, raw) in data[footer_start..footer_start + count * ENTRY_LEN]
-        .chunks_exact(ENTRY_LEN)
-        .enumerate()
-    {
+    let mut decoded = Vec::with_capacity(count as usize);
+    for (i, raw) in entries.chunks_exact(ENTRY_LEN).enumerate() {
         let entry = decode_entry(raw.try_into().expect("entry length"))
             .ok_or_else(|| corrupt(format!("section {} has an unknown kind", i + 1)))?;
         let end = entry.offset.checked_add(entry.len);
-        if entry.offset < HEADER_LEN as u64 || end.is_none_or(|e| e > footer_start as u64) {
+        if entry.offset < HEADER_LEN as u64 || end.is_none_or(|e| e > footer_start) {
             return Err(corrupt(format!(
                 "{} lies outside the file ({} bytes at offset {})",
                 entry.describe(),
@@ -128,12 +215,11 @@ fn read_layout(path: &Path, data: &[u8]) -> Result<Layout, Error> {
                 entry.offset
             )));
         }
-        entries.push(entry);
+        decoded.push(entry);
     }
-    check_no_overlap(path, &entries)?;
-    let layout = arrange(path, &entries, footer_start)?;
-    verify_checksums(path, data, &entries)?;
-    Ok(layout)
+    check_no_overlap(path, &decoded)?;
+    let file_len = footer_start + entries.len() as u64 + trailer.len() as u64;
+    arrange(path, &decoded, footer_start, file_len)
 }
 
 fn check_no_overlap(path: &Path, entries: &[Entry]) -> Result<(), Error> {
@@ -151,7 +237,12 @@ fn check_no_overlap(path: &Path, entries: &[Entry]) -> Result<(), Error> {
 }
 
 /// Checks that there is one params section and that segments `0..n` each have all four sections.
-fn arrange(path: &Path, entries: &[Entry], footer_start: usize) -> Result<Layout, Error> {
+fn arrange(
+    path: &Path,
+    entries: &[Entry],
+    footer_start: u64,
+    file_len: u64,
+) -> Result<Layout, Error> {
     let corrupt = |detail: String| Error::corrupt(path, detail);
     let mut params = None;
     let mut sections: BTreeMap<(u32, SectionKind), Entry> = BTreeMap::new();
@@ -194,16 +285,18 @@ fn arrange(path: &Path, entries: &[Entry], footer_start: usize) -> Result<Layout
         params,
         segments,
         footer_start,
+        file_len,
     })
 }
 
-fn verify_checksums(path: &Path, data: &[u8], entries: &[Entry]) -> Result<(), Error> {
+/// Compares the checksums of sections read into memory; the first bad one (by offset) is
+/// reported.
+fn verify_checksums(path: &Path, entries: &[Entry], bytes: &[Vec<u8>]) -> Result<(), Error> {
     let mut bad: Vec<&Entry> = entries
         .par_iter()
-        .filter(|e| {
-            let bytes = &data[e.offset as usize..(e.offset + e.len) as usize];
-            xxhash_rust::xxh3::xxh3_64(bytes) != e.hash
-        })
+        .zip(bytes)
+        .filter(|(e, bytes)| xxhash_rust::xxh3::xxh3_64(bytes) != e.hash)
+        .map(|(e, _)| e)
         .collect();
     bad.sort_by_key(|e| e.offset);
     match bad.first() {
@@ -215,28 +308,62 @@ fn verify_checksums(path: &Path, data: &[u8], entries: &[Entry]) -> Result<(), E
     }
 }
 
-fn section<'a>(data: &'a [u8], entry: &Entry) -> &'a [u8] {
-    &data[entry.offset as usize..(entry.offset + entry.len) as usize]
+/// Hashes every text section from the file, a buffer at a time.
+fn verify_text(path: &Path, file: &File, layout: &Layout) -> Result<(), Error> {
+    let bad: Vec<Result<Entry, Error>> = layout
+        .segments
+        .par_iter()
+        .map(|segment| segment[0])
+        .filter_map(|e| match hash_range(file, e.offset, e.len) {
+            Ok(hash) if hash == e.hash => None,
+            Ok(_) => Some(Ok(e)),
+            Err(err) => Some(Err(Error::io(path, &err))),
+        })
+        .collect();
+    let mut bad = bad.into_iter().collect::<Result<Vec<Entry>, Error>>()?;
+    bad.sort_by_key(|e| e.offset);
+    match bad.first() {
+        Some(e) => Err(Error::corrupt(
+            path,
+            format!("checksum mismatch in {}", e.describe()),
+        )),
+        None => Ok(()),
+    }
 }
 
-fn parse(path: &Path, data: Vec<u8>) -> Result<Index, Error> {
-    let layout = read_layout(path, &data)?;
-    let params = parse_params(path, section(&data, &layout.params))?;
+/// xxh3-64 of `len` bytes of `file` at `offset`.
+fn hash_range(file: &File, offset: u64, len: u64) -> std::io::Result<u64> {
+    let mut hasher = xxhash_rust::xxh3::Xxh3Default::new();
+    let mut buf = vec![0; HASH_CHUNK.min(len as usize)];
+    let mut at = 0;
+    while at < len {
+        let n = (len - at).min(HASH_CHUNK as u64) as usize;
+        read_exact_at(file, &mut buf[..n], offset + at)?;
+        hasher.update(&buf[..n]);
+        at += n as u64;
+    }
+    Ok(hasher.digest())
+}
+
+/// Parses the sections read into memory (`small`, in [`Layout::small_sections`] order).
+fn parse(path: &Path, layout: &Layout, small: &[Vec<u8>]) -> Result<Parts, Error> {
+    let params = parse_params(path, &small[0])?;
     let mut sizes = SectionSizes {
         overhead: (HEADER_LEN + TRAILER_LEN) as u64 + layout.params.len,
         ..Default::default()
     };
-    sizes.overhead += (data.len() - TRAILER_LEN - layout.footer_start) as u64;
+    sizes.overhead += layout.file_len - TRAILER_LEN as u64 - layout.footer_start;
     let mut docs = Vec::new();
     let mut signatures = Vec::new();
     let mut fingerprints = Vec::new();
     let mut segments = Vec::with_capacity(layout.segments.len());
-    for entries in &layout.segments {
+    for (n, entries) in layout.segments.iter().enumerate() {
         let first = docs.len();
+        let bytes = [&small[1 + 3 * n][..], &small[2 + 3 * n], &small[3 + 3 * n]];
         parse_segment(
             path,
-            &data,
             entries,
+            bytes,
             params.perms,
             &mut docs,
             &mut signatures,
@@ -255,12 +382,9 @@ fn parse(path: &Path, data: Vec<u8>) -> Result<Index, Error> {
     let entries = std::iter::once(layout.params)
         .chain(layout.segments.iter().flatten().copied())
         .collect();
-    Ok(Index {
-        path: path.to_path_buf(),
+    Ok(Parts {
         params,
         entries,
-        footer_start: layout.footer_start,
-        data,
         docs,
         signatures,
         fingerprints,
@@ -285,7 +409,7 @@ fn parse_params(path: &Path, bytes: &[u8]) -> Result<IndexParams, Error> {
     let threshold = r.f64().expect("64 bytes");
     let (bands, rows) = (int(&mut r), int(&mut r));
     let (min_words, max_df) = (int(&mut r), int(&mut r));
-    let (k, w, bits, _reserved) = (int(&mut r), int(&mut r), int(&mut r), int(&mut r));
+    let (k, w, bits, signature_bits) = (int(&mut r), int(&mut r), int(&mut r), int(&mut r));
     let probe = r.u64().expect("64 bytes");
     let valid = (1..=64).contains(&ngram)
         && (1..=4096).contains(&perms)
@@ -297,6 +421,7 @@ fn parse_params(path: &Path, bytes: &[u8]) -> Result<IndexParams, Error> {
         && (3..=10_000).contains(&min_words)
         && max_df >= 2
         && bits == FINGERPRINT_BITS as usize
+        && signature_bits == SIGNATURE_BITS as usize
         && k >= 1
         && w >= 1;
     if !valid {
@@ -339,30 +464,46 @@ struct Record {
     content_hash: u128,
     words: u32,
     text_len: u64,
-    name_len: u64,
+    name_shared: u64,
+    name_suffix: u64,
     fingerprints: u64,
+    fingerprint_bytes: u64,
+}
+
+impl Record {
+    fn read(r: &mut Reader<'_>) -> Option<Record> {
+        Some(Record {
+            content_hash: r.u128()?,
+            words: u32::try_from(r.varint()?).ok()?,
+            text_len: r.varint()?,
+            name_shared: r.varint()?,
+            name_suffix: r.varint()?,
+            fingerprints: r.varint()?,
+            fingerprint_bytes: r.varint()?,
+        })
+    }
 }
 
 /// Parses one segment, appending to the index's vectors. All sizes are cross-checked first.
 fn parse_segment(
     path: &Path,
-    data: &[u8],
     entries: &[Entry; 4],
+    [doc_bytes, sig_bytes, fp_bytes_in]: [&[u8]; 3],
     perms: usize,
     docs: &mut Vec<IndexedDoc>,
-    signatures: &mut Vec<u32>,
+    signatures: &mut Vec<u16>,
     fingerprints: &mut Vec<u32>,
 ) -> Result<(), Error> {
     let [text, doc_entry, sig, fp] = entries;
     let corrupt =
         |e: &Entry, detail: String| Error::corrupt(path, format!("{} {detail}", e.describe()));
-    let bytes = section(data, doc_entry);
+    let bytes = doc_bytes;
     let mut r = Reader::new(bytes);
     let (Some(count), Some(_)) = (r.u32(), r.u32()) else {
         return Err(corrupt(doc_entry, "is too short".into()));
     };
     let count = count as usize;
-    if count > r.remaining() / DOC_RECORD_LEN {
+    if count > r.remaining() / MIN_DOC_RECORD_LEN {
         return Err(corrupt(
             doc_entry,
             format!(
@@ -372,18 +513,20 @@ fn parse_segment(
         ));
     }
     let mut records = Vec::with_capacity(count);
-    let (mut names_len, mut text_len, mut fp_count) = (0u64, 0u64, 0u64);
-    for _ in 0..count {
-        let record = Record {
-            content_hash: r.u128().expect("checked"),
-            words: r.u32().expect("checked"),
-            text_len: u64::from(r.u32().expect("checked")),
-            name_len: u64::from(r.u32().expect("checked")),
-            fingerprints: u64::from(r.u32().expect("checked")),
-        };
-        names_len += record.name_len;
-        text_len += record.text_len;
-        fp_count += record.fingerprints;
+    let (mut names_len, mut text_len, mut fp_count, mut fp_bytes) = (0u64, 0u64, 0u64, 0u64);
+    for i in 0..count {
+        let record = Record::read(&mut r).ok_or_else(|| {
+            corrupt(
+                doc_entry,
+                format!("is cut short or malformed in record {}", i + 1),
+            )
+        })?;
+        // Each sum is of values read from a bounded section: saturating keeps a hostile file
+        // from wrapping them, and the comparisons below then fail.
+        names_len = names_len.saturating_add(record.name_suffix);
+        text_len = text_len.saturating_add(record.text_len);
+        fp_count = fp_count.saturating_add(record.fingerprints);
+        fp_bytes = fp_bytes.saturating_add(record.fingerprint_bytes);
         records.push(record);
     }
     if names_len != r.remaining() as u64 {
@@ -406,32 +549,43 @@ fn parse_segment(
             ),
         )),
     };
-    expect(sig, (count as u64).checked_mul(perms as u64 * 4))?;
-    expect(fp, fp_count.checked_mul(4))?;
+    expect(sig, (count as u64).checked_mul(perms as u64 * 2))?;
+    expect(fp, Some(fp_bytes))?;
     expect(text, Some(text_len))?;
+    // A Rice code spends at least one bit on every value.
+    if fp_count > fp_bytes.saturating_mul(8) {
+        return Err(corrupt(
+            fp,
+            format!("holds {fp_bytes} bytes, too few for {fp_count} fingerprints"),
+        ));
+    }
 
     signatures.extend(
-        section(data, sig)
-            .chunks_exact(4)
-            .map(|c| u32::from_le_bytes(c.try_into().expect("4 bytes"))),
+        sig_bytes
+            .chunks_exact(2)
+            .map(|c| u16::from_le_bytes(c.try_into().expect("2 bytes"))),
     );
     let fp_base = fingerprints.len();
-    fingerprints.extend(
-        section(data, fp)
-            .chunks_exact(4)
-            .map(|c| u32::from_le_bytes(c.try_into().expect("4 bytes"))),
-    );
+    decode_fingerprints(fp_bytes_in, &records, fingerprints)
+        .map_err(|doc| corrupt(fp, format!("is malformed for document {}", doc + 1)))?;
     docs.reserve(count);
-    let mut text_at = text.offset as usize;
+    let mut text_at = text.offset;
     let mut fp_at = fp_base;
-    for record in records {
-        let name = r.take(record.name_len as usize).expect("checked");
-        let name = std::str::from_utf8(name)
-            .map_err(|_| corrupt(doc_entry, "holds a name that is not UTF-8".into()))?;
-        let text_end = text_at + record.text_len as usize;
+    let mut name = Vec::new();
+    for (i, record) in records.into_iter().enumerate() {
+        if record.name_shared > name.len() as u64 {
+            return Err(corrupt(
+                doc_entry,
+                format!("says name {} shares more than the name before", i + 1),
+            ));
+        }
+        name.truncate(record.name_shared as usize);
+        name.extend_from_slice(r.take(record.name_suffix as usize).expect("checked"));
+        let text_end = text_at + record.text_len;
         let fp_end = fp_at + record.fingerprints as usize;
         docs.push(IndexedDoc {
-            name: name.to_string(),
+            name: String::from_utf8(name.clone())
+                .map_err(|_| corrupt(doc_entry, "holds a name that is not UTF-8".into()))?,
             content_hash: record.content_hash,
             words: record.words,
             text: text_at..text_end,
@@ -443,9 +597,45 @@ fn parse_segment(
     Ok(())
 }
 
+/// Decodes every document's fingerprints of one section, in parallel, appending them to `out`;
+/// the number of the first document whose code is malformed if any is. The records' counts and
+/// byte lengths are checked against the section's length before.
+fn decode_fingerprints(bytes: &[u8], records: &[Record], out: &mut Vec<u32>) -> Result<(), usize> {
+    /// Documents decoded by one task.
+    const BATCH: usize = 4096;
+    let mut starts = Vec::with_capacity(records.len() + 1);
+    let mut at = 0usize;
+    for record in records {
+        starts.push(at);
+        at += record.fingerprint_bytes as usize;
+    }
+    starts.push(at);
+    let batches: Vec<Result<Vec<u32>, usize>> = records
+        .par_chunks(BATCH)
+        .enumerate()
+        .map(|(b, batch)| {
+            let first = b * BATCH;
+            let count = batch.iter().map(|r| r.fingerprints as usize).sum();
+            let mut values = Vec::with_capacity(count);
+            for (i, record) in batch.iter().enumerate() {
+                let code = &bytes[starts[first + i]..starts[first + i + 1]];
+                super::codec::decode_sorted(code, record.fingerprints as usize, &mut values)
+                    .ok_or(first + i)?;
+            }
+            Ok(values)
+        })
+        .collect();
+    out.reserve(records.iter().map(|r| r.fingerprints as usize).sum());
+    for batch in batches {
+        out.extend(batch?);
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::index::codec::{encode_sorted, put_varint};
     use crate::index::writer::encode_params;
     use crate::scan::ScanConfig;
 
@@ -474,9 +664,10 @@ mod tests {
     }
 
     fn decode(data: Vec<u8>) -> Result<Index, Error> {
-        let path = Path::new("x.dedup");
-        check_header(path, &data[..data.len().min(HEADER_LEN)])?;
-        parse(path, data)
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("x.dedup");
+        std::fs::write(&path, data).unwrap();
+        open(&path)
     }
 
     fn corrupt_detail(data: Vec<u8>) -> String {
@@ -486,11 +677,11 @@ mod tests {
         }
     }
 
-    /// One segment of `count` documents as claimed, with the given section bodies.
+    /// One segment with the given section bodies.
     fn segment(
         docs: Vec<u8>,
         sigs: usize,
-        fps: usize,
+        fps: Vec<u8>,
         text: usize,
     ) -> Vec<(SectionKind, u32, Vec<u8>)> {
         vec![
@@ -498,82 +689,138 @@ mod tests {
             (SectionKind::Text, 0, vec![b'a'; text]),
             (SectionKind::Docs, 0, docs),
             (SectionKind::Signatures, 0, vec![0; sigs]),
-            (SectionKind::Fingerprints, 0, vec![0; fps]),
+            (SectionKind::Fingerprints, 0, fps),
         ]
     }
 
-    fn docs_section(count: u32, records: &[(u32, u32, u32)], names: &[u8]) -> Vec<u8> {
+    /// A record: text length, name shared and suffix lengths, fingerprint count and bytes.
+    fn record(text: u64, shared: u64, suffix: u64, fps: u64, fp_bytes: u64) -> Vec<u8> {
+        let mut out = 7u128.to_le_bytes().to_vec();
+        for v in [3, text, shared, suffix, fps, fp_bytes] {
+            put_varint(&mut out, v);
+        }
+        out
+    }
+
+    fn docs_section(count: u32, records: &[Vec<u8>], names: &[u8]) -> Vec<u8> {
         let mut docs = count.to_le_bytes().to_vec();
         docs.extend_from_slice(&0u32.to_le_bytes());
-        for &(text_len, name_len, fps) in records {
-            docs.extend_from_slice(&7u128.to_le_bytes());
-            docs.extend_from_slice(&3u32.to_le_bytes());
-            docs.extend_from_slice(&text_len.to_le_bytes());
-            docs.extend_from_slice(&name_len.to_le_bytes());
-            docs.extend_from_slice(&fps.to_le_bytes());
+        for r in records {
+            docs.extend_from_slice(r);
         }
         docs.extend_from_slice(names);
         docs
     }
 
+    fn code(values: &[u32]) -> Vec<u8> {
+        let mut out = Vec::new();
+        encode_sorted(values, &mut out);
+        out
+    }
+
+    const SIG: usize = 128 * 2;
+
     #[test]
     fn a_well_formed_hand_made_file_loads() {
-        let docs = docs_section(1, &[(5, 1, 2)], b"a");
-        let index = decode(file_with(&segment(docs, 512, 8, 5))).unwrap();
-        assert_eq!(index.len(), 1);
-        assert_eq!(index.docs()[0].name, "a");
-        assert_eq!(index.text(0), b"aaaaa");
-        assert_eq!(index.fingerprints(0), &[0, 0]);
+        let fps = code(&[3, 9]);
+        let docs = docs_section(
+            2,
+            &[record(5, 0, 7, 2, fps.len() as u64), record(2, 6, 1, 0, 0)],
+            b"dir/a.tb",
+        );
+        let index = decode(file_with(&segment(docs, 2 * SIG, fps, 7))).unwrap();
+        assert_eq!(index.len(), 2);
+        assert_eq!(index.docs()[0].name, "dir/a.t");
+        assert_eq!(index.docs()[1].name, "dir/a.b", "front-coded");
+        assert_eq!(index.text(0).unwrap(), b"aaaaa");
+        assert_eq!(index.text(1).unwrap(), b"aa");
+        assert_eq!(index.fingerprints(0), &[3, 9]);
+        assert!(index.fingerprints(1).is_empty());
+        assert_eq!(index.signature_values(1).len(), 128);
     }
 
     #[test]
     fn counts_larger_than_the_file_are_corrupt_not_allocated() {
-        let docs = docs_section(u32::MAX, &[(5, 1, 2)], b"a");
-        let detail = corrupt_detail(file_with(&segment(docs, 512, 8, 5)));
+        let fps = code(&[3, 9]);
+        let one = || record(5, 0, 1, 2, fps.len() as u64);
+        let docs = docs_section(u32::MAX, &[one()], b"a");
+        let detail = corrupt_detail(file_with(&segment(docs, SIG, fps.clone(), 5)));
         assert_eq!(
             detail,
-            "the docs section of segment 1 lists 4294967295 documents, more than fit in 41 bytes"
+            "the docs section of segment 1 lists 4294967295 documents, more than fit in 31 bytes"
         );
-        let docs = docs_section(1, &[(u32::MAX, 1, u32::MAX)], b"a");
-        let detail = corrupt_detail(file_with(&segment(docs, 512, 8, 5)));
-        assert!(
-            detail.starts_with("the signatures section")
-                || detail.starts_with("the fingerprints section"),
-            "{detail}"
+        let docs = docs_section(1, &[record(u64::MAX, 0, 1, 2, fps.len() as u64)], b"a");
+        assert_eq!(
+            corrupt_detail(file_with(&segment(docs, SIG, fps.clone(), 5))),
+            "the text section of segment 1 is 5 bytes, its 1 documents need 18446744073709551615"
         );
-        assert!(
-            detail.contains("is 8 bytes, its 1 documents need 17179869180"),
-            "{detail}"
+        let docs = docs_section(1, &[record(5, 0, 1, u64::MAX, fps.len() as u64)], b"a");
+        assert_eq!(
+            corrupt_detail(file_with(&segment(docs, SIG, fps.clone(), 5))),
+            format!(
+                "the fingerprints section of segment 1 holds {} bytes, too few for \
+                 18446744073709551615 fingerprints",
+                fps.len()
+            )
+        );
+        let docs = docs_section(2, &[one(), record(0, 0, 0, 0, u64::MAX)], b"a");
+        assert_eq!(
+            corrupt_detail(file_with(&segment(docs, 2 * SIG, fps.clone(), 5))),
+            format!(
+                "the fingerprints section of segment 1 is {} bytes, its 2 documents need \
+                 18446744073709551615",
+                fps.len()
+            )
         );
     }
 
     #[test]
     fn section_sizes_must_agree_with_the_records() {
-        let names = docs_section(1, &[(5, 9, 2)], b"a");
+        let fps = code(&[3, 9]);
+        let one = |shared, suffix| record(5, shared, suffix, 2, fps.len() as u64);
+        let names = docs_section(1, &[one(0, 9)], b"a");
         assert_eq!(
-            corrupt_detail(file_with(&segment(names, 512, 8, 5))),
+            corrupt_detail(file_with(&segment(names, SIG, fps.clone(), 5))),
             "the docs section of segment 1 has 1 bytes of names, its records say 9"
         );
-        let docs = || docs_section(1, &[(5, 1, 2)], b"a");
+        let docs = || docs_section(1, &[one(0, 1)], b"a");
         assert_eq!(
-            corrupt_detail(file_with(&segment(docs(), 511, 8, 5))),
-            "the signatures section of segment 1 is 511 bytes, its 1 documents need 512"
+            corrupt_detail(file_with(&segment(docs(), SIG - 1, fps.clone(), 5))),
+            "the signatures section of segment 1 is 255 bytes, its 1 documents need 256"
         );
         assert_eq!(
-            corrupt_detail(file_with(&segment(docs(), 512, 8, 6))),
+            corrupt_detail(file_with(&segment(docs(), SIG, fps.clone(), 6))),
             "the text section of segment 1 is 6 bytes, its 1 documents need 5"
         );
-        let bad_name = docs_section(1, &[(5, 1, 2)], &[0xFF]);
+        let bad_name = docs_section(1, &[one(0, 1)], &[0xFF]);
         assert_eq!(
-            corrupt_detail(file_with(&segment(bad_name, 512, 8, 5))),
+            corrupt_detail(file_with(&segment(bad_name, SIG, fps.clone(), 5))),
             "the docs section of segment 1 holds a name that is not UTF-8"
+        );
+        let shares = docs_section(1, &[one(1, 1)], b"a");
+        assert_eq!(
+            corrupt_detail(file_with(&segment(shares, SIG, fps.clone(), 5))),
+            "the docs section of segment 1 says name 1 shares more than the name before"
+        );
+        // A varint that runs past 64 bits.
+        let overlong = [&7u128.to_le_bytes()[..], &[0x80; 11]].concat();
+        let cut = docs_section(1, &[overlong], b"");
+        assert_eq!(
+            corrupt_detail(file_with(&segment(cut, SIG, fps.clone(), 5))),
+            "the docs section of segment 1 is cut short or malformed in record 1"
+        );
+        let mut bad_code = fps.clone();
+        *bad_code.last_mut().unwrap() ^= 0x80;
+        assert_eq!(
+            corrupt_detail(file_with(&segment(docs(), SIG, bad_code, 5))),
+            "the fingerprints section of segment 1 is malformed for document 1"
         );
     }
 
     #[test]
     fn the_footer_must_describe_a_whole_index() {
         let docs = docs_section(0, &[], b"");
-        let mut sections = segment(docs, 0, 0, 0);
+        let mut sections = segment(docs, 0, Vec::new(), 0);
         sections.pop();
         assert_eq!(
             corrupt_detail(file_with(&sections)),
@@ -581,7 +828,7 @@ mod tests {
         );
         sections.remove(0);
         assert_eq!(corrupt_detail(file_with(&sections)), "no params section");
-        let mut outside = file_with(&segment(docs_section(0, &[], b""), 0, 0, 0));
+        let mut outside = file_with(&segment(docs_section(0, &[], b""), 0, Vec::new(), 0));
         // Point the first entry's offset past the end and fix the table checksum.
         let len = outside.len();
         let count = 5;
@@ -595,15 +842,22 @@ mod tests {
         );
     }
 
+    fn empty_index() -> Vec<(SectionKind, u32, Vec<u8>)> {
+        segment(docs_section(0, &[], b""), 0, Vec::new(), 0)
+    }
+
     #[test]
     fn impossible_parameters_and_a_different_hash_are_refused() {
-        let mut sections = segment(docs_section(0, &[], b""), 0, 0, 0);
-        sections[0].2[4..8].copy_from_slice(&0u32.to_le_bytes()); // perms = 0
-        assert_eq!(
-            corrupt_detail(file_with(&sections)),
-            "the params section holds impossible values"
-        );
-        let mut sections = segment(docs_section(0, &[], b""), 0, 0, 0);
+        for (at, value) in [(4, 0u32), (52, 32)] {
+            // perms = 0; 32-bit signature values
+            let mut sections = empty_index();
+            sections[0].2[at..at + 4].copy_from_slice(&value.to_le_bytes());
+            assert_eq!(
+                corrupt_detail(file_with(&sections)),
+                "the params section holds impossible values"
+            );
+        }
+        let mut sections = empty_index();
         sections[0].2[56] ^= 1; // the hash probe
         assert!(matches!(
             decode(file_with(&sections)),
@@ -613,7 +867,7 @@ mod tests {
 
     #[test]
     fn fingerprints_selected_another_way_are_refused_as_a_mismatch() {
-        let mut sections = segment(docs_section(0, &[], b""), 0, 0, 0);
+        let mut sections = empty_index();
         sections[0].2[40..44].copy_from_slice(&9u32.to_le_bytes()); // winnow k
         match decode(file_with(&sections)) {
             Err(Error::ParamsMismatch { detail, .. }) => {
@@ -628,9 +882,21 @@ mod tests {
 
     #[test]
     fn random_damage_never_panics() {
-        let docs = docs_section(2, &[(3, 1, 1), (2, 2, 1)], b"abc");
-        let valid = file_with(&segment(docs, 1024, 8, 5));
-        assert!(decode(valid.clone()).is_ok());
+        let (first, second) = (code(&[1, 5]), code(&[1 << 30]));
+        let docs = docs_section(
+            2,
+            &[
+                record(3, 0, 1, 2, first.len() as u64),
+                record(2, 1, 2, 1, second.len() as u64),
+            ],
+            b"abc",
+        );
+        let valid = file_with(&segment(docs, 2 * SIG, [first, second].concat(), 5));
+        let index = decode(valid.clone()).unwrap();
+        assert_eq!(index.docs()[1].name, "abc");
+        assert_eq!(index.fingerprints(1), &[1 << 30]);
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("x.dedup");
         let mut state = 0x9E37_79B9_7F4A_7C15u64;
         let mut next = || {
             state ^= state << 13;
@@ -655,7 +921,8 @@ mod tests {
                     data.extend((0..len).map(|_| next() as u8));
                 }
             }
-            let _ = decode(data);
+            std::fs::write(&path, &data).unwrap();
+            let _ = open(&path);
         }
     }
 }

@@ -13,8 +13,9 @@
 //! - Text is streamed into the temporary file as documents are read, in chunks, so memory holds
 //!   the compact sketches and one chunk of text, not the whole corpus.
 
+use super::codec::{encode_sorted, put_varint, shared_prefix};
 use super::format::*;
-use super::{stored_fingerprints, Index, IndexParams};
+use super::{stored_fingerprints, stored_signature, Index, IndexParams};
 use crate::corpus::{discover, read_documents, Diagnostic, SourceFile, WalkOptions};
 use crate::error::Error;
 use crate::scan::ScanConfig;
@@ -218,7 +219,7 @@ pub(super) fn encode_params(params: &IndexParams) -> Vec<u8> {
         winnow.k,
         winnow.w,
         FINGERPRINT_BITS as usize,
-        0,
+        SIGNATURE_BITS as usize,
     ] {
         out.extend_from_slice(&(v as u32).to_le_bytes());
     }
@@ -301,7 +302,15 @@ impl TempIndex {
     /// Copies every section of an existing index, at the same offsets.
     fn copy_existing(&mut self, index: &Index) -> Result<(), Error> {
         debug_assert_eq!(self.offset, HEADER_LEN as u64);
-        self.write(&index.data[HEADER_LEN..index.footer_start])?;
+        let mut buf = vec![0; 1 << 20];
+        let mut at = HEADER_LEN as u64;
+        while at < index.footer_start {
+            let n = (index.footer_start - at).min(buf.len() as u64) as usize;
+            super::reader::read_exact_at(&index.file, &mut buf[..n], at)
+                .map_err(|e| Error::io(&index.path, &e))?;
+            self.write(&buf[..n])?;
+            at += n as u64;
+        }
         self.entries.extend_from_slice(&index.entries);
         Ok(())
     }
@@ -348,6 +357,36 @@ struct SegmentSections {
     names: Vec<u8>,
     signatures: Vec<u8>,
     fingerprints: Vec<u8>,
+    /// The name of the document before, which the next name is front-coded against.
+    last_name: String,
+}
+
+impl SegmentSections {
+    /// Appends one document's record, name, signature and fingerprints.
+    fn push(&mut self, name: &str, text: &[u8], s: &crate::sketch::Sketch) {
+        let fingerprints = stored_fingerprints(&s.fingerprints);
+        let fp_start = self.fingerprints.len();
+        encode_sorted(&fingerprints, &mut self.fingerprints);
+        let shared = shared_prefix(self.last_name.as_bytes(), name.as_bytes());
+        let record = &mut self.records;
+        record.extend_from_slice(&s.content_hash.to_le_bytes());
+        for v in [
+            s.words as usize,
+            text.len(),
+            shared,
+            name.len() - shared,
+            fingerprints.len(),
+            self.fingerprints.len() - fp_start,
+        ] {
+            put_varint(record, v as u64);
+        }
+        self.names.extend_from_slice(&name.as_bytes()[shared..]);
+        self.last_name.clear();
+        self.last_name.push_str(name);
+        for v in stored_signature(s.signature.values()) {
+            self.signatures.extend_from_slice(&v.to_le_bytes());
+        }
+    }
 }
 
 /// Reads, sketches and writes the documents of `files` as segment `segment`, skipping names in
@@ -393,20 +432,7 @@ fn write_segment(
                 outcome.already_indexed.push(name);
                 continue;
             };
-            let fingerprints = stored_fingerprints(&s.fingerprints);
-            let record = &mut sections.records;
-            record.extend_from_slice(&s.content_hash.to_le_bytes());
-            record.extend_from_slice(&s.words.to_le_bytes());
-            record.extend_from_slice(&(bytes.len() as u32).to_le_bytes());
-            record.extend_from_slice(&(name.len() as u32).to_le_bytes());
-            record.extend_from_slice(&(fingerprints.len() as u32).to_le_bytes());
-            sections.names.extend_from_slice(name.as_bytes());
-            for v in s.signature.values() {
-                sections.signatures.extend_from_slice(&v.to_le_bytes());
-            }
-            for f in fingerprints {
-                sections.fingerprints.extend_from_slice(&f.to_le_bytes());
-            }
+            sections.push(&name, &bytes, &s);
             temp.write(&bytes)?;
             outcome.added += 1;
             outcome.bytes += bytes.len() as u64;
