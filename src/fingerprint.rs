@@ -293,8 +293,9 @@ fn index_in_ranges(
         .trailing_zeros()
         .min(31);
     let slots = ((8 * total) >> range_bits).next_power_of_two().max(64);
-    let mut seen = bitvec::bitvec![0; slots];
-    let mut shared = bitvec::bitvec![0; slots];
+    // Plain words rather than a BitVec: this loop runs once per fingerprint of the corpus.
+    let mut seen = vec![0u64; slots / 64];
+    let mut shared = vec![0u64; slots / 64];
     let mut cursors = vec![0u32; docs.len()];
     let mut found = OverlapCandidates::default();
     let mut boilerplate_docs: Vec<DocId> = Vec::new();
@@ -305,8 +306,8 @@ fn index_in_ranges(
             &rest[..rest.partition_point(|a| u64::from(a.hash) < high)]
         }
         let slot = |hash: u32| (hash as usize) & (slots - 1);
-        seen.fill(false);
-        shared.fill(false);
+        seen.fill(0);
+        shared.fill(0);
         for (&(_, anchored), &from) in docs.iter().zip(&cursors) {
             let mut last = None;
             for a in in_range(anchored, from, high) {
@@ -314,12 +315,9 @@ fn index_in_ranges(
                     continue; // the same fingerprint with another context
                 }
                 last = Some(a.hash);
-                let at = slot(a.hash);
-                if seen[at] {
-                    shared.set(at, true);
-                } else {
-                    seen.set(at, true);
-                }
+                let (word, bit) = (slot(a.hash) / 64, 1u64 << (slot(a.hash) % 64));
+                shared[word] |= seen[word] & bit;
+                seen[word] |= bit;
             }
         }
         let mut postings: Vec<Posting> = Vec::new();
@@ -328,7 +326,7 @@ fn index_in_ranges(
             *from += here.len() as u32;
             postings.extend(
                 here.iter()
-                    .filter(|a| shared[slot(a.hash)])
+                    .filter(|a| shared[slot(a.hash) / 64] & (1 << (slot(a.hash) % 64)) != 0)
                     .map(|a| (a.hash, doc, a.context)),
             );
         }

@@ -96,16 +96,25 @@ impl LshParams {
             values.len() >= self.bands * self.rows,
             "signature shorter than the bands"
         );
-        let mut buf = Vec::with_capacity(self.rows * 4);
         (0..self.bands)
-            .map(|band| {
-                buf.clear();
-                for v in &values[band * self.rows..(band + 1) * self.rows] {
-                    buf.extend_from_slice(&v.to_le_bytes());
-                }
-                xxh3_64_with_seed(&buf, band as u64)
-            })
+            .map(|band| self.band_key(values, band))
             .collect()
+    }
+
+    /// The key of one band of signature values (what [`LshParams::band_keys_of`] gives at
+    /// `band`): the xxh3 of the band's values, little-endian, seeded with the band number.
+    #[inline]
+    pub fn band_key(&self, values: &[u32], band: usize) -> BandKey {
+        let rows = &values[band * self.rows..(band + 1) * self.rows];
+        let mut buf = [0u8; 4 * 64];
+        if rows.len() <= 64 {
+            for (slot, v) in buf.chunks_exact_mut(4).zip(rows) {
+                slot.copy_from_slice(&v.to_le_bytes());
+            }
+            return xxh3_64_with_seed(&buf[..4 * rows.len()], band as u64);
+        }
+        let bytes: Vec<u8> = rows.iter().flat_map(|v| v.to_le_bytes()).collect();
+        xxh3_64_with_seed(&bytes, band as u64)
     }
 }
 
@@ -165,6 +174,28 @@ impl LshIndex {
             .into_par_iter()
             .map(|band| {
                 let entries = docs.iter().map(|(doc, keys)| (keys[band], *doc)).collect();
+                BandTable::build(entries, keep_singletons)
+            })
+            .collect();
+        LshIndex { params, tables }
+    }
+
+    /// [`LshIndex::build`] from signatures: each band's keys are computed while that band's
+    /// table is built, so no document ever holds all its band keys at once (about 200 bytes per
+    /// document at 128 permutations and threshold 0.8). The same index as `build` with
+    /// [`LshParams::band_keys`].
+    pub fn build_from_signatures(
+        params: LshParams,
+        docs: &[(DocId, &Signature)],
+        keep_singletons: bool,
+    ) -> Self {
+        let tables = (0..params.bands)
+            .into_par_iter()
+            .map(|band| {
+                let entries = docs
+                    .iter()
+                    .map(|&(doc, signature)| (params.band_key(signature.values(), band), doc))
+                    .collect();
                 BandTable::build(entries, keep_singletons)
             })
             .collect();
@@ -239,6 +270,46 @@ mod tests {
         assert!(LshParams::with_bands(0, 128).is_err());
         assert!(LshParams::with_bands(256, 128).is_err());
         assert_eq!(LshParams::with_bands(16, 128).unwrap().rows, 8);
+    }
+
+    #[test]
+    fn building_from_signatures_gives_the_same_index() {
+        let hasher = MinHasher::new(128, 3);
+        let params = LshParams::for_threshold(0.7, 128);
+        let signatures: Vec<Signature> = (0..60u64)
+            .map(|i| hasher.sign((i / 3 * 1000)..(i / 3 * 1000 + 40 + i % 3)))
+            .collect();
+        let keyed: Vec<(DocId, Vec<BandKey>)> = signatures
+            .iter()
+            .enumerate()
+            .map(|(i, s)| (DocId(i as u32), params.band_keys(s)))
+            .collect();
+        let signed: Vec<(DocId, &Signature)> = signatures
+            .iter()
+            .enumerate()
+            .map(|(i, s)| (DocId(i as u32), s))
+            .collect();
+        for keep in [false, true] {
+            let a = LshIndex::build(params, &keyed, keep);
+            let b = LshIndex::build_from_signatures(params, &signed, keep);
+            assert_eq!(a.documents_with_candidates(), b.documents_with_candidates());
+            assert!(!a.documents_with_candidates().is_empty());
+            for (_, keys) in &keyed {
+                assert_eq!(a.query(keys), b.query(keys));
+            }
+        }
+    }
+
+    #[test]
+    fn band_keys_are_pinned() {
+        // A changed band key would silently change which pairs become candidates.
+        let signature = Signature::from_values((0..128u32).map(|v| v * 7919).collect());
+        let params = LshParams::for_threshold(0.8, 128);
+        let keys = params.band_keys(&signature);
+        let bytes: Vec<u8> = (0..6u32).flat_map(|v| (v * 7919).to_le_bytes()).collect();
+        assert_eq!(keys[0], xxh3_64_with_seed(&bytes, 0));
+        assert_eq!(keys.len(), 21);
+        assert_eq!(keys[20], params.band_key(signature.values(), 20));
     }
 
     #[test]

@@ -24,7 +24,7 @@ use crate::error::Error;
 use crate::findings::*;
 use crate::fingerprint::{overlap_candidates, Anchored, WinnowParams};
 use crate::lsh::{LshIndex, LshParams};
-use crate::minhash::MinHasher;
+use crate::minhash::{MinHasher, Signature};
 use crate::passage::{align_seeded, AlignInput, PassageParams};
 use crate::progress::{on_exhausted, NoProgress, Progress};
 use crate::quote::{quote_groups, whole_quote_pairs, CommonWords, QuoteGram, QuotedWords};
@@ -400,23 +400,20 @@ fn lsh_pairs(
     representatives: &[DocId],
     params: LshParams,
 ) -> Vec<(DocId, DocId)> {
-    let keyed: Vec<(DocId, Vec<u64>)> = representatives
-        .par_iter()
-        .map(|&d| (d, params.band_keys(&documents[d.index()].signature)))
+    let signed: Vec<(DocId, &Signature)> = representatives
+        .iter()
+        .map(|&d| (d, &documents[d.index()].signature))
         .collect();
-    let index = LshIndex::build(params, &keyed, false);
-    let with_candidates = index.documents_with_candidates();
-    let keys_of = |doc: DocId| {
-        &keyed[keyed
-            .binary_search_by_key(&doc, |(d, _)| *d)
-            .expect("a representative")]
-        .1
-    };
-    with_candidates
+    let index = LshIndex::build_from_signatures(params, &signed, false);
+    index
+        .documents_with_candidates()
         .par_iter()
         .flat_map_iter(|&a| {
+            // Keys are computed again for the few documents with candidates rather than kept
+            // for every document.
+            let keys = params.band_keys(&documents[a.index()].signature);
             index
-                .query(keys_of(a))
+                .query(&keys)
                 .into_iter()
                 .filter(move |&b| b > a)
                 .map(move |b| (a, b))
