@@ -33,7 +33,10 @@ use crate::index::{
     band_keys, estimate_stored, fingerprints_of, stored_fingerprint, stored_signature, Index,
 };
 use crate::lsh::LshParams;
-use crate::scan::{analyse, analysis_of, exact_groups, sketch_all, verify_pair, ScanConfig};
+use crate::quote::CommonWords;
+use crate::scan::{
+    analyse, analysis_of, exact_groups, sketch_all, verify_pair, PassageFilter, ScanConfig,
+};
 use crate::sketch::{content_hash, Analysis};
 use crate::tokenize::tokenize;
 use crate::DocId;
@@ -441,7 +444,12 @@ pub fn check(
                 estimate,
                 true,
                 &config,
-                (!overlap.boilerplate.is_empty()).then_some(&|h| overlap.boilerplate.contains(&h)),
+                &PassageFilter {
+                    boilerplate: (!overlap.boilerplate.is_empty())
+                        .then_some(&|h| overlap.boilerplate.contains(&h)),
+                    // The index stores no quotes, so there is no corpus-wide count of them.
+                    common_words: &CommonWords::default(),
+                },
             )?;
             Some(finding(pair, other))
         })

@@ -179,8 +179,14 @@ pub fn scan_with_progress(
     };
     drop(overlap_sketches);
 
-    let (checked, load_problems) =
-        check_pairs(&documents, &candidates, config, progress, CHECK_CHUNK_DOCS);
+    let (checked, load_problems) = check_pairs(
+        &documents,
+        &candidates,
+        &common_words,
+        config,
+        progress,
+        CHECK_CHUNK_DOCS,
+    );
     diagnostics.extend(load_problems);
     diagnostics.sort();
 
@@ -477,14 +483,17 @@ pub(crate) fn analysis_of(analyses: &[(DocId, Analysis)], doc: DocId) -> Option<
 fn check_pairs(
     documents: &[DocumentInfo],
     candidates: &Candidates,
+    common_words: &CommonWords,
     config: &ScanConfig,
     progress: &dyn Progress,
     chunk_docs: usize,
 ) -> (Vec<PairFinding>, Vec<Diagnostic>) {
     let boilerplate: HashSet<u32> = candidates.boilerplate.iter().copied().collect();
     let in_boilerplate = |h: u64| boilerplate.contains(&((h >> 32) as u32));
-    let is_boilerplate_fp: Option<&(dyn Fn(u64) -> bool + Sync)> =
-        (!boilerplate.is_empty()).then_some(&in_boilerplate);
+    let filter = PassageFilter {
+        boilerplate: (!boilerplate.is_empty()).then_some(&in_boilerplate),
+        common_words,
+    };
     let (mut found, mut problems) = (Vec::new(), Vec::new());
     let plan: Vec<(&[CandidatePair], Vec<DocId>)> = pair_chunks(&candidates.pairs, chunk_docs)
         .map(|chunk| {
@@ -508,14 +517,7 @@ fn check_pairs(
                     let estimate = documents[a.index()]
                         .signature
                         .estimate(&documents[b.index()].signature);
-                    verify_pair(
-                        (a, da),
-                        (b, db),
-                        estimate,
-                        shares_text,
-                        config,
-                        is_boilerplate_fp,
-                    )
+                    verify_pair((a, da), (b, db), estimate, shares_text, config, &filter)
                 }),
         );
     }
@@ -557,6 +559,14 @@ fn pair_chunks(
     })
 }
 
+/// Which aligned passages are not worth reporting.
+pub(crate) struct PassageFilter<'a> {
+    /// True for a fingerprint hash that is boilerplate; `None` when none is.
+    pub(crate) boilerplate: Option<&'a (dyn Fn(u64) -> bool + Sync)>,
+    /// A quoted passage shorter than `--min-words` made only of these is chance.
+    pub(crate) common_words: &'a CommonWords,
+}
+
 /// Checks one candidate pair exactly: the finding when it is a near-duplicate or shares a
 /// passage that is not boilerplate (judged by the fingerprints of `a`). `shares_text` says that a
 /// fingerprint or a quoted gram, not only an LSH bucket, made the pair a candidate.
@@ -566,7 +576,7 @@ pub(crate) fn verify_pair(
     estimate: f64,
     shares_text: bool,
     config: &ScanConfig,
-    boilerplate: Option<&(dyn Fn(u64) -> bool + Sync)>,
+    filter: &PassageFilter<'_>,
 ) -> Option<PairFinding> {
     let overlap = SetOverlap::of(&da.shingles, &db.shingles);
     let near = overlap.reaches(config.threshold);
@@ -574,7 +584,7 @@ pub(crate) fn verify_pair(
     // boilerplate, so it has no passage to report: aligning it anyway made a corpus whose
     // documents all share one long block cost an alignment for each of its (quadratic) LSH pairs.
     let passages = if config.overlap && (near || shares_text) {
-        passages(da, db, config, boilerplate)
+        passages(da, db, config, filter)
     } else {
         Vec::new()
     };
@@ -597,12 +607,13 @@ pub(crate) fn verify_pair(
     })
 }
 
-/// The passages of two analysed documents, without those that are mostly boilerplate.
+/// The passages of two analysed documents, without those that are mostly boilerplate and the
+/// short quoted ones made of common words only.
 fn passages(
     a: &Analysis,
     b: &Analysis,
     config: &ScanConfig,
-    boilerplate: Option<&(dyn Fn(u64) -> bool + Sync)>,
+    filter: &PassageFilter<'_>,
 ) -> Vec<Passage> {
     let aligned = align_seeded(
         AlignInput {
@@ -620,7 +631,15 @@ fn passages(
     let k = WinnowParams::for_min_words(config.min_words).k;
     aligned
         .into_iter()
-        .filter(|p| boilerplate.is_none_or(|fp| !is_boilerplate(a, &p.a, k, config.min_words, fp)))
+        .filter(|p| {
+            (p.matched as usize >= config.min_words
+                || filter
+                    .common_words
+                    .any_distinctive(&a.words[p.a.start as usize..p.a.end as usize]))
+                && filter
+                    .boilerplate
+                    .is_none_or(|fp| !is_boilerplate(a, &p.a, k, config.min_words, fp))
+        })
         .map(|p| {
             let (sa, ea) = a.byte_span(&p.a);
             let (sb, eb) = b.byte_span(&p.b);
@@ -775,6 +794,37 @@ mod tests {
         assert_eq!(pair_chunks(&[], 4).count(), 0);
     }
 
+    #[test]
+    fn a_short_quote_of_common_words_is_no_passage() {
+        let config = ScanConfig::new(0.8);
+        let analyse = |text: &str| Analysis::new(text.as_bytes().to_vec(), 5, config.winnow());
+        let a = analyse("First he said \"of the and\" and left the room at noon.");
+        let b = analyse("Then she wrote \"of the and\" in a letter to the editor.");
+        let check = |common: &CommonWords| {
+            let filter = PassageFilter {
+                boilerplate: None,
+                common_words: common,
+            };
+            verify_pair((DocId(0), &a), (DocId(1), &b), 0.0, true, &config, &filter)
+        };
+        let found = check(&CommonWords::default()).expect("a quoted passage");
+        assert_eq!(found.passages.len(), 1);
+        assert_eq!(found.passages[0].text, "of the and");
+        let quotes: Vec<QuotedWords> = ["\"of the and\"", "\"the and of\"", "\"and of the\""]
+            .iter()
+            .map(|t| {
+                QuotedWords::collect(
+                    t.as_bytes(),
+                    crate::tokenize::tokenize(t.as_bytes()),
+                    &crate::quote::quote_regions(t.as_bytes()),
+                )
+            })
+            .collect();
+        let common = CommonWords::of(&quotes.iter().collect::<Vec<_>>(), 2);
+        assert_eq!(common.len(), 3);
+        assert!(check(&common).is_none());
+    }
+
     /// Checking pairs a chunk at a time gives what checking them all at once gives, and finds
     /// the planted near-duplicates and passages of a generated corpus.
     #[test]
@@ -798,8 +848,14 @@ mod tests {
         let candidates =
             Candidates::find(&documents, &sketches, &representatives, &common, &config);
         let check = |chunk| {
-            let (mut found, problems) =
-                check_pairs(&documents, &candidates, &config, &NoProgress, chunk);
+            let (mut found, problems) = check_pairs(
+                &documents,
+                &candidates,
+                &common,
+                &config,
+                &NoProgress,
+                chunk,
+            );
             assert!(problems.is_empty());
             found.sort_by_key(|p| (p.a, p.b));
             found
