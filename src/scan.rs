@@ -249,7 +249,9 @@ pub(crate) struct OverlapSketch {
 
 /// Reads and sketches every document of `files` in parallel. Files are read in parallel, and so
 /// are the batches of one large JSON Lines file; collecting keeps file and line order, so document
-/// ids do not depend on the thread count.
+/// ids do not depend on the thread count. The overlap sketches, one per document, are only made
+/// when overlap is on (else the vector is empty): boxed, so that the near-duplicate scan's
+/// per-document results stay small while they are collected.
 pub(crate) fn sketch_all(
     files: &[SourceFile],
     config: &ScanConfig,
@@ -260,7 +262,7 @@ pub(crate) fn sketch_all(
         fingerprints_for,
         ..config.sketch_params()
     };
-    let results: Vec<Result<(DocumentInfo, OverlapSketch), Diagnostic>> = files
+    let results: Vec<Result<(DocumentInfo, Option<Box<OverlapSketch>>), Diagnostic>> = files
         .par_iter()
         .flat_map_iter(|file| {
             on_exhausted(read_batches(file, &config.walk), || progress.file_read())
@@ -277,24 +279,24 @@ pub(crate) fn sketch_all(
                 content_hash: sketch.content_hash,
                 signature: sketch.signature,
             };
-            Ok((
-                info,
-                OverlapSketch {
+            let overlap = params.winnow.is_some().then(|| {
+                Box::new(OverlapSketch {
                     fingerprints: sketch.fingerprints,
                     anchored: sketch.anchored,
                     quoted: sketch.quoted,
-                },
-            ))
+                })
+            });
+            Ok((info, overlap))
         })
         .collect();
     let mut documents = Vec::with_capacity(results.len());
-    let mut overlap = Vec::with_capacity(results.len());
+    let mut overlap = Vec::new();
     let mut problems = Vec::new();
     for result in results {
         match result {
             Ok((doc, sketch)) => {
                 documents.push(doc);
-                overlap.push(sketch);
+                overlap.extend(sketch.map(|s| *s));
             }
             Err(problem) => problems.push(problem),
         }
@@ -715,6 +717,9 @@ fn common_quote_words(
     representatives: &[DocId],
     config: &ScanConfig,
 ) -> CommonWords {
+    if !config.overlap {
+        return CommonWords::default();
+    }
     let quoting: Vec<&QuotedWords> = representatives
         .iter()
         .map(|&d| &sketches[d.index()].quoted)
