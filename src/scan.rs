@@ -247,6 +247,9 @@ pub(crate) struct OverlapSketch {
     pub(crate) quoted: QuotedWords,
 }
 
+/// One document as the sketch pass leaves it.
+type Sketched = (DocumentInfo, Option<Box<OverlapSketch>>);
+
 /// Reads and sketches every document of `files` in parallel. Files are read in parallel, and so
 /// are the batches of one large JSON Lines file; collecting keeps file and line order, so document
 /// ids do not depend on the thread count. The overlap sketches, one per document, are only made
@@ -262,7 +265,7 @@ pub(crate) fn sketch_all(
         fingerprints_for,
         ..config.sketch_params()
     };
-    let results: Vec<Result<(DocumentInfo, Option<Box<OverlapSketch>>), Diagnostic>> = files
+    let results: Vec<Result<Sketched, Diagnostic>> = files
         .par_iter()
         .flat_map_iter(|file| {
             on_exhausted(read_batches(file, &config.walk), || progress.file_read())
