@@ -452,7 +452,7 @@ pub(crate) fn analyse(
             let info = &documents[doc.index()];
             let analysis = Analysis::new(bytes?, config.ngram, config.winnow());
             progress.document_reloaded();
-            if crate::sketch::content_hash(&analysis.words) != info.content_hash {
+            if analysis.content_hash != info.content_hash {
                 return Err(Diagnostic::error(
                     info.source.location(),
                     "file changed during the scan",
@@ -532,10 +532,12 @@ fn check_pairs(
     (found, problems)
 }
 
-/// First documents of the pairs checked in one chunk: with their partners, a few thousand
-/// analyses (tens of kilobytes each) in memory at once, and enough pairs per chunk to keep every
-/// thread busy.
-const CHECK_CHUNK_DOCS: usize = 2048;
+/// First documents of the pairs checked in one chunk: with their partners, about a thousand
+/// analyses in memory at once (tens of kilobytes each with overlap, 8 bytes a shingle without),
+/// and enough pairs per chunk to keep every thread busy. A partner is read again for each chunk
+/// it has a pair in, which smaller chunks do not change much: it is about once per pair either
+/// way when partners are spread over the corpus.
+const CHECK_CHUNK_DOCS: usize = 512;
 
 /// Splits pairs sorted by first document into runs whose first documents number at most
 /// `first_docs`; all pairs of one first document stay together.

@@ -104,6 +104,13 @@ pub fn sketch(bytes: &[u8], params: &SketchParams) -> Sketch {
     }
 }
 
+/// The exact shingle set of a word sequence.
+fn shingle_set(words: &[WordHash], ngram: usize) -> ShingleSet {
+    let mut shingles = Vec::with_capacity(words.len());
+    for_each_shingle(words, ngram, |_, s| shingles.push(s));
+    ShingleSet::from_unsorted(shingles)
+}
+
 /// The hash of a normalised word sequence (xxh3-128 of the word hashes, little-endian).
 pub fn content_hash(words: &[WordHash]) -> u128 {
     let mut hasher = xxhash_rust::xxh3::Xxh3Default::new();
@@ -124,8 +131,11 @@ pub struct Analysis {
     pub bytes: Vec<u8>,
     /// Words with their byte spans.
     pub tokens: Vec<Token>,
-    /// Normalised word hashes (the tokens' hashes, contiguous for alignment).
+    /// Normalised word hashes (the tokens' hashes, contiguous for alignment; empty when overlap
+    /// is off, as only the shingles are needed then).
     pub words: Vec<WordHash>,
+    /// The content hash of the words, to tell a document that changed since it was sketched.
+    pub content_hash: u128,
     /// Quote region id per word (0 = not quoted).
     pub quote_ids: Vec<u32>,
     /// One bit per word: quoted.
@@ -146,25 +156,12 @@ impl Analysis {
     /// Analyses a document's bytes. `overlap` says whether tokens, quotes and fingerprints are
     /// needed or only the shingle set.
     pub fn new(bytes: Vec<u8>, ngram: usize, winnow_params: Option<WinnowParams>) -> Self {
+        let Some(winnow_params) = winnow_params else {
+            return Analysis::shingles_only(&bytes, ngram);
+        };
         let tokens = tokenize(&bytes);
         let words: Vec<WordHash> = tokens.iter().map(|t| t.hash).collect();
-        let mut shingles = Vec::with_capacity(words.len());
-        for_each_shingle(&words, ngram, |_, s| shingles.push(s));
-        let shingles = ShingleSet::from_unsorted(shingles);
-        let Some(winnow_params) = winnow_params else {
-            return Analysis {
-                bytes: Vec::new(),
-                tokens: Vec::new(),
-                quote_ids: Vec::new(),
-                quoted: BitVec::new(),
-                shingles,
-                seeds: Seeds::default(),
-                winnow: None,
-                fingerprints: OnceLock::new(),
-                line_starts: Vec::new(),
-                words,
-            };
-        };
+        let shingles = shingle_set(&words, ngram);
         let quote_ids = quote_region_ids(&tokens, &quote_regions(&bytes));
         let line_starts = std::iter::once(0)
             .chain(
@@ -176,6 +173,7 @@ impl Analysis {
             )
             .collect();
         Analysis {
+            content_hash: content_hash(&words),
             quoted: quoted_mask(&quote_ids),
             seeds: Seeds::of(&words),
             winnow: Some(winnow_params),
@@ -186,6 +184,26 @@ impl Analysis {
             tokens,
             words,
             bytes,
+        }
+    }
+
+    /// What the near-duplicate check needs: the shingle set (and the content hash); a document
+    /// held for that takes 8 bytes per shingle, no more.
+    fn shingles_only(bytes: &[u8], ngram: usize) -> Self {
+        let mut words = Vec::with_capacity(bytes.len() / 6 + 1);
+        for_each_token(bytes, |t| words.push(t.hash));
+        Analysis {
+            bytes: Vec::new(),
+            tokens: Vec::new(),
+            content_hash: content_hash(&words),
+            quote_ids: Vec::new(),
+            quoted: BitVec::new(),
+            shingles: shingle_set(&words, ngram),
+            seeds: Seeds::default(),
+            winnow: None,
+            fingerprints: OnceLock::new(),
+            line_starts: Vec::new(),
+            words: Vec::new(),
         }
     }
 
