@@ -438,7 +438,7 @@ def markdown(results, args):
             + f" | {fmt(speedup)}x | {serial_cells(d.get('serial_share'), int(best))} | "
             f"{fmt(mbs, 0)} | {fmt(s['docs'] / d['wall_s'], 0)} | "
             f"{fmt(mbs / limit_mbs)} | {fmt(d['cpu_s'])} | {fmt(limit['cpu_s'] / d['cpu_s'])} | "
-            f"{fmt(d['rss_mb'], 0)} | {fmt(d['recall_08'], 3)} ({s['planted_pairs_08']}) | "
+            f"{fmt(d['rss_mb'], 0)} | {fmt(d['recall_08'], 4)} ({d['pairs'] - d['unplanted']} of {s['planted_pairs_08']}) | "
             f"{s['load_before']}/{s['load_after']} |"
         )
     sizes = results["sizes"]
