@@ -1,16 +1,18 @@
 //! Scan: the whole pipeline over a set of paths, from files to findings.
 //!
-//! 1. Sketch every document in parallel ([`crate::sketch`]): signature, content hash, and for
-//!    source overlap the winnowed fingerprints and quoted grams. The text is dropped.
+//! 1. Sketch every document in parallel ([`crate::sketch`]), 16,384 files per pass: signature,
+//!    content hash, and for source overlap the anchored fingerprints and the quoted words. The
+//!    text is dropped.
 //! 2. Group exact duplicates by content hash, so 10,000 copies cost linear time and become one
 //!    cluster; only one representative of each group goes on.
 //! 3. Candidates among the representatives: LSH buckets shared by two documents (near-duplicates),
-//!    fingerprints shared by at most `--max-df` documents (passages), quoted grams shared by at most
-//!    `--max-df` documents (quotes).
-//! 4. Read the documents with candidates again and check every candidate exactly: Jaccard on the
-//!    shingle sets, alignment for passages. Only what holds is reported.
-//! 5. Quote groups from the shared quoted grams; clusters from exact groups and near-duplicate
-//!    pairs (union-find).
+//!    fingerprints shared by at most `--max-df` documents whose contexts meet (passages), and
+//!    whole quotes of one document found inside a quote of another (short quoted passages).
+//! 4. Quote groups from the quoted words of the sketches, located without reading anything again.
+//! 5. Check every candidate pair exactly, a chunk of first documents at a time: read the chunk's
+//!    documents again, Jaccard on the shingle sets, alignment for passages, drop the analyses.
+//!    Only what holds is reported.
+//! 6. Clusters from exact groups and near-duplicate pairs (union-find).
 //!
 //! Everything is sorted by document id (= path order), so the output is byte-identical whatever
 //! the thread count.

@@ -1,9 +1,10 @@
 //! Sketch: what the pipeline computes from one document's bytes, in one pass.
 //!
 //! [`Sketch`] is the compact summary kept for every document in the first pass (signature, content
-//! hash, and for source overlap its winnowed fingerprints and quoted grams). [`Analysis`] is the
+//! hash, and for source overlap its winnowed fingerprints and quoted words). [`Analysis`] is the
 //! full view rebuilt, by reading the document again, only for documents that have candidates:
-//! tokens with byte spans, quote marks, the exact shingle set, and line starts for reporting.
+//! tokens with byte spans, quote marks, the exact shingle set, alignment seeds, and line starts
+//! for reporting (only the shingle set when overlap is off).
 
 use crate::fingerprint::{
     anchor_grams, distinct_hashes, kgram_hashes, winnow, winnow_grams, Anchored, Fingerprint,
