@@ -19,6 +19,7 @@ use crate::shingle::hash_window;
 use crate::tokenize::{Token, WordHash};
 use crate::DocId;
 use bitvec::prelude::*;
+use rayon::prelude::*;
 use std::collections::HashMap;
 use std::ops::Range;
 
@@ -339,15 +340,15 @@ impl CommonWords {
     pub fn of(docs: &[&QuotedWords], max_df: usize) -> Self {
         let limit = max_df.max(docs.len() / 100);
         let mut seen: Vec<WordHash> = docs
-            .iter()
-            .flat_map(|q| {
+            .par_iter()
+            .flat_map_iter(|q| {
                 let mut words = q.words.clone();
                 words.sort_unstable();
                 words.dedup();
                 words
             })
             .collect();
-        seen.sort_unstable();
+        seen.par_sort_unstable();
         let common = seen
             .chunk_by(|x, y| x == y)
             .filter(|run| run.len() > limit)
@@ -383,15 +384,15 @@ pub fn whole_quote_pairs(
     common: &CommonWords,
 ) -> Vec<(DocId, DocId)> {
     let mut postings: Vec<(u64, u32, u32, bool)> = docs
-        .iter()
+        .par_iter()
         .enumerate()
-        .flat_map(|(slot, (_, q))| {
+        .flat_map_iter(|(slot, (_, q))| {
             q.grams()
                 .into_iter()
                 .map(move |g| (g.hash, slot as u32, g.pos, g.opens))
         })
         .collect();
-    postings.sort_unstable();
+    postings.par_sort_unstable();
     let mut pairs = Vec::new();
     for run in postings.chunk_by(|x, y| x.0 == y.0) {
         let distinct = 1 + run.windows(2).filter(|w| w[0].1 != w[1].1).count();
@@ -461,18 +462,18 @@ pub struct QuotedDoc<'a> {
 /// words only is no group.
 pub fn quote_groups<'a>(
     grams: &[(QuoteGram, DocId)],
-    doc_of: impl Fn(DocId) -> Option<QuotedDoc<'a>>,
+    doc_of: impl Fn(DocId) -> Option<QuotedDoc<'a>> + Sync,
     common: &CommonWords,
 ) -> Vec<QuoteGroup> {
     let mut by_hash: Vec<(u64, DocId, u32)> =
         grams.iter().map(|(g, d)| (g.hash, *d, g.pos)).collect();
-    by_hash.sort_unstable();
+    by_hash.par_sort_unstable();
     let shared: Vec<&[(u64, DocId, u32)]> = by_hash
         .chunk_by(|x, y| x.0 == y.0)
         .filter(|run| run.iter().any(|o| o.1 != run[0].1))
         .collect();
     let extended: Vec<(u64, QuoteGroup)> = shared
-        .iter()
+        .par_iter()
         .filter_map(|run| Some((run[0].0, extend_group(run, &doc_of)?)))
         .collect();
     let kept: Vec<(u64, QuoteGroup)> = extended

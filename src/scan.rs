@@ -762,8 +762,8 @@ fn find_quotes(
 ) -> Vec<QuoteFinding> {
     let quoted_of = |doc: DocId| &sketches[doc.index()].quoted;
     let grams: Vec<(QuoteGram, DocId)> = representatives
-        .iter()
-        .flat_map(|&d| quoted_of(d).grams().into_iter().map(move |g| (g, d)))
+        .par_iter()
+        .flat_map_iter(|&d| quoted_of(d).grams().into_iter().map(move |g| (g, d)))
         .collect();
     let groups = quote_groups(
         &grams,
