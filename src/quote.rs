@@ -399,9 +399,8 @@ pub fn whole_quote_pairs(
         if distinct < 2 || distinct > max_df || !run.iter().any(|p| p.3) {
             continue;
         }
-        for &(_, slot_a, pos_a, opens) in run.iter().filter(|p| p.3) {
+        for &(_, slot_a, pos_a, _) in run.iter().filter(|p| p.3) {
             let (doc_a, quoted_a) = docs[slot_a as usize];
-            debug_assert!(opens);
             let start = pos_a as usize;
             let whole = &quoted_a.words[start..start + quoted_a.region_len(start)];
             if !common.any_distinctive(whole) {
