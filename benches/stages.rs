@@ -1,5 +1,6 @@
 //! Per-stage benches on a seeded synthetic corpus (`dedup::synth`, 1,000 documents, about 8 MB):
-//! tokenize (fast path and the UAX #29 reference), shingle, tokenize+shingle, signatures, LSH
+//! tokenize (fast path and the UAX #29 reference), shingle, tokenize+shingle, signatures, sketches
+//! with and without source overlap, LSH
 //! build and query, exact verification.
 //!
 //! `cargo bench --bench stages`; figures and how they compare are in BENCHMARKS.md.
@@ -118,6 +119,23 @@ fn signatures(c: &mut Criterion) {
             let mut first = 0u32;
             for text in &texts {
                 first ^= sketch(text, &near_only).signature.values()[0];
+            }
+            black_box(first)
+        })
+    });
+    // The sketch of a scan that also finds passages and quotes: the near-duplicate sketch plus
+    // k-gram hashes, winnowing, anchored fingerprints and the quoted words. Its ratio to
+    // `sketch_from_bytes` is most of what source overlap costs a scan.
+    let with_overlap = SketchParams {
+        winnow: Some(dedup::fingerprint::WinnowParams::for_min_words(8)),
+        ..near_only
+    };
+    group.bench_function("sketch_with_overlap", |b| {
+        b.iter(|| {
+            let mut first = 0u32;
+            for text in &texts {
+                let s = sketch(text, &with_overlap);
+                first ^= s.signature.values()[0] ^ s.anchored.len() as u32;
             }
             black_box(first)
         })

@@ -7,8 +7,8 @@
 //! for reporting (only the shingle set when overlap is off).
 
 use crate::fingerprint::{
-    anchor_grams, distinct_hashes, kgram_hashes, winnow, winnow_grams, Anchored, Fingerprint,
-    WinnowParams,
+    anchor_grams, distinct_hashes, kgram_hashes_into, winnow, winnow_grams_into, Anchored,
+    Fingerprint, WinnowParams,
 };
 use crate::minhash::{MinHasher, Signature};
 use crate::passage::Seeds;
@@ -61,16 +61,44 @@ pub struct Sketch {
     pub quoted: QuotedWords,
 }
 
+/// Per-thread buffers for [`sketch`]: a document's word hashes, k-gram hashes and selected
+/// fingerprints only live while it is sketched, so each thread reuses one set of vectors
+/// instead of allocating (and page-faulting in) three per document.
+#[derive(Default)]
+struct Scratch {
+    words: Vec<WordHash>,
+    grams: Vec<u64>,
+    selected: Vec<Fingerprint>,
+}
+
+thread_local! {
+    static SCRATCH: std::cell::RefCell<Scratch> = std::cell::RefCell::default();
+}
+
 /// Sketches one document.
 pub fn sketch(bytes: &[u8], params: &SketchParams) -> Sketch {
-    let mut words = Vec::with_capacity(bytes.len() / 6 + 1);
+    SCRATCH.with(|scratch| match scratch.try_borrow_mut() {
+        Ok(mut scratch) => sketch_with(bytes, params, &mut scratch),
+        // Only if sketching re-entered itself on this thread; never in this crate.
+        Err(_) => sketch_with(bytes, params, &mut Scratch::default()),
+    })
+}
+
+/// [`sketch`] with the given buffers.
+fn sketch_with(bytes: &[u8], params: &SketchParams, scratch: &mut Scratch) -> Sketch {
+    let Scratch {
+        words,
+        grams,
+        selected,
+    } = scratch;
+    words.clear();
     let Some(winnow_params) = params.winnow else {
         // Near-duplicates only: word hashes are all that is needed, no spans.
         for_each_token(bytes, |t| words.push(t.hash));
         return Sketch {
             words: words.len() as u32,
-            content_hash: content_hash(&words),
-            signature: params.hasher.sign(shingles(&words, params.ngram)),
+            content_hash: content_hash(words),
+            signature: params.hasher.sign(shingles(words, params.ngram)),
             fingerprints: Vec::new(),
             anchored: Vec::new(),
             quoted: QuotedWords::default(),
@@ -89,16 +117,16 @@ pub fn sketch(bytes: &[u8], params: &SketchParams) -> Sketch {
             quoted_tokens.push(t);
         }
     });
-    let grams = kgram_hashes(&words, winnow_params.k);
-    let selected = winnow_grams(&grams, winnow_params.w);
+    kgram_hashes_into(words, winnow_params.k, grams);
+    winnow_grams_into(grams, winnow_params.w, selected);
     let (fingerprints, anchored) = match params.fingerprints_for {
-        FingerprintUse::Lookup => (distinct_hashes(&selected), Vec::new()),
-        FingerprintUse::Pairing => (Vec::new(), anchor_grams(&grams, &selected, winnow_params)),
+        FingerprintUse::Lookup => (distinct_hashes(selected), Vec::new()),
+        FingerprintUse::Pairing => (Vec::new(), anchor_grams(grams, selected, winnow_params)),
     };
     Sketch {
         words: words.len() as u32,
-        content_hash: content_hash(&words),
-        signature: params.hasher.sign(shingles(&words, params.ngram)),
+        content_hash: content_hash(words),
+        signature: params.hasher.sign(shingles(words, params.ngram)),
         fingerprints,
         anchored,
         quoted: QuotedWords::collect(bytes, quoted_tokens, &regions),

@@ -528,6 +528,21 @@ fn an_index_of_an_older_format_is_refused() {
     assert_eq!(std::fs::read(&path).unwrap(), read("tests/data/v1.dedup"));
 }
 
+/// An index built before the k-gram hash became a rolling hash (tests/data/v2-xxh3-kgrams.dedup,
+/// same layout, fingerprints hashed the old way) is refused by its hash probe: checking new
+/// documents against fingerprints computed differently would miss overlaps silently.
+#[test]
+fn an_index_whose_hashes_differ_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("old-hash.dedup");
+    std::fs::write(&path, read("tests/data/v2-xxh3-kgrams.dedup")).unwrap();
+    assert_refused(
+        &path,
+        "the index was built by a dedup that tokenizes or hashes text differently; rebuild it \
+         with `dedup index build`",
+    );
+}
+
 #[test]
 fn a_stale_temporary_file_breaks_nothing_and_is_cleaned_up() {
     let dir = tempfile::tempdir().unwrap();

@@ -5,7 +5,7 @@
 //! `#[path]` and replays saved inputs through exactly the same checks. A new target (an index
 //! reader, say) is one function here, one file in `fuzz_targets/` and its `[[bin]]` stanza.
 
-use dedup::fingerprint::{distinct_hashes, winnow as select, WinnowParams};
+use dedup::fingerprint::{distinct_hashes, kgram_hashes, winnow as select, WinnowParams};
 use dedup::passage::{align as align_words, AlignInput, AlignedPassage, PassageParams};
 use dedup::quote::{quote_grams, quote_region_ids, quote_regions, MIN_QUOTE_WORDS};
 use dedup::shingle::{for_each_shingle, hash_window};
@@ -242,7 +242,7 @@ pub fn winnow(data: &[u8]) {
         assert!(selected.is_empty());
         return;
     }
-    let grams: Vec<u64> = words.windows(params.k).map(hash_window).collect();
+    let grams = kgram_hashes(&words, params.k);
     assert!(!selected.is_empty());
     for pair in selected.windows(2) {
         assert!(pair[0].pos < pair[1].pos, "positions not increasing");
