@@ -331,13 +331,18 @@ pub struct OverlapCandidates {
 /// One entry of the inverted index: a fingerprint, a document holding it, and its context.
 type Posting = (u32, DocId, u32);
 
-/// Fingerprints indexed at once, about: the corpus's are split by the top bits of their hash into
-/// ranges of about this many, indexed one after the other. A range's two bit sets (8 bits per
-/// fingerprint) then take 512 KB and stay in a core's L2 cache while the range's fingerprints
-/// hit them at random; with 4M per range they took 8 MB, and the lookups cost three times as
-/// much. The transient memory of the index is bounded too: the bit sets, and the shared postings
-/// of one range.
-const POSTINGS_PER_RANGE: usize = 4 << 20;
+/// Fingerprints per range, about: the corpus's fingerprints are split by the top bits of their
+/// hash into ranges, indexed one after the other. A range's bit sets (two bits per slot, eight
+/// slots per fingerprint) then take 1 MB and stay in a core's L2 cache while the range's
+/// fingerprints hit them at random.
+const POSTINGS_PER_RANGE: usize = 1 << 19;
+
+/// Fingerprints per group of ranges, about. The documents' fingerprints are read once per group
+/// (each document's are sorted, so a cursor finds its next group's run) and scattered into one
+/// buffer per range of the group: every range is then indexed from a contiguous buffer. Few
+/// groups keep the documents' runs long enough to read at memory speed; the buffers (12 bytes
+/// per fingerprint) bound the index's transient memory to about 48 MB.
+const POSTINGS_PER_GROUP: usize = 1 << 22;
 
 /// Builds the inverted index of `docs` (each with its anchored fingerprints, sorted) and returns
 /// the pairs sharing a fingerprint that is in at most `max_df` documents and whose contexts meet.
@@ -346,19 +351,25 @@ const POSTINGS_PER_RANGE: usize = 4 << 20;
 /// postings are not sorted whole: for each range of hash values, a bit set indexed by the low
 /// bits of the hash marks the slots seen in two documents or more, and only the postings in such
 /// slots (the shared ones, and about one in eight of the others, which share a slot by chance)
-/// are collected and sorted. Each document's fingerprints are walked in order with a cursor,
-/// range after range.
+/// are sorted.
 pub fn overlap_candidates(
     docs: &[(DocId, &[Anchored])],
     params: WinnowParams,
     max_df: usize,
 ) -> OverlapCandidates {
-    index_in_ranges(docs, params, max_df, POSTINGS_PER_RANGE)
+    index_in_ranges(docs, params, max_df, POSTINGS_PER_RANGE, POSTINGS_PER_GROUP)
+}
+
+/// The number of bits of a 32-bit hash that split `total` items into parts of about `per_part`.
+fn split_bits(total: usize, per_part: usize) -> u32 {
+    (total / per_part.max(1))
+        .next_power_of_two()
+        .trailing_zeros()
+        .min(31)
 }
 
 /// The fingerprints at the front of `anchored` (sorted) whose hash is below `high`.
 fn below(anchored: &[Anchored], high: u64) -> &[Anchored] {
-    // A linear walk: a range holds a few of a document's fingerprints, often none.
     let n = anchored
         .iter()
         .take_while(|a| u64::from(a.hash) < high)
@@ -366,59 +377,49 @@ fn below(anchored: &[Anchored], high: u64) -> &[Anchored] {
     &anchored[..n]
 }
 
-/// [`overlap_candidates`] with ranges of about `per_range` postings.
+/// [`overlap_candidates`] with ranges of about `per_range` postings, read in groups of about
+/// `per_group`.
 fn index_in_ranges(
     docs: &[(DocId, &[Anchored])],
     params: WinnowParams,
     max_df: usize,
     per_range: usize,
+    per_group: usize,
 ) -> OverlapCandidates {
     let total: usize = docs.iter().map(|(_, a)| a.len()).sum();
-    let range_bits = (total / per_range.max(1))
-        .next_power_of_two()
-        .trailing_zeros()
-        .min(31);
+    let range_bits = split_bits(total, per_range);
+    let group_bits = split_bits(total, per_group).min(range_bits);
+    let ranges_per_group = 1usize << (range_bits - group_bits);
     let slots = ((8 * total) >> range_bits).next_power_of_two().max(64);
-    let slot = |hash: u32| (hash as usize) & (slots - 1);
-    // Per 64 slots, the bits seen once and the bits seen in two documents or more, side by side
-    // so that one cache line serves both. Plain words rather than a BitVec: this loop runs once
-    // per fingerprint of the corpus.
-    let mut bits = vec![[0u64; 2]; slots / 64];
+    let mut index = RangeIndex {
+        // Per 64 slots, the bits seen once and the bits seen in two documents or more, side by
+        // side so that one cache line serves both.
+        bits: vec![[0u64; 2]; slots / 64],
+        postings: Vec::new(),
+    };
     let mut cursors = vec![0u32; docs.len()];
-    let mut postings: Vec<Posting> = Vec::new();
+    let mut buffers: Vec<Vec<Posting>> = vec![Vec::new(); ranges_per_group];
     let mut found = OverlapCandidates::default();
     let mut boilerplate_docs: Vec<DocId> = Vec::new();
-    for range in 0..1u64 << range_bits {
-        let high = (range + 1) << (32 - range_bits);
-        bits.fill([0; 2]);
-        for (&(_, anchored), &from) in docs.iter().zip(&cursors) {
-            let mut last = None;
-            for a in below(&anchored[from as usize..], high) {
-                if last == Some(a.hash) {
-                    continue; // the same fingerprint with another context
-                }
-                last = Some(a.hash);
-                let [seen, shared] = &mut bits[slot(a.hash) / 64];
-                let bit = 1u64 << (slot(a.hash) % 64);
-                *shared |= *seen & bit;
-                *seen |= bit;
+    for group in 0..1u64 << group_bits {
+        let high = (group + 1) << (32 - group_bits);
+        for buffer in &mut buffers {
+            buffer.clear();
+        }
+        for (&(doc, anchored), cursor) in docs.iter().zip(cursors.iter_mut()) {
+            // A linear walk, not a binary search: the run is read anyway, and a search would
+            // miss the cache at every step.
+            let here = below(&anchored[*cursor as usize..], high);
+            *cursor += here.len() as u32;
+            for a in here {
+                let range = (a.hash >> (32 - range_bits.max(1))) as usize & (ranges_per_group - 1);
+                buffers[range].push((a.hash, doc, a.context));
             }
         }
-        postings.clear();
-        for (&(doc, anchored), from) in docs.iter().zip(cursors.iter_mut()) {
-            let here = below(&anchored[*from as usize..], high);
-            *from += here.len() as u32;
-            postings.extend(
-                here.iter()
-                    .filter(|a| bits[slot(a.hash) / 64][1] & (1 << (slot(a.hash) % 64)) != 0)
-                    .map(|a| (a.hash, doc, a.context)),
-            );
+        for buffer in &buffers {
+            let shared = index.shared_postings(buffer);
+            pair_postings(shared, params, max_df, &mut found, &mut boilerplate_docs);
         }
-        // Grouped by hash, documents in order within a group (what `pair_postings` needs);
-        // the order of contexts does not matter.
-        postings
-            .par_sort_unstable_by_key(|&(hash, doc, _)| (u64::from(hash) << 32) | u64::from(doc.0));
-        pair_postings(&postings, params, max_df, &mut found, &mut boilerplate_docs);
     }
     found.pairs.par_sort_unstable();
     found.pairs.dedup();
@@ -426,6 +427,46 @@ fn index_in_ranges(
     boilerplate_docs.dedup();
     found.boilerplate_docs = boilerplate_docs.len();
     found
+}
+
+/// The reusable state of indexing one range.
+struct RangeIndex {
+    /// Per 64 hash slots: `[seen, seen in two documents or more]`.
+    bits: Vec<[u64; 2]>,
+    /// The range's postings in slots seen twice, sorted.
+    postings: Vec<Posting>,
+}
+
+impl RangeIndex {
+    /// The postings of one range (in document order) whose slot holds fingerprints of two
+    /// documents or more, grouped by hash with documents in order within a group.
+    fn shared_postings(&mut self, range: &[Posting]) -> &[Posting] {
+        let slots = self.bits.len() * 64;
+        let slot = |hash: u32| (hash as usize) & (slots - 1);
+        self.bits.fill([0; 2]);
+        let mut last = None;
+        for &(hash, doc, _) in range {
+            if last == Some((hash, doc)) {
+                continue; // the same fingerprint with another context
+            }
+            last = Some((hash, doc));
+            let [seen, shared] = &mut self.bits[slot(hash) / 64];
+            let bit = 1u64 << (slot(hash) % 64);
+            *shared |= *seen & bit;
+            *seen |= bit;
+        }
+        self.postings.clear();
+        let bits = &self.bits;
+        self.postings.extend(
+            range
+                .iter()
+                .filter(|p| bits[slot(p.0) / 64][1] & (1 << (slot(p.0) % 64)) != 0),
+        );
+        // A stable radix sort by hash: the range's postings come in document order, so
+        // documents stay in order within each hash (the order of contexts does not matter).
+        radsort::sort_by_key(&mut self.postings, |p| p.0);
+        &self.postings
+    }
 }
 
 /// The pairs of sorted postings that share a hash, or the boilerplate they are.
@@ -589,9 +630,14 @@ mod tests {
         }
         assert!(expected.len() > 10, "{}", expected.len());
         for per_range in [1, 7, 100, usize::MAX] {
-            let found = index_in_ranges(&borrowed, p, max_df, per_range);
-            assert_eq!(found.pairs, expected, "ranges of {per_range}");
-            assert!(!found.boilerplate.is_empty());
+            for per_group in [1, 50, 300, usize::MAX] {
+                let found = index_in_ranges(&borrowed, p, max_df, per_range, per_group);
+                assert_eq!(
+                    found.pairs, expected,
+                    "ranges of {per_range}, groups of {per_group}"
+                );
+                assert!(!found.boilerplate.is_empty());
+            }
         }
     }
 

@@ -29,7 +29,7 @@ use crate::lsh::{LshIndex, LshParams};
 use crate::minhash::{MinHasher, Signature};
 use crate::passage::{align_seeded, AlignInput, PassageParams};
 use crate::progress::{on_exhausted, NoProgress, Progress};
-use crate::quote::{quote_groups, whole_quote_pairs, CommonWords, QuoteGram, QuotedWords};
+use crate::quote::{quote_groups, whole_quote_pairs, CommonWords, QuotedWords, SharedQuoteGrams};
 use crate::sketch::{sketch, Analysis, FingerprintUse, SketchParams};
 use crate::verify::SetOverlap;
 use crate::DocId;
@@ -167,30 +167,30 @@ pub fn scan_with_progress(
 
     let groups = exact_groups(&documents);
     let representatives: Vec<DocId> = groups.iter().map(|g| g[0]).collect();
-    let common_words = common_quote_words(&overlap_sketches, &representatives, config);
+    let quote_evidence = quote_evidence(&overlap_sketches, &representatives, config);
     let candidates = Candidates::find(
         &documents,
         &overlap_sketches,
         &representatives,
-        &common_words,
+        &quote_evidence,
         config,
     );
     let quotes = if config.overlap {
-        find_quotes(&overlap_sketches, &representatives, &common_words)
+        find_quotes(&overlap_sketches, &quote_evidence)
     } else {
         Vec::new()
     };
-    drop(overlap_sketches);
 
     let (checked, load_problems) = check_pairs(
         &documents,
         &candidates,
-        &common_words,
+        &quote_evidence.common,
         config,
         progress,
         CHECK_CHUNK_DOCS,
     );
     diagnostics.extend(load_problems);
+    drop(overlap_sketches);
     diagnostics.sort();
 
     let words: Vec<u32> = documents.iter().map(|d| d.words).collect();
@@ -381,7 +381,7 @@ impl Candidates {
         documents: &[DocumentInfo],
         sketches: &[OverlapSketch],
         representatives: &[DocId],
-        common_words: &CommonWords,
+        quotes: &QuoteEvidence,
         config: &ScanConfig,
     ) -> Self {
         let near = lsh_pairs(documents, representatives, config.lsh);
@@ -403,12 +403,12 @@ impl Candidates {
             found.boilerplate = overlap.boilerplate;
             found.boilerplate_docs = overlap.boilerplate_docs;
 
-            let quoting: Vec<(DocId, &QuotedWords)> = representatives
-                .iter()
-                .map(|&d| (d, &sketches[d.index()].quoted))
-                .filter(|(_, q)| !q.is_empty())
-                .collect();
-            let quote_pairs = whole_quote_pairs(&quoting, config.max_df, common_words);
+            let quote_pairs = whole_quote_pairs(
+                &quotes.shared,
+                |d| &sketches[d.index()].quoted,
+                config.max_df,
+                &quotes.common,
+            );
             pairs.extend(quote_pairs.into_iter().map(|(a, b)| (a, b, true)));
         }
         // Sorting puts (a, b, false) before (a, b, true); keep the text flag when both exist.
@@ -736,39 +736,43 @@ fn across_clusters(
         .collect()
 }
 
-/// The common words of the representatives' quotes (see [`CommonWords`]).
-fn common_quote_words(
+/// What the representatives' quotes say about the corpus: the words too common to make a shared
+/// quote, and the quoted grams two documents or more hold. Both the quote candidate pairs and the
+/// quote groups are made from these, computed once.
+#[derive(Default)]
+struct QuoteEvidence {
+    common: CommonWords,
+    shared: SharedQuoteGrams,
+}
+
+/// The [`QuoteEvidence`] of the representatives (none when overlap is off).
+fn quote_evidence(
     sketches: &[OverlapSketch],
     representatives: &[DocId],
     config: &ScanConfig,
-) -> CommonWords {
+) -> QuoteEvidence {
     if !config.overlap {
-        return CommonWords::default();
+        return Default::default();
     }
-    let quoting: Vec<&QuotedWords> = representatives
+    let quoting: Vec<(DocId, &QuotedWords)> = representatives
         .iter()
-        .map(|&d| &sketches[d.index()].quoted)
-        .filter(|q| !q.is_empty())
+        .map(|&d| (d, &sketches[d.index()].quoted))
+        .filter(|(_, q)| !q.is_empty())
         .collect();
-    CommonWords::of(&quoting, config.max_df)
+    let quoted: Vec<&QuotedWords> = quoting.iter().map(|(_, q)| *q).collect();
+    QuoteEvidence {
+        common: CommonWords::of(&quoted, config.max_df),
+        shared: SharedQuoteGrams::of(&quoting),
+    }
 }
-
 /// Quote groups among the representatives, located in the original bytes: all from the quoted
 /// words kept in the sketches, without reading any document again.
-fn find_quotes(
-    sketches: &[OverlapSketch],
-    representatives: &[DocId],
-    common_words: &CommonWords,
-) -> Vec<QuoteFinding> {
+fn find_quotes(sketches: &[OverlapSketch], quotes: &QuoteEvidence) -> Vec<QuoteFinding> {
     let quoted_of = |doc: DocId| &sketches[doc.index()].quoted;
-    let grams: Vec<(QuoteGram, DocId)> = representatives
-        .par_iter()
-        .flat_map_iter(|&d| quoted_of(d).grams().into_iter().map(move |g| (g, d)))
-        .collect();
     let groups = quote_groups(
-        &grams,
+        &quotes.shared,
         |doc| Some(quoted_of(doc).as_quoted_doc()),
-        common_words,
+        &quotes.common,
     );
     groups
         .into_iter()
@@ -874,14 +878,15 @@ mod tests {
             sketch_all(&files, &config, FingerprintUse::Pairing, &NoProgress);
         assert!(problems.is_empty());
         let representatives: Vec<DocId> = exact_groups(&documents).iter().map(|g| g[0]).collect();
-        let common = common_quote_words(&sketches, &representatives, &config);
+        let evidence = quote_evidence(&sketches, &representatives, &config);
+        let common = &evidence.common;
         let candidates =
-            Candidates::find(&documents, &sketches, &representatives, &common, &config);
+            Candidates::find(&documents, &sketches, &representatives, &evidence, &config);
         let check = |chunk| {
             let (mut found, problems) = check_pairs(
                 &documents,
                 &candidates,
-                &common,
+                common,
                 &config,
                 &NoProgress,
                 chunk,
