@@ -883,14 +883,8 @@ mod tests {
         let candidates =
             Candidates::find(&documents, &sketches, &representatives, &evidence, &config);
         let check = |chunk| {
-            let (mut found, problems) = check_pairs(
-                &documents,
-                &candidates,
-                common,
-                &config,
-                &NoProgress,
-                chunk,
-            );
+            let (mut found, problems) =
+                check_pairs(&documents, &candidates, common, &config, &NoProgress, chunk);
             assert!(problems.is_empty());
             found.sort_by_key(|p| (p.a, p.b));
             found
