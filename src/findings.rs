@@ -144,6 +144,17 @@ pub struct Summary {
     pub errors: usize,
     /// Wall time of the scan.
     pub elapsed: Duration,
+    /// Wall time of each stage, in the order they ran (`dedup scan --timings`).
+    pub stages: Vec<StageTime>,
+}
+
+/// How long one stage of a scan took.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StageTime {
+    /// The stage's name, as `--timings` prints it.
+    pub stage: &'static str,
+    /// Wall time.
+    pub elapsed: Duration,
 }
 
 /// Everything a scan found.

@@ -158,28 +158,35 @@ pub fn scan_with_progress(
 ) -> Result<ScanReport, Error> {
     config.validate()?;
     let started = Instant::now();
+    let mut clock = Stopwatch::start();
     let (files, mut diagnostics) = discover(roots, &config.walk);
     progress.files_found(files.len() as u64);
+    clock.lap("walk");
     let (documents, overlap_sketches, read_problems) =
         sketch_all(&files, config, FingerprintUse::Pairing, progress);
     drop(files); // every document holds its own source from here on
     diagnostics.extend(read_problems);
+    clock.lap("read and sketch");
 
     let groups = exact_groups(&documents);
     let representatives: Vec<DocId> = groups.iter().map(|g| g[0]).collect();
+    clock.lap("exact duplicates");
     let quote_evidence = quote_evidence(&overlap_sketches, &representatives, config);
+    clock.lap("quoted grams");
     let candidates = Candidates::find(
         &documents,
         &overlap_sketches,
         &representatives,
         &quote_evidence,
         config,
+        &mut clock,
     );
     let quotes = if config.overlap {
         find_quotes(&overlap_sketches, &quote_evidence)
     } else {
         Vec::new()
     };
+    clock.lap("quote groups");
 
     let (checked, load_problems) = check_pairs(
         &documents,
@@ -190,6 +197,7 @@ pub fn scan_with_progress(
         CHECK_CHUNK_DOCS,
     );
     diagnostics.extend(load_problems);
+    clock.lap("check pairs");
     drop(overlap_sketches);
     diagnostics.sort();
 
@@ -228,6 +236,10 @@ pub fn scan_with_progress(
             .filter(|d| d.severity == Severity::Error)
             .count(),
         elapsed: started.elapsed(),
+        stages: {
+            clock.lap("clusters");
+            clock.stages
+        },
     };
     Ok(ScanReport {
         documents,
@@ -240,7 +252,32 @@ pub fn scan_with_progress(
     })
 }
 
-/// The part of a sketch only source overlap needs; dropped once candidates are known.
+/// Wall time per stage, for [`Summary::stages`].
+struct Stopwatch {
+    last: Instant,
+    stages: Vec<StageTime>,
+}
+
+impl Stopwatch {
+    fn start() -> Self {
+        Stopwatch {
+            last: Instant::now(),
+            stages: Vec::new(),
+        }
+    }
+
+    /// Ends the stage `stage` now; the next one starts.
+    fn lap(&mut self, stage: &'static str) {
+        let now = Instant::now();
+        self.stages.push(StageTime {
+            stage,
+            elapsed: now - self.last,
+        });
+        self.last = now;
+    }
+}
+
+/// The part of a sketch only source overlap needs; dropped once the pairs are checked.
 pub(crate) struct OverlapSketch {
     /// Distinct winnowed fingerprint hashes, sorted (what an index stores).
     pub(crate) fingerprints: Vec<u64>,
@@ -383,8 +420,10 @@ impl Candidates {
         representatives: &[DocId],
         quotes: &QuoteEvidence,
         config: &ScanConfig,
+        clock: &mut Stopwatch,
     ) -> Self {
         let near = lsh_pairs(documents, representatives, config.lsh);
+        clock.lap("LSH candidates");
         let mut pairs: Vec<(DocId, DocId, bool)> =
             near.into_iter().map(|(a, b)| (a, b, false)).collect();
         let mut found = Candidates {
@@ -402,6 +441,7 @@ impl Candidates {
             pairs.extend(overlap.pairs.into_iter().map(|(a, b)| (a, b, true)));
             found.boilerplate = overlap.boilerplate;
             found.boilerplate_docs = overlap.boilerplate_docs;
+            clock.lap("fingerprint candidates");
 
             let quote_pairs = whole_quote_pairs(
                 &quotes.shared,
@@ -410,6 +450,7 @@ impl Candidates {
                 &quotes.common,
             );
             pairs.extend(quote_pairs.into_iter().map(|(a, b)| (a, b, true)));
+            clock.lap("quote candidates");
         }
         // Sorting puts (a, b, false) before (a, b, true); keep the text flag when both exist.
         pairs.par_sort_unstable();
@@ -880,8 +921,14 @@ mod tests {
         let representatives: Vec<DocId> = exact_groups(&documents).iter().map(|g| g[0]).collect();
         let evidence = quote_evidence(&sketches, &representatives, &config);
         let common = &evidence.common;
-        let candidates =
-            Candidates::find(&documents, &sketches, &representatives, &evidence, &config);
+        let candidates = Candidates::find(
+            &documents,
+            &sketches,
+            &representatives,
+            &evidence,
+            &config,
+            &mut Stopwatch::start(),
+        );
         let check = |chunk| {
             let (mut found, problems) =
                 check_pairs(&documents, &candidates, common, &config, &NoProgress, chunk);

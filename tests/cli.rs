@@ -425,6 +425,34 @@ fn output_does_not_depend_on_the_thread_count() {
     }
 }
 
+/// `--timings` adds a table of stage times on stderr and changes nothing on stdout.
+#[test]
+fn timings_go_to_stderr_and_leave_the_report_alone() {
+    let plain = dedup(&["scan", "seeds", "--format", "jsonl"]);
+    let timed = dedup(&["scan", "seeds", "--format", "jsonl", "--timings"]);
+    timed.assert_exit_code(1);
+    assert_eq!(timed.stable_stdout(), plain.stable_stdout());
+    let lines: Vec<&str> = timed.stderr.lines().collect();
+    assert!(lines[0].starts_with("stage"), "{}", timed.stderr);
+    let stages: Vec<&str> = lines[1..lines.len() - 1]
+        .iter()
+        .map(|l| l.split("  ").next().expect("a name"))
+        .collect();
+    for stage in [
+        "read and sketch",
+        "fingerprint candidates",
+        "quote groups",
+        "check pairs",
+    ] {
+        assert!(stages.contains(&stage), "{stage} in {stages:?}");
+    }
+    let total = lines[lines.len() - 1];
+    assert!(
+        total.starts_with("scan") && total.ends_with(" s"),
+        "{total}"
+    );
+}
+
 #[test]
 fn output_file_holds_what_stdout_would() {
     let dir = tempfile::tempdir().expect("temp dir");

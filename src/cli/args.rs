@@ -235,6 +235,10 @@ pub struct ScanArgs {
 
     #[command(flatten)]
     pub select: SelectArgs,
+
+    /// Print the wall time of each stage of the scan to stderr (where the time goes).
+    #[arg(long, help_heading = "Output")]
+    pub timings: bool,
 }
 
 fn parse_threshold(s: &str) -> Result<f64, String> {

@@ -66,6 +66,9 @@ pub fn run(args: &ScanArgs) -> anyhow::Result<ExitStatus> {
     if let Some((output, inputs)) = deduped {
         write_deduped(output, &inputs, &report)?;
     }
+    if args.timings {
+        super::error_line(&timings(&report.summary));
+    }
     Ok(if report.has_errors() {
         ExitStatus::Error
     } else if report.has_findings() {
@@ -73,6 +76,23 @@ pub fn run(args: &ScanArgs) -> anyhow::Result<ExitStatus> {
     } else {
         ExitStatus::Clean
     })
+}
+
+/// The `--timings` table: each stage's wall time and share of the whole scan.
+fn timings(summary: &dedup::findings::Summary) -> String {
+    let total = summary.elapsed.as_secs_f64().max(f64::MIN_POSITIVE);
+    let mut table = format!("{:<24} {:>10} {:>7}", "stage", "wall", "share");
+    for stage in &summary.stages {
+        let secs = stage.elapsed.as_secs_f64();
+        table.push_str(&format!(
+            "\n{:<24} {:>8.3} s {:>6.1}%",
+            stage.stage,
+            secs,
+            100.0 * secs / total
+        ));
+    }
+    table.push_str(&format!("\n{:<24} {:>8.3} s", "scan", total));
+    table
 }
 
 /// How many records have an id that another record has too, and the first such id.
