@@ -287,10 +287,24 @@ pub fn anchor_grams(
             Anchored { hash, context }
         })
         .collect();
-    // One u64 comparison per step instead of two fields: the same order as `Ord`.
-    anchored.sort_unstable_by_key(|a| (u64::from(a.hash) << 32) | u64::from(a.context));
-    anchored.dedup();
+    sort_distinct(&mut anchored);
     anchored
+}
+
+/// Sorts fingerprints by (hash, context) and drops repeats.
+///
+/// A stable radix sort on the 32-bit hash (four counting passes) takes a third of the time of a
+/// comparison sort on both fields, which was a tenth of the overlap sketch. Fingerprints with
+/// equal hashes (a k-gram repeated in the document) are rare: only their runs are then sorted by
+/// context, so that repeats are adjacent.
+pub fn sort_distinct(anchored: &mut Vec<Anchored>) {
+    radsort::sort_by_key(anchored, |a| a.hash);
+    for run in anchored.chunk_by_mut(|x, y| x.hash == y.hash) {
+        if run.len() > 1 {
+            run.sort_unstable_by_key(|a| a.context);
+        }
+    }
+    anchored.dedup();
 }
 
 /// A well-mixed 64-bit hash of two 64-bit hashes (order matters).
@@ -637,6 +651,35 @@ mod tests {
                     "ranges of {per_range}, groups of {per_group}"
                 );
                 assert!(!found.boilerplate.is_empty());
+            }
+        }
+    }
+
+    /// The radix sort gives what a comparison sort and `dedup` give, for documents of every
+    /// size, with many repeated hashes and repeated fingerprints.
+    #[test]
+    fn sort_distinct_equals_sort_and_dedup() {
+        let mut state = 11u64;
+        let mut next = move || {
+            state = state
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            (state >> 32) as u32
+        };
+        for len in [0, 1, 2, 3, 17, 100, 1_000, 20_000] {
+            for spread in [u32::MAX, 1 << 28, 40] {
+                let items: Vec<Anchored> = (0..len)
+                    .map(|_| Anchored {
+                        hash: next() % spread,
+                        context: next() % 4,
+                    })
+                    .collect();
+                let mut expected = items.clone();
+                expected.sort_unstable();
+                expected.dedup();
+                let mut sorted = items.clone();
+                sort_distinct(&mut sorted);
+                assert_eq!(sorted, expected, "{len} items below {spread}");
             }
         }
     }
