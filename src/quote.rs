@@ -20,6 +20,7 @@ use crate::tokenize::{Token, WordHash};
 use crate::DocId;
 use bitvec::prelude::*;
 use rayon::prelude::*;
+use rustc_hash::FxHashMap;
 use std::collections::HashMap;
 use std::ops::Range;
 
@@ -427,23 +428,29 @@ pub struct CommonWords(Vec<WordHash>);
 
 impl CommonWords {
     /// The common words of these documents' quotes.
+    ///
+    /// Each word's document frequency is counted in a hash map: a corpus's quotes hold far fewer
+    /// distinct words than words, so the map stays in cache, where sorting every document's
+    /// distinct words was a second at 100,000 documents. Threads count separate runs of
+    /// documents and their counts are added.
     pub fn of(docs: &[&QuotedWords], max_df: usize) -> Self {
         let limit = max_df.max(docs.len() / 100);
-        let mut seen: Vec<WordHash> = docs
-            .par_iter()
-            .flat_map_iter(|q| {
-                let mut words = q.words.clone();
-                words.sort_unstable();
-                words.dedup();
-                words
-            })
+        let per_thread = docs.len().div_ceil(rayon::current_num_threads()).max(1);
+        let counts = docs
+            .par_chunks(per_thread)
+            .map(document_frequencies)
+            .reduce(FxHashMap::default, |mut all, part| {
+                for (word, (count, _)) in part {
+                    all.entry(word).or_insert((0, 0)).0 += count;
+                }
+                all
+            });
+        let mut common: Vec<WordHash> = counts
+            .into_iter()
+            .filter(|&(_, (count, _))| count as usize > limit)
+            .map(|(word, _)| word)
             .collect();
-        seen.par_sort_unstable();
-        let common = seen
-            .chunk_by(|x, y| x == y)
-            .filter(|run| run.len() > limit)
-            .map(|run| run[0])
-            .collect();
+        common.sort_unstable();
         CommonWords(common)
     }
 
@@ -461,6 +468,23 @@ impl CommonWords {
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
     }
+}
+
+/// For each word of these documents' quotes, the number of documents whose quotes hold it (and
+/// the last document counted, so that a word repeated in one document counts once).
+fn document_frequencies(docs: &[&QuotedWords]) -> FxHashMap<WordHash, (u32, u32)> {
+    let mut counts: FxHashMap<WordHash, (u32, u32)> = FxHashMap::default();
+    for (doc, quoted) in docs.iter().enumerate() {
+        let doc = doc as u32 + 1;
+        for &word in &quoted.words {
+            let (count, last) = counts.entry(word).or_insert((0, 0));
+            if *last != doc {
+                *count += 1;
+                *last = doc;
+            }
+        }
+    }
+    counts
 }
 
 /// Pairs of documents `(a, b)`, `a < b`, one of which has a whole quote (of at least
