@@ -165,8 +165,6 @@ pub struct Analysis {
     pub words: Vec<WordHash>,
     /// The content hash of the words, to tell a document that changed since it was sketched.
     pub content_hash: u128,
-    /// Quote region id per word (0 = not quoted).
-    pub quote_ids: Vec<u32>,
     /// One bit per word: quoted.
     pub quoted: BitVec,
     /// The exact set of shingles.
@@ -193,13 +191,7 @@ impl Analysis {
         let shingles = shingle_set(&words, ngram);
         let quote_ids = quote_region_ids(&tokens, &quote_regions(&bytes));
         let line_starts = std::iter::once(0)
-            .chain(
-                bytes
-                    .iter()
-                    .enumerate()
-                    .filter(|(_, &b)| b == b'\n')
-                    .map(|(i, _)| i as u32 + 1),
-            )
+            .chain(memchr::memchr_iter(b'\n', &bytes).map(|i| i as u32 + 1))
             .collect();
         Analysis {
             content_hash: content_hash(&words),
@@ -209,7 +201,6 @@ impl Analysis {
             fingerprints: OnceLock::new(),
             shingles,
             line_starts,
-            quote_ids,
             tokens,
             words,
             bytes,
@@ -225,7 +216,6 @@ impl Analysis {
             bytes: Vec::new(),
             tokens: Vec::new(),
             content_hash: content_hash(&words),
-            quote_ids: Vec::new(),
             quoted: BitVec::new(),
             shingles: shingle_set(&words, ngram),
             seeds: Seeds::default(),
