@@ -168,22 +168,40 @@ fn mark_at(bytes: &[u8]) -> Option<(Mark, usize)> {
     Some((mark, 3))
 }
 
+/// Says, for the tokens of a document taken in order, which quote region each lies in: the one
+/// definition of a quoted word (a token wholly inside the marks of one quote), shared by the
+/// sketch, the analyses and the location of quote groups.
+pub struct QuoteTracker<'a> {
+    regions: &'a [Range<usize>],
+    next: usize,
+}
+
+impl<'a> QuoteTracker<'a> {
+    /// A tracker over a document's [`quote_regions`].
+    pub fn new(regions: &'a [Range<usize>]) -> Self {
+        QuoteTracker { regions, next: 0 }
+    }
+
+    /// The id (from 1) of the quote region `token` lies in, or `None` when it is not quoted.
+    /// Tokens must come in document order.
+    #[inline]
+    pub fn region_of(&mut self, token: &Token) -> Option<u32> {
+        let (start, end) = (token.start as usize, token.end as usize);
+        while self.next < self.regions.len() && self.regions[self.next].end < end {
+            self.next += 1;
+        }
+        let region = self.regions.get(self.next)?;
+        (region.start <= start && end <= region.end).then_some(self.next as u32 + 1)
+    }
+}
+
 /// For each token, the number (from 1) of the quote region it lies in, or 0 when it is not quoted.
 pub fn quote_region_ids(tokens: &[Token], regions: &[Range<usize>]) -> Vec<u32> {
-    let mut ids = vec![0u32; tokens.len()];
-    let mut r = 0;
-    for (id, token) in ids.iter_mut().zip(tokens) {
-        while r < regions.len() && regions[r].end < token.end as usize {
-            r += 1;
-        }
-        if r < regions.len()
-            && regions[r].start <= token.start as usize
-            && token.end as usize <= regions[r].end
-        {
-            *id = r as u32 + 1;
-        }
-    }
-    ids
+    let mut tracker = QuoteTracker::new(regions);
+    tokens
+        .iter()
+        .map(|token| tracker.region_of(token).unwrap_or(0))
+        .collect()
 }
 
 /// Which tokens are quoted, as a bit per token.
@@ -308,9 +326,9 @@ impl SharedQuoteGrams {
     }
 }
 
-/// The quoted words of a document, compacted: everything quote groups need, kept for every
-/// document after its text is dropped, so that groups are found and located without reading any
-/// document again. Quoted text is a few per cent of most corpora.
+/// The quoted words of a document, compacted: what quote candidates and quote groups are found
+/// from, kept for every document after its text is dropped (12 bytes a quoted word). Where a
+/// group's words lie in the original bytes is found by reading its few documents again.
 ///
 /// Indices into these vectors are "quoted-word indices": the `i`-th quoted word of the document.
 /// Region ids are those of [`quote_region_ids`], so neighbours from different quotes differ.
@@ -320,73 +338,31 @@ pub struct QuotedWords {
     pub words: Vec<WordHash>,
     /// Quote region id of each quoted word (never 0).
     pub region_ids: Vec<u32>,
-    /// Byte span of each quoted word in the document.
-    pub spans: Vec<(u32, u32)>,
-    /// 1-based line of each quoted word.
-    pub lines: Vec<u32>,
-    /// Offset in `text` of each quoted word's first byte.
-    text_at: Vec<u32>,
-    /// The bytes of each quote region from its first word to its last, one region after another.
-    text: Vec<u8>,
 }
 
 impl QuotedWords {
     /// The quoted words of a document, given its tokens in order and its quote regions.
-    pub fn collect(
-        bytes: &[u8],
-        tokens: impl IntoIterator<Item = Token>,
-        regions: &[Range<usize>],
-    ) -> Self {
+    pub fn collect(tokens: impl IntoIterator<Item = Token>, regions: &[Range<usize>]) -> Self {
         let mut quoted = QuotedWords::default();
-        if regions.is_empty() {
-            return quoted;
-        }
-        let (mut r, mut line, mut counted_to) = (0, 1u32, 0usize);
-        // The region being copied: (id, its first byte, its offset in `text`, bytes copied up to).
-        let mut region_text: Option<(u32, usize, u32, usize)> = None;
+        let mut tracker = QuoteTracker::new(regions);
         for token in tokens {
-            let (start, end) = (token.start as usize, token.end as usize);
-            while r < regions.len() && regions[r].end < end {
-                r += 1;
+            if let Some(id) = tracker.region_of(&token) {
+                quoted.push(token.hash, id);
             }
-            if r == regions.len() {
-                break;
-            }
-            if !(regions[r].start <= start && end <= regions[r].end) {
-                continue;
-            }
-            let id = r as u32 + 1;
-            line += bytes[counted_to..start]
-                .iter()
-                .filter(|&&b| b == b'\n')
-                .count() as u32;
-            counted_to = start;
-            let (_, first, offset, copied_to) = match region_text {
-                Some(current) if current.0 == id => current,
-                _ => (id, start, quoted.text.len() as u32, start),
-            };
-            quoted.text.extend_from_slice(&bytes[copied_to..end]);
-            region_text = Some((id, first, offset, end));
-            quoted.words.push(token.hash);
-            quoted.region_ids.push(id);
-            quoted.spans.push((token.start, token.end));
-            quoted.lines.push(line);
-            quoted.text_at.push(offset + (start - first) as u32);
         }
         quoted
+    }
+
+    /// Appends a quoted word of region `id`.
+    #[inline]
+    pub fn push(&mut self, word: WordHash, id: u32) {
+        self.words.push(word);
+        self.region_ids.push(id);
     }
 
     /// True when the document has no quoted word.
     pub fn is_empty(&self) -> bool {
         self.words.is_empty()
-    }
-
-    /// The original bytes of quoted words `range` (which lie in one quote region).
-    pub fn text(&self, range: Range<u32>) -> &[u8] {
-        let (first, last) = (range.start as usize, range.end as usize - 1);
-        let (start, end) = (self.spans[first].0, self.spans[last].1);
-        let at = self.text_at[first] as usize;
-        &self.text[at..at + (end - start) as usize]
     }
 
     /// The quote grams of these words (positions are quoted-word indices).
@@ -722,27 +698,24 @@ mod tests {
 
     fn quoted_of(text: &str) -> QuotedWords {
         let bytes = text.as_bytes();
-        QuotedWords::collect(bytes, tokenize(bytes), &quote_regions(bytes))
+        QuotedWords::collect(tokenize(bytes), &quote_regions(bytes))
     }
 
     #[test]
-    fn quoted_words_keep_spans_lines_and_text() {
-        let text = "He said “Stop the  war now” and\nthen \"go home\" twice.";
+    fn quoted_words_keep_hashes_and_regions() {
+        let text = "He said “Stop the  war now” and\nthen \"go home\" twice, \"x\".";
         let q = quoted_of(text);
-        let span_text: Vec<&str> = q
-            .spans
-            .iter()
-            .map(|&(s, e)| &text[s as usize..e as usize])
-            .collect();
-        assert_eq!(span_text, ["Stop", "the", "war", "now", "go", "home"]);
-        assert_eq!(q.region_ids, [1, 1, 1, 1, 2, 2]);
-        assert_eq!(q.lines, [1, 1, 1, 1, 2, 2]);
-        assert_eq!(q.text(0..4), "Stop the  war now".as_bytes());
-        assert_eq!(q.text(1..3), "the  war".as_bytes());
-        assert_eq!(q.text(4..6), b"go home");
+        assert_eq!(q.region_ids, [1, 1, 1, 1, 2, 2, 3]);
         let words: Vec<WordHash> = tokenize(text.as_bytes()).iter().map(|t| t.hash).collect();
         assert_eq!(q.words[..4], words[2..6]);
+        assert_eq!(q.words[4..6], words[8..10]);
         assert!(quoted_of("no quotes at all").is_empty());
+        // The same words, one at a time, as the sketch collects them.
+        let tokens = tokenize(text.as_bytes());
+        let regions = quote_regions(text.as_bytes());
+        let ids = quote_region_ids(&tokens, &regions);
+        let by_id: Vec<u32> = ids.into_iter().filter(|&id| id != 0).collect();
+        assert_eq!(by_id, q.region_ids);
     }
 
     #[test]

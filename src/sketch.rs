@@ -12,7 +12,7 @@ use crate::fingerprint::{
 };
 use crate::minhash::{MinHasher, Signature};
 use crate::passage::Seeds;
-use crate::quote::{quote_region_ids, quote_regions, quoted_mask, QuotedWords};
+use crate::quote::{quote_region_ids, quote_regions, quoted_mask, QuoteTracker, QuotedWords};
 use crate::shingle::{for_each_shingle, shingles, ShingleSet};
 use crate::tokenize::{for_each_token, tokenize, Token, WordHash};
 use bitvec::prelude::*;
@@ -57,7 +57,7 @@ pub struct Sketch {
     /// The same fingerprints with their contexts, for the scan's candidate filter (empty unless
     /// they are for pairing).
     pub anchored: Vec<Anchored>,
-    /// The quoted words, with their spans and text (empty when overlap is off).
+    /// The quoted words (empty when overlap is off).
     pub quoted: QuotedWords,
 }
 
@@ -104,17 +104,14 @@ fn sketch_with(bytes: &[u8], params: &SketchParams, scratch: &mut Scratch) -> Sk
             quoted: QuotedWords::default(),
         };
     };
-    // One pass over the tokens: every word's hash, and the tokens inside quotation marks.
+    // One pass over the tokens: every word's hash, and the words inside quotation marks.
     let regions = quote_regions(bytes);
-    let mut quoted_tokens = Vec::new();
-    let mut r = 0;
+    let mut quoted = QuotedWords::default();
+    let mut tracker = QuoteTracker::new(&regions);
     for_each_token(bytes, |t| {
         words.push(t.hash);
-        while r < regions.len() && regions[r].end < t.end as usize {
-            r += 1;
-        }
-        if r < regions.len() && regions[r].start <= t.start as usize {
-            quoted_tokens.push(t);
+        if let Some(id) = tracker.region_of(&t) {
+            quoted.push(t.hash, id);
         }
     });
     kgram_hashes_into(words, winnow_params.k, grams);
@@ -129,7 +126,7 @@ fn sketch_with(bytes: &[u8], params: &SketchParams, scratch: &mut Scratch) -> Sk
         signature: params.hasher.sign(shingles(words, params.ngram)),
         fingerprints,
         anchored,
-        quoted: QuotedWords::collect(bytes, quoted_tokens, &regions),
+        quoted,
     }
 }
 
