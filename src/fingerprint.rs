@@ -88,27 +88,37 @@ pub fn kgram_hashes(words: &[WordHash], k: usize) -> Vec<u64> {
     grams
 }
 
+/// The multiplier of the rolling k-gram hash: odd, with well-spread bits (2^64 / golden ratio).
+const BASE: u64 = 0x9E37_79B9_7F4A_7C15;
+
+/// The hash of one k-gram (all of `words`): the value [`kgram_hashes`] gives it.
+pub fn kgram_hash(words: &[WordHash]) -> u64 {
+    fmix64(
+        words
+            .iter()
+            .fold(0u64, |h, &w| h.wrapping_mul(BASE).wrapping_add(w)),
+    )
+}
+
 /// [`kgram_hashes`] into a buffer that is cleared first (a sketch reuses one per thread).
 pub fn kgram_hashes_into(words: &[WordHash], k: usize, grams: &mut Vec<u64>) {
-    /// Odd, with well-spread bits (2^64 / golden ratio).
-    const BASE: u64 = 0x9E37_79B9_7F4A_7C15;
     grams.clear();
     if k == 0 || words.len() < k {
         return;
     }
-    grams.reserve(words.len() - k + 1);
     let top = BASE.wrapping_pow(k as u32 - 1);
     let mut rolling = words[..k]
         .iter()
         .fold(0u64, |h, &w| h.wrapping_mul(BASE).wrapping_add(w));
     grams.push(fmix64(rolling));
-    for (&leaving, &entering) in words.iter().zip(&words[k..]) {
+    // `extend` from a zip of slices knows its length: no capacity check per gram.
+    grams.extend(words.iter().zip(&words[k..]).map(|(&leaving, &entering)| {
         rolling = rolling
             .wrapping_sub(leaving.wrapping_mul(top))
             .wrapping_mul(BASE)
             .wrapping_add(entering);
-        grams.push(fmix64(rolling));
-    }
+        fmix64(rolling)
+    }));
 }
 
 /// MurmurHash3's 64-bit finaliser: a bijection whose every output bit depends on every input bit.
@@ -135,8 +145,7 @@ pub fn winnow_grams_into(grams: &[u64], w: usize, selected: &mut Vec<Fingerprint
         return;
     }
     let w = w.clamp(1, grams.len());
-    selected.reserve(2 * grams.len() / (w + 1) + 1);
-    let push = |min: usize| {
+    let mut push = |min: usize| {
         if selected.last().is_none_or(|f| f.pos as usize != min) {
             selected.push(Fingerprint {
                 hash: grams[min],
@@ -147,26 +156,39 @@ pub fn winnow_grams_into(grams: &[u64], w: usize, selected: &mut Vec<Fingerprint
     match w {
         // The default window is 3: comparing its grams directly beats keeping a queue.
         1 => (0..grams.len()).for_each(push),
-        2 => winnow_by_scan::<2>(grams, push),
-        3 => winnow_by_scan::<3>(grams, push),
-        4 => winnow_by_scan::<4>(grams, push),
-        5 => winnow_by_scan::<5>(grams, push),
-        6 => winnow_by_scan::<6>(grams, push),
-        7 => winnow_by_scan::<7>(grams, push),
-        8 => winnow_by_scan::<8>(grams, push),
-        _ => winnow_by_queue(grams, w, push),
+        2 => winnow_by_scan::<2>(grams, selected),
+        3 => winnow_by_scan::<3>(grams, selected),
+        4 => winnow_by_scan::<4>(grams, selected),
+        5 => winnow_by_scan::<5>(grams, selected),
+        6 => winnow_by_scan::<6>(grams, selected),
+        7 => winnow_by_scan::<7>(grams, selected),
+        8 => winnow_by_scan::<8>(grams, selected),
+        _ => winnow_by_queue(grams, w, &mut push),
     }
 }
 
-/// Robust winnowing by comparing the `W` grams of every window: for small windows, fewer
-/// branches than a queue. Calls `select` with each window's rightmost minimum.
-fn winnow_by_scan<const W: usize>(grams: &[u64], mut select: impl FnMut(usize)) {
+/// Robust winnowing by comparing the `W` grams of every window (for small windows, fewer
+/// branches than a queue): each window's rightmost minimum is selected, once however many
+/// windows in a row it is the minimum of. Written without a branch on the selection, which
+/// random hashes make unpredictable: every window writes its minimum after the last one kept,
+/// and the count moves on only when the minimum is new.
+fn winnow_by_scan<const W: usize>(grams: &[u64], selected: &mut Vec<Fingerprint>) {
+    let windows = grams.len() + 1 - W;
+    selected.resize(windows, Fingerprint { hash: 0, pos: 0 });
+    let (mut kept, mut last) = (0, usize::MAX);
     for (start, window) in grams.windows(W).enumerate() {
         let window: &[u64; W] = window.try_into().expect("windows of W");
         // On ties keep the rightmost minimum.
         let min = (1..W).fold(0, |m, j| if window[j] <= window[m] { j } else { m });
-        select(start + min);
+        let pos = start + min;
+        selected[kept] = Fingerprint {
+            hash: window[min],
+            pos: pos as u32,
+        };
+        kept += usize::from(pos != last);
+        last = pos;
     }
+    selected.truncate(kept);
 }
 
 /// Robust winnowing with a monotonic queue of positions (hashes increase from front to back):
@@ -273,24 +295,12 @@ pub fn anchor_grams(
 ) -> Vec<Anchored> {
     let w = params.w;
     let bits = lane_bits(w);
-    let lanes: Vec<u32> = if bits == 0 {
+    let contexts = if bits == 0 {
         Vec::new()
     } else {
-        (0..grams.len())
-            .map(|q| match grams.get(q + w - 1) {
-                Some(&last) => ((mix_pair(grams[q], last) >> (64 - bits)) as u32).max(1),
-                None => 0,
-            })
-            .collect()
+        contexts_by_position(grams, w, bits)
     };
-    let context_at = |pos: usize| -> u32 {
-        if bits == 0 {
-            return NO_CONTEXT;
-        }
-        (0..w.min(pos + 1)).fold(0, |context, t| {
-            context | lanes[pos - t] << (t as u32 * bits)
-        })
-    };
+    let context_at = |pos: u32| contexts.get(pos as usize).copied().unwrap_or(NO_CONTEXT);
     let bucket = |hash: u64| (hash >> (64 - ORDER_BITS)) as usize;
     let mut next = [0usize; 1 << ORDER_BITS];
     for f in fingerprints {
@@ -311,11 +321,40 @@ pub fn anchor_grams(
         let slot = &mut next[bucket(f.hash)];
         anchored[*slot] = Anchored {
             hash: (f.hash >> 32) as u32,
-            context: context_at(f.pos as usize),
+            context: context_at(f.pos),
         };
         *slot += 1;
     }
     anchored
+}
+
+/// The context of a fingerprint at each position: the lane of the `min_words`-gram at each
+/// position `q` (0 where it would run past the end), gathered for the `w` positions ending at
+/// each position, in one sliding pass (`context[p] = lane[p] | context[p - 1] << bits`, cut to
+/// `w` lanes).
+fn contexts_by_position(grams: &[u64], w: usize, bits: u32) -> Vec<u32> {
+    let kept = w as u32 * bits;
+    let mask = if kept >= 32 {
+        u32::MAX
+    } else {
+        (1u32 << kept) - 1
+    };
+    let lane = |first: u64, last: u64| ((mix_pair(first, last) >> (64 - bits)) as u32).max(1);
+    let with_gram = grams.len().saturating_sub(w - 1);
+    let mut context = 0u32;
+    let mut contexts = Vec::with_capacity(grams.len());
+    contexts.extend(
+        grams
+            .iter()
+            .zip(grams.get(w - 1..).unwrap_or_default())
+            .map(|(&first, &last)| lane(first, last))
+            .chain(std::iter::repeat_n(0, grams.len() - with_gram))
+            .map(|lane| {
+                context = (lane | context << bits) & mask;
+                context
+            }),
+    );
+    contexts
 }
 
 /// True when anchored fingerprints are in the order [`anchor_grams`] gives them.
@@ -423,39 +462,61 @@ fn index_in_ranges(
     per_group: usize,
 ) -> OverlapCandidates {
     let total: usize = docs.iter().map(|(_, a)| a.len()).sum();
+    let threads = rayon::current_num_threads().max(1);
+    // Groups are indexed in parallel, each thread with its own buffers: enough groups for each
+    // thread to have several, and the buffers of all threads together bounded.
+    let per_group = per_group
+        .min(POSTINGS_IN_FLIGHT / threads)
+        .min(total / (4 * threads))
+        .max(1);
     let range_bits = split_bits(total, per_range);
     let group_bits = split_bits(total, per_group).min(range_bits).min(ORDER_BITS);
+    let groups = 1usize << group_bits;
     let ranges_per_group = 1usize << (range_bits - group_bits);
     let slots = ((8 * total) >> range_bits).next_power_of_two().max(64);
-    let mut index = RangeIndex {
-        // Per 64 slots, the bits seen once and the bits seen in two documents or more, side by
-        // side so that one cache line serves both.
-        bits: vec![[0u64; 2]; slots / 64],
-        postings: Vec::new(),
-    };
-    let mut cursors = vec![0u32; docs.len()];
-    let mut buffers: Vec<Vec<Posting>> = vec![Vec::new(); ranges_per_group];
+    // Where each group starts in each document's fingerprints: `groups + 1` offsets a document.
+    let bounds: Vec<u32> = docs
+        .par_iter()
+        .flat_map_iter(|(_, anchored)| group_bounds(anchored, group_bits))
+        .collect();
+    let group_ids: Vec<usize> = (0..groups).collect();
+    let parts: Vec<(OverlapCandidates, Vec<DocId>)> = group_ids
+        .par_chunks(groups.div_ceil(threads))
+        .map(|chunk| {
+            let mut work = GroupIndex {
+                buffers: vec![Vec::new(); ranges_per_group],
+                index: RangeIndex {
+                    // Per 64 slots, the bits seen once and the bits seen in two documents or
+                    // more, side by side so that one cache line serves both.
+                    bits: vec![[0u64; 2]; slots / 64],
+                    postings: Vec::new(),
+                },
+            };
+            let mut found = OverlapCandidates::default();
+            let mut boilerplate_docs = Vec::new();
+            for &group in chunk {
+                let runs = docs.iter().enumerate().map(|(d, &(doc, anchored))| {
+                    let at = d * (groups + 1) + group;
+                    (doc, &anchored[bounds[at] as usize..bounds[at + 1] as usize])
+                });
+                work.index_group(
+                    runs,
+                    range_bits,
+                    params,
+                    max_df,
+                    &mut found,
+                    &mut boilerplate_docs,
+                );
+            }
+            (found, boilerplate_docs)
+        })
+        .collect();
     let mut found = OverlapCandidates::default();
     let mut boilerplate_docs: Vec<DocId> = Vec::new();
-    for group in 0..1u64 << group_bits {
-        let high = (group + 1) << (32 - group_bits);
-        for buffer in &mut buffers {
-            buffer.clear();
-        }
-        for (&(doc, anchored), cursor) in docs.iter().zip(cursors.iter_mut()) {
-            // A linear walk, not a binary search: the run is read anyway, and a search would
-            // miss the cache at every step.
-            let here = below(&anchored[*cursor as usize..], high);
-            *cursor += here.len() as u32;
-            for a in here {
-                let range = (a.hash >> (32 - range_bits.max(1))) as usize & (ranges_per_group - 1);
-                buffers[range].push((a.hash, doc, a.context));
-            }
-        }
-        for buffer in &buffers {
-            let shared = index.shared_postings(buffer);
-            pair_postings(shared, params, max_df, &mut found, &mut boilerplate_docs);
-        }
+    for (part, docs) in parts {
+        found.pairs.extend(part.pairs);
+        found.boilerplate.extend(part.boilerplate);
+        boilerplate_docs.extend(docs);
     }
     found.pairs.par_sort_unstable();
     found.pairs.dedup();
@@ -463,6 +524,59 @@ fn index_in_ranges(
     boilerplate_docs.dedup();
     found.boilerplate_docs = boilerplate_docs.len();
     found
+}
+
+/// Postings held in the buffers of all threads at once, about (12 bytes each).
+const POSTINGS_IN_FLIGHT: usize = 1 << 23;
+
+/// The offsets in `anchored` (in [`ORDER_BITS`] order) at which each of the `2^group_bits`
+/// groups of hash values starts, and its length last.
+fn group_bounds(anchored: &[Anchored], group_bits: u32) -> impl Iterator<Item = u32> + '_ {
+    let mut at = 0;
+    std::iter::once(0).chain((0..1u64 << group_bits).map(move |group| {
+        // A linear walk, not a binary search: the runs are short and read in order.
+        let high = (group + 1) << (32 - group_bits);
+        at += below(&anchored[at..], high).len();
+        at as u32
+    }))
+}
+
+/// One thread's buffers for indexing groups of ranges.
+struct GroupIndex {
+    /// One buffer of postings per range of the group.
+    buffers: Vec<Vec<Posting>>,
+    /// The state of indexing one range.
+    index: RangeIndex,
+}
+
+impl GroupIndex {
+    /// Indexes one group, given each document's fingerprints in it: scatters them into one
+    /// buffer per range, then pairs each range's shared postings.
+    fn index_group<'a>(
+        &mut self,
+        runs: impl Iterator<Item = (DocId, &'a [Anchored])>,
+        range_bits: u32,
+        params: WinnowParams,
+        max_df: usize,
+        found: &mut OverlapCandidates,
+        boilerplate_docs: &mut Vec<DocId>,
+    ) {
+        let GroupIndex { buffers, index } = self;
+        let mask = buffers.len() - 1;
+        for buffer in buffers.iter_mut() {
+            buffer.clear();
+        }
+        for (doc, run) in runs {
+            for a in run {
+                let range = (a.hash >> (32 - range_bits.max(1))) as usize & mask;
+                buffers[range].push((a.hash, doc, a.context));
+            }
+        }
+        for buffer in buffers.iter() {
+            let shared = index.shared_postings(buffer);
+            pair_postings(shared, params, max_df, found, boilerplate_docs);
+        }
+    }
 }
 
 /// The reusable state of indexing one range.
@@ -575,6 +689,7 @@ mod tests {
             assert_eq!(rolled.len(), text.len() - k + 1);
             for (i, window) in text.windows(k).enumerate() {
                 assert_eq!(rolled[i], kgram_hashes(window, k)[0], "k {k}, gram {i}");
+                assert_eq!(rolled[i], kgram_hash(window), "k {k}, gram {i}");
             }
             let distinct: std::collections::HashSet<_> = rolled.iter().collect();
             assert_eq!(distinct.len(), rolled.len(), "k {k}: a collision");
@@ -666,14 +781,24 @@ mod tests {
             }
         }
         assert!(expected.len() > 10, "{}", expected.len());
-        for per_range in [1, 7, 100, usize::MAX] {
-            for per_group in [1, 50, 300, usize::MAX] {
-                let found = index_in_ranges(&borrowed, p, max_df, per_range, per_group);
-                assert_eq!(
-                    found.pairs, expected,
-                    "ranges of {per_range}, groups of {per_group}"
-                );
-                assert!(!found.boilerplate.is_empty());
+        let mut boilerplate = None;
+        for threads in [1, 3] {
+            let pool = rayon::ThreadPoolBuilder::new()
+                .num_threads(threads)
+                .build()
+                .unwrap();
+            for per_range in [1, 7, 100, usize::MAX] {
+                for per_group in [1, 50, 300, usize::MAX] {
+                    let found = pool
+                        .install(|| index_in_ranges(&borrowed, p, max_df, per_range, per_group));
+                    let case =
+                        format!("{threads} threads, ranges of {per_range}, groups of {per_group}");
+                    assert_eq!(found.pairs, expected, "{case}");
+                    assert!(!found.boilerplate.is_empty());
+                    assert!(found.boilerplate.windows(2).all(|w| w[0] < w[1]), "{case}");
+                    let seen = (found.boilerplate.clone(), found.boilerplate_docs);
+                    assert_eq!(boilerplate.get_or_insert(seen.clone()), &seen, "{case}");
+                }
             }
         }
     }
