@@ -15,7 +15,7 @@
 //! folded into the shorter one when the shorter has at least half its words (so a full quote and
 //! its core phrase do not show up twice, while a long quote is not hidden behind a stock phrase).
 
-use crate::shingle::hash_window;
+use crate::fingerprint::{kgram_hash, kgram_hashes_into};
 use crate::tokenize::{Token, WordHash};
 use crate::DocId;
 use bitvec::prelude::*;
@@ -235,9 +235,25 @@ fn quote_grams_iter<'a>(
         .filter(move |&i| region_ids[i] != 0 && region_ids[i + n - 1] == region_ids[i])
         .map(move |i| QuoteGram {
             opens: i == 0 || region_ids[i - 1] != region_ids[i],
-            hash: hash_window(&words[i..i + n]),
+            hash: kgram_hash(&words[i..i + n]),
             pos: i as u32,
         })
+}
+
+/// The hash of every quoted gram of a document, in order, into `hashes` (cleared first): the
+/// rolling k-gram hashes of its quoted words, kept where the three words lie in one quote. The
+/// same values as [`QuoteGram::hash`], at two multiplies a word.
+fn gram_hashes_into(q: &QuotedWords, hashes: &mut Vec<(u64, u32)>, rolled: &mut Vec<u64>) {
+    let n = MIN_QUOTE_WORDS;
+    kgram_hashes_into(&q.words, n, rolled);
+    hashes.clear();
+    hashes.extend(
+        rolled
+            .iter()
+            .enumerate()
+            .filter(|&(i, _)| q.region_ids[i + n - 1] == q.region_ids[i])
+            .map(|(i, &hash)| (hash, i as u32)),
+    );
 }
 
 /// One quoted gram of one document, as [`SharedQuoteGrams`] holds it.
@@ -267,21 +283,21 @@ pub struct SharedQuoteGrams {
 }
 
 impl SharedQuoteGrams {
-    /// The shared grams of these documents' quoted words.
+    /// The shared grams of these documents' quoted words (documents in ascending order).
     pub fn of(docs: &[(DocId, &QuotedWords)]) -> Self {
         let grams: usize = docs.iter().map(|(_, q)| q.words.len()).sum();
         let slots = (8 * grams).next_power_of_two().max(64);
         let slot = |hash: u64| (hash as usize) & (slots - 1);
         // Per 64 slots: seen, seen twice. One thread: atomics on a bit set this size cost more
-        // than the parallel threads gained.
+        // than the parallel threads gained, and splitting the hash values between threads made
+        // each hash every gram again for no gain (the pass waits on memory).
         let mut bits = vec![[0u64; 2]; slots / 64];
         // A document's gram hashes are computed first, then looked up: a loop of lookups alone
         // keeps many cache misses in flight (the bit set is larger than the caches).
-        let mut hashes = Vec::new();
+        let (mut hashes, mut rolled) = (Vec::new(), Vec::new());
         for (_, q) in docs {
-            hashes.clear();
-            hashes.extend(quote_grams_iter(&q.words, &q.region_ids).map(|g| g.hash));
-            for &hash in &hashes {
+            gram_hashes_into(q, &mut hashes, &mut rolled);
+            for &(hash, _) in &hashes {
                 let [seen, shared] = &mut bits[slot(hash) / 64];
                 let bit = 1u64 << (slot(hash) % 64);
                 *shared |= *seen & bit;
@@ -289,19 +305,22 @@ impl SharedQuoteGrams {
             }
         }
         let shared: Vec<u64> = bits.into_iter().map(|[_, shared]| shared).collect();
+        let is_shared = |hash: u64| shared[slot(hash) / 64] & (1 << (slot(hash) % 64)) != 0;
         let mut postings: Vec<GramPosting> = docs
             .par_iter()
             .flat_map_iter(|&(doc, q)| {
-                let shared = &shared;
-                q.grams()
-                    .into_iter()
-                    .filter(move |g| shared[slot(g.hash) / 64] & (1 << (slot(g.hash) % 64)) != 0)
-                    .map(move |g| GramPosting {
-                        hash: g.hash,
+                let (mut hashes, mut rolled) = (Vec::new(), Vec::new());
+                gram_hashes_into(q, &mut hashes, &mut rolled);
+                hashes.retain(|&(hash, _)| is_shared(hash));
+                hashes.into_iter().map(move |(hash, pos)| {
+                    let at = pos as usize;
+                    GramPosting {
+                        hash,
                         doc,
-                        pos: g.pos,
-                        opens: g.opens,
-                    })
+                        pos,
+                        opens: at == 0 || q.region_ids[at - 1] != q.region_ids[at],
+                    }
+                })
             })
             .collect();
         postings.par_sort_unstable();
@@ -314,7 +333,6 @@ impl SharedQuoteGrams {
         }
         SharedQuoteGrams { postings: kept }
     }
-
     /// The runs of one gram each: every occurrence, in two documents or more.
     pub fn runs(&self) -> impl Iterator<Item = &[GramPosting]> + '_ {
         self.postings.chunk_by(|x, y| x.hash == y.hash)
@@ -645,7 +663,7 @@ fn is_folded<'a>(
     let mine = group.occurrences.len();
     words.windows(MIN_QUOTE_WORDS).any(|gram| {
         group_of_gram
-            .get(&hash_window(gram))
+            .get(&kgram_hash(gram))
             .is_some_and(|&(count, len)| {
                 count > mine && len < group.words && len * 2 >= group.words
             })
