@@ -155,6 +155,9 @@ pub struct StageTime {
     pub stage: &'static str,
     /// Wall time.
     pub elapsed: Duration,
+    /// True for a part of the stage before it, run beside its other parts (their times overlap
+    /// and add up to more than the stage's).
+    pub part: bool,
 }
 
 /// Everything a scan found.

@@ -24,7 +24,7 @@ use crate::corpus::{
 };
 use crate::error::Error;
 use crate::findings::*;
-use crate::fingerprint::{overlap_candidates, Anchored, WinnowParams};
+use crate::fingerprint::{overlap_candidates, Anchored, OverlapCandidates, WinnowParams};
 use crate::lsh::{LshIndex, LshParams};
 use crate::minhash::{MinHasher, Signature};
 use crate::passage::{align_seeded, AlignInput, PassageParams};
@@ -40,7 +40,7 @@ use crate::DocId;
 use rayon::prelude::*;
 use std::collections::HashSet;
 use std::path::PathBuf;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 pub use crate::findings::{PairFinding, PairKind, ScanReport};
 
@@ -175,30 +175,32 @@ pub fn scan_with_progress(
     let groups = exact_groups(&documents);
     let representatives: Vec<DocId> = groups.iter().map(|g| g[0]).collect();
     clock.lap("exact duplicates");
-    let quote_evidence = quote_evidence(&overlap_sketches, &representatives, config);
-    clock.lap("quoted grams");
-    let candidates = Candidates::find(
-        &documents,
-        &overlap_sketches,
-        &representatives,
-        &quote_evidence,
-        config,
-        &mut clock,
-    );
-    let quotes = if config.overlap {
-        let (quotes, problems) =
-            find_quotes(&documents, &overlap_sketches, &quote_evidence, config);
-        diagnostics.extend(problems);
-        quotes
+    let near = lsh_pairs(&documents, &representatives, config.lsh);
+    clock.lap("LSH candidates");
+    let (fingerprinted, quoted) = if config.overlap {
+        // Independent, and each keeps the threads only partly busy (the fingerprint index is
+        // bound by memory, the quoted grams by a serial pass): side by side they overlap.
+        let (fingerprinted, quoted) = rayon::join(
+            || fingerprint_candidates(&overlap_sketches, &representatives, config),
+            || find_quote_work(&documents, &overlap_sketches, &representatives, config),
+        );
+        clock.lap("fingerprints and quotes");
+        clock.part("fingerprint candidates", fingerprinted.1);
+        for &(stage, elapsed) in &quoted.times {
+            clock.part(stage, elapsed);
+        }
+        (fingerprinted.0, quoted)
     } else {
-        Vec::new()
+        Default::default()
     };
-    clock.lap("quote groups");
+    diagnostics.extend(quoted.problems);
+    let candidates = Candidates::merge(near, fingerprinted, quoted.pairs);
+    let quotes = quoted.quotes;
 
     let (checked, load_problems) = check_pairs(
         &documents,
         &candidates,
-        &quote_evidence.common,
+        &quoted.evidence.common,
         config,
         progress,
         CHECK_CHUNK_DOCS,
@@ -281,9 +283,26 @@ impl Stopwatch {
         self.stages.push(StageTime {
             stage,
             elapsed: now - self.last,
+            part: false,
         });
         self.last = now;
     }
+
+    /// Records a part of the stage just ended, which ran beside its other parts.
+    fn part(&mut self, stage: &'static str, elapsed: Duration) {
+        self.stages.push(StageTime {
+            stage,
+            elapsed,
+            part: true,
+        });
+    }
+}
+
+/// Runs `work` and says how long it took.
+fn timed<T>(work: impl FnOnce() -> T) -> (T, Duration) {
+    let started = Instant::now();
+    let result = work();
+    (result, started.elapsed())
 }
 
 /// The part of a sketch only source overlap needs; dropped once the pairs are checked.
@@ -423,44 +442,15 @@ struct Candidates {
 }
 
 impl Candidates {
-    fn find(
-        documents: &[DocumentInfo],
-        sketches: &[OverlapSketch],
-        representatives: &[DocId],
-        quotes: &QuoteEvidence,
-        config: &ScanConfig,
-        clock: &mut Stopwatch,
+    /// The candidates from LSH buckets (`near`), shared fingerprints and whole quotes.
+    fn merge(
+        near: Vec<(DocId, DocId)>,
+        fingerprinted: OverlapCandidates,
+        quoted: Vec<(DocId, DocId)>,
     ) -> Self {
-        let near = lsh_pairs(documents, representatives, config.lsh);
-        clock.lap("LSH candidates");
-        let mut pairs: Vec<(DocId, DocId, bool)> =
-            near.into_iter().map(|(a, b)| (a, b, false)).collect();
-        let mut found = Candidates {
-            pairs: Vec::new(),
-            boilerplate: Vec::new(),
-            boilerplate_docs: 0,
-        };
-        if config.overlap {
-            let fingerprinted: Vec<(DocId, &[Anchored])> = representatives
-                .iter()
-                .map(|&d| (d, sketches[d.index()].anchored.as_slice()))
-                .collect();
-            let winnow = WinnowParams::for_min_words(config.min_words);
-            let overlap = overlap_candidates(&fingerprinted, winnow, config.max_df);
-            pairs.extend(overlap.pairs.into_iter().map(|(a, b)| (a, b, true)));
-            found.boilerplate = overlap.boilerplate;
-            found.boilerplate_docs = overlap.boilerplate_docs;
-            clock.lap("fingerprint candidates");
-
-            let quote_pairs = whole_quote_pairs(
-                &quotes.shared,
-                |d| &sketches[d.index()].quoted,
-                config.max_df,
-                &quotes.common,
-            );
-            pairs.extend(quote_pairs.into_iter().map(|(a, b)| (a, b, true)));
-            clock.lap("quote candidates");
-        }
+        let mut pairs: Vec<CandidatePair> = near.into_iter().map(|(a, b)| (a, b, false)).collect();
+        pairs.extend(fingerprinted.pairs.into_iter().map(|(a, b)| (a, b, true)));
+        pairs.extend(quoted.into_iter().map(|(a, b)| (a, b, true)));
         // Sorting puts (a, b, false) before (a, b, true); keep the text flag when both exist.
         pairs.par_sort_unstable();
         pairs.dedup_by(|later, earlier| {
@@ -470,8 +460,70 @@ impl Candidates {
             }
             same
         });
-        found.pairs = pairs;
-        found
+        Candidates {
+            pairs,
+            boilerplate: fingerprinted.boilerplate,
+            boilerplate_docs: fingerprinted.boilerplate_docs,
+        }
+    }
+}
+
+/// Pairs of representatives sharing a fingerprint whose contexts meet, and how long finding them
+/// took.
+fn fingerprint_candidates(
+    sketches: &[OverlapSketch],
+    representatives: &[DocId],
+    config: &ScanConfig,
+) -> (OverlapCandidates, Duration) {
+    timed(|| {
+        let fingerprinted: Vec<(DocId, &[Anchored])> = representatives
+            .iter()
+            .map(|&d| (d, sketches[d.index()].anchored.as_slice()))
+            .collect();
+        let winnow = WinnowParams::for_min_words(config.min_words);
+        overlap_candidates(&fingerprinted, winnow, config.max_df)
+    })
+}
+
+/// What the representatives' quotes give: the evidence (common words, shared grams), the pairs
+/// sharing a whole quote, the quote groups located in the files, the problems met reading them
+/// again, and how long each step took.
+#[derive(Default)]
+struct QuoteWork {
+    evidence: QuoteEvidence,
+    pairs: Vec<(DocId, DocId)>,
+    quotes: Vec<QuoteFinding>,
+    problems: Vec<Diagnostic>,
+    times: Vec<(&'static str, Duration)>,
+}
+
+fn find_quote_work(
+    documents: &[DocumentInfo],
+    sketches: &[OverlapSketch],
+    representatives: &[DocId],
+    config: &ScanConfig,
+) -> QuoteWork {
+    let (evidence, evidence_time) = timed(|| quote_evidence(sketches, representatives, config));
+    let (pairs, pairs_time) = timed(|| {
+        whole_quote_pairs(
+            &evidence.shared,
+            |d| &sketches[d.index()].quoted,
+            config.max_df,
+            &evidence.common,
+        )
+    });
+    let ((quotes, problems), quotes_time) =
+        timed(|| find_quotes(documents, sketches, &evidence, config));
+    QuoteWork {
+        evidence,
+        pairs,
+        quotes,
+        problems,
+        times: vec![
+            ("quoted grams", evidence_time),
+            ("quote candidates", pairs_time),
+            ("quote groups", quotes_time),
+        ],
     }
 }
 
@@ -1068,15 +1120,12 @@ mod tests {
             sketch_all(&files, &config, FingerprintUse::Pairing, &NoProgress);
         assert!(problems.is_empty());
         let representatives: Vec<DocId> = exact_groups(&documents).iter().map(|g| g[0]).collect();
-        let evidence = quote_evidence(&sketches, &representatives, &config);
-        let common = &evidence.common;
-        let candidates = Candidates::find(
-            &documents,
-            &sketches,
-            &representatives,
-            &evidence,
-            &config,
-            &mut Stopwatch::start(),
+        let quoted = find_quote_work(&documents, &sketches, &representatives, &config);
+        let common = &quoted.evidence.common;
+        let candidates = Candidates::merge(
+            lsh_pairs(&documents, &representatives, config.lsh),
+            fingerprint_candidates(&sketches, &representatives, &config).0,
+            quoted.pairs.clone(),
         );
         let check = |chunk| {
             let (mut found, problems) =

@@ -436,7 +436,7 @@ fn timings_go_to_stderr_and_leave_the_report_alone() {
     assert!(lines[0].starts_with("stage"), "{}", timed.stderr);
     let stages: Vec<&str> = lines[1..lines.len() - 1]
         .iter()
-        .map(|l| l.split("  ").next().expect("a name"))
+        .map(|l| l.trim_start().split("  ").next().expect("a name"))
         .collect();
     for stage in [
         "read and sketch",
