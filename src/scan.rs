@@ -182,7 +182,7 @@ pub fn scan_with_progress(
         // bound by memory, the quoted grams by a serial pass): side by side they overlap.
         let (fingerprinted, quoted) = rayon::join(
             || fingerprint_candidates(&overlap_sketches, &representatives, config),
-            || find_quote_work(&documents, &overlap_sketches, &representatives, config),
+            || find_quote_work(&overlap_sketches, &representatives, config),
         );
         clock.lap("fingerprints and quotes");
         clock.part("fingerprint candidates", fingerprinted.1);
@@ -193,9 +193,8 @@ pub fn scan_with_progress(
     } else {
         Default::default()
     };
-    diagnostics.extend(quoted.problems);
     let candidates = Candidates::merge(near, fingerprinted, quoted.pairs);
-    let quotes = quoted.quotes;
+    let mut quote_locations = QuoteLocations::new(quoted.groups);
 
     let (checked, load_problems) = check_pairs(
         &documents,
@@ -204,13 +203,11 @@ pub fn scan_with_progress(
         config,
         progress,
         CHECK_CHUNK_DOCS,
+        &mut quote_locations,
     );
     diagnostics.extend(load_problems);
     clock.lap("check pairs");
     drop(overlap_sketches);
-    // A document that could not be read again is reported once, whatever read it.
-    diagnostics.sort();
-    diagnostics.dedup();
 
     let words: Vec<u32> = documents.iter().map(|d| d.words).collect();
     let exact_edges = groups
@@ -221,7 +218,13 @@ pub fn scan_with_progress(
         .filter(|p| p.kind == PairKind::NearDuplicate)
         .map(|p| (p.a, p.b));
     let clusters = clusters(documents.len(), exact_edges.chain(near_edges), &words);
-    let quotes = across_clusters(quotes, &clusters, documents.len());
+    clock.lap("clusters");
+    let (quotes, problems) = quote_locations.finish(&documents, &clusters, &config.walk);
+    diagnostics.extend(problems);
+    clock.lap("locate quotes");
+    // A document that could not be read again is reported once, whatever read it.
+    diagnostics.sort();
+    diagnostics.dedup();
 
     let mut pairs = exact_pairs(&groups);
     pairs.extend(checked);
@@ -247,10 +250,7 @@ pub fn scan_with_progress(
             .filter(|d| d.severity == Severity::Error)
             .count(),
         elapsed: started.elapsed(),
-        stages: {
-            clock.lap("clusters");
-            clock.stages
-        },
+        stages: clock.stages,
     };
     Ok(ScanReport {
         documents,
@@ -486,19 +486,16 @@ fn fingerprint_candidates(
 }
 
 /// What the representatives' quotes give: the evidence (common words, shared grams), the pairs
-/// sharing a whole quote, the quote groups located in the files, the problems met reading them
-/// again, and how long each step took.
+/// sharing a whole quote, the quote groups (not located yet), and how long each step took.
 #[derive(Default)]
 struct QuoteWork {
     evidence: QuoteEvidence,
     pairs: Vec<(DocId, DocId)>,
-    quotes: Vec<QuoteFinding>,
-    problems: Vec<Diagnostic>,
+    groups: Vec<QuoteGroup>,
     times: Vec<(&'static str, Duration)>,
 }
 
 fn find_quote_work(
-    documents: &[DocumentInfo],
     sketches: &[OverlapSketch],
     representatives: &[DocId],
     config: &ScanConfig,
@@ -512,17 +509,15 @@ fn find_quote_work(
             &evidence.common,
         )
     });
-    let ((quotes, problems), quotes_time) =
-        timed(|| find_quotes(documents, sketches, &evidence, config));
+    let (groups, groups_time) = timed(|| find_quote_groups(sketches, &evidence));
     QuoteWork {
         evidence,
         pairs,
-        quotes,
-        problems,
+        groups,
         times: vec![
             ("quoted grams", evidence_time),
             ("quote candidates", pairs_time),
-            ("quote groups", quotes_time),
+            ("quote groups", groups_time),
         ],
     }
 }
@@ -602,7 +597,7 @@ pub(crate) fn analysis_of(analyses: &[(DocId, Analysis)], doc: DocId) -> Option<
 }
 
 /// Checks every candidate pair exactly and returns those that hold, with the problems met
-/// re-reading documents.
+/// re-reading documents; the quote occurrences in the documents analysed are located on the way.
 ///
 /// Pairs are taken in order of their first document, a chunk at a time: the documents of a chunk
 /// are read again and analysed, its pairs checked, and the analyses dropped, so memory is bounded
@@ -614,6 +609,7 @@ fn check_pairs(
     config: &ScanConfig,
     progress: &dyn Progress,
     chunk_docs: usize,
+    quotes: &mut QuoteLocations,
 ) -> (Vec<PairFinding>, Vec<Diagnostic>) {
     let boilerplate: HashSet<u32> = candidates.boilerplate.iter().copied().collect();
     let in_boilerplate = |h: u64| boilerplate.contains(&((h >> 32) as u32));
@@ -628,6 +624,11 @@ fn check_pairs(
     for (chunk, wanted) in plan {
         let (analyses, chunk_problems) = analyse(documents, &wanted, config, progress);
         problems.extend(chunk_problems);
+        let located: Vec<Located> = analyses
+            .par_iter()
+            .flat_map_iter(|(doc, analysis)| quotes.located_in_analysis(*doc, analysis))
+            .collect();
+        quotes.record(located);
         found.par_extend(
             chunk
                 .par_iter()
@@ -869,30 +870,6 @@ fn is_boilerplate(
     covered.count_zeros() < min_words
 }
 
-/// Keeps the quote groups found in at least two different documents once near-duplicates are
-/// counted as one: the quotes two copies of the same article share are no news.
-fn across_clusters(
-    quotes: Vec<QuoteFinding>,
-    clusters: &[crate::cluster::Cluster],
-    docs: usize,
-) -> Vec<QuoteFinding> {
-    let mut cluster_of: Vec<u32> = (0..docs as u32).collect();
-    for cluster in clusters {
-        for member in &cluster.members {
-            cluster_of[member.index()] = cluster.members[0].0;
-        }
-    }
-    quotes
-        .into_iter()
-        .filter(|q| {
-            let first = cluster_of[q.occurrences[0].doc.index()];
-            q.occurrences
-                .iter()
-                .any(|o| cluster_of[o.doc.index()] != first)
-        })
-        .collect()
-}
-
 /// What the representatives' quotes say about the corpus: the words too common to make a shared
 /// quote, and the quoted grams two documents or more hold. Both the quote candidate pairs and the
 /// quote groups are made from these, computed once.
@@ -922,53 +899,186 @@ fn quote_evidence(
         shared: SharedQuoteGrams::of(&quoting),
     }
 }
-/// Quote groups among the representatives: found from the quoted words kept in the sketches, then
-/// located in the original bytes by reading their documents again (few: the 4,613 groups of the
-/// 100k synth corpus lie in 6% of its documents).
-fn find_quotes(
-    documents: &[DocumentInfo],
-    sketches: &[OverlapSketch],
-    quotes: &QuoteEvidence,
-    config: &ScanConfig,
-) -> (Vec<QuoteFinding>, Vec<Diagnostic>) {
-    let groups = quote_groups(
+/// Quote groups among the representatives, found from the quoted words kept in the sketches (in
+/// quoted-word indices; [`QuoteLocations`] finds where they are in the files).
+fn find_quote_groups(sketches: &[OverlapSketch], quotes: &QuoteEvidence) -> Vec<QuoteGroup> {
+    quote_groups(
         &quotes.shared,
         |doc| Some(sketches[doc.index()].quoted.as_quoted_doc()),
         &quotes.common,
-    );
-    locate_quotes(documents, groups, &config.walk)
+    )
+}
+
+/// One occurrence wanted: its document, its group, and its index in the group.
+type Wanted = (DocId, usize, usize);
+
+/// One occurrence located: its group, its index in the group, where it is, and the text (taken
+/// only for a group's first occurrence, which names the group).
+type Located = (usize, usize, Location, Option<String>);
+
+/// Quote groups being located in the original bytes. A group's documents usually make candidate
+/// pairs (one quotes what another quotes), so most occurrences are located from the analyses the
+/// check makes anyway; the documents left are read again at the end, only for the groups that are
+/// reported (the 100k synth corpus has 7,321 groups, of which 2,708 lie within one cluster of
+/// near-duplicates).
+#[derive(Default)]
+struct QuoteLocations {
+    groups: Vec<QuoteGroup>,
+    /// Every occurrence, ordered by document.
+    wanted: Vec<Wanted>,
+    /// Where each occurrence of each group is, once known.
+    located: Vec<Vec<Option<Location>>>,
+    /// The text of each group, once its first occurrence is located.
+    texts: Vec<Option<String>>,
+}
+
+impl QuoteLocations {
+    fn new(groups: Vec<QuoteGroup>) -> Self {
+        let mut wanted: Vec<Wanted> = groups
+            .iter()
+            .enumerate()
+            .flat_map(|(g, group)| {
+                (group.occurrences.iter().enumerate()).map(move |(o, occ)| (occ.doc, g, o))
+            })
+            .collect();
+        wanted.sort_unstable();
+        QuoteLocations {
+            located: groups
+                .iter()
+                .map(|g| vec![None; g.occurrences.len()])
+                .collect(),
+            texts: vec![None; groups.len()],
+            groups,
+            wanted,
+        }
+    }
+
+    /// The occurrences wanted in `doc`.
+    fn wanted_in(&self, doc: DocId) -> &[Wanted] {
+        let from = self.wanted.partition_point(|w| w.0 < doc);
+        let to = from + self.wanted[from..].partition_point(|w| w.0 == doc);
+        &self.wanted[from..to]
+    }
+
+    /// The occurrences in `doc` located from its analysis. The analysis marks the same words
+    /// quoted as the sketch did (both by [`QuoteTracker`]), and its text was checked against the
+    /// content hash.
+    fn located_in_analysis(&self, doc: DocId, analysis: &Analysis) -> Vec<Located> {
+        let wanted = self.wanted_in(doc);
+        if wanted.is_empty() {
+            return Vec::new();
+        }
+        let quoted: Vec<u32> = analysis.quoted.iter_ones().map(|i| i as u32).collect();
+        wanted
+            .iter()
+            .filter_map(|&(_, g, o)| {
+                let occurrence = &self.groups[g].occurrences[o];
+                let first = *quoted.get(occurrence.start as usize)?;
+                let last = *quoted.get(occurrence.end as usize - 1)?;
+                let (start, end) = analysis.byte_span(&(first..last + 1));
+                let text = (o == 0).then(|| {
+                    String::from_utf8_lossy(&analysis.bytes[start as usize..end as usize])
+                        .into_owned()
+                });
+                let line = analysis.line_of(start);
+                Some((g, o, Location { start, end, line }, text))
+            })
+            .collect()
+    }
+
+    fn record(&mut self, found: impl IntoIterator<Item = Located>) {
+        for (g, o, at, text) in found {
+            self.located[g][o] = Some(at);
+            if text.is_some() {
+                self.texts[g] = text;
+            }
+        }
+    }
+
+    /// The groups found in two different documents once near-duplicates count as one (the
+    /// quotes two copies of an article share are no news), located: the occurrences not located
+    /// yet are found by reading their documents again. A group one of whose documents cannot be
+    /// read again, or has changed, is left out and the document reported: a group with an
+    /// occurrence missing would misstate where the quote is.
+    fn finish(
+        mut self,
+        documents: &[DocumentInfo],
+        clusters: &[crate::cluster::Cluster],
+        walk: &WalkOptions,
+    ) -> (Vec<QuoteFinding>, Vec<Diagnostic>) {
+        let cluster_of = cluster_of(clusters, documents.len());
+        let reported: Vec<bool> = self
+            .groups
+            .iter()
+            .map(|g| {
+                let first = cluster_of[g.occurrences[0].doc.index()];
+                g.occurrences
+                    .iter()
+                    .any(|o| cluster_of[o.doc.index()] != first)
+            })
+            .collect();
+        let missing: Vec<Wanted> = self
+            .wanted
+            .iter()
+            .copied()
+            .filter(|&(_, g, o)| reported[g] && self.located[g][o].is_none())
+            .collect();
+        let (found, problems) = read_and_locate(documents, &self.groups, &missing, walk);
+        self.record(found);
+        let findings = self
+            .groups
+            .into_iter()
+            .zip(self.located)
+            .zip(self.texts)
+            .zip(reported)
+            .filter(|(_, reported)| *reported)
+            .filter_map(|(((group, at), text), _)| {
+                let occurrences = group
+                    .occurrences
+                    .iter()
+                    .zip(at)
+                    .map(|(o, at)| {
+                        Some(QuoteOccurrence {
+                            doc: o.doc,
+                            at: at?,
+                        })
+                    })
+                    .collect::<Option<Vec<_>>>()?;
+                Some(QuoteFinding {
+                    text: text?,
+                    words: group.words,
+                    occurrences,
+                })
+            })
+            .collect();
+        (findings, problems)
+    }
+}
+
+/// For each document, the first member of its cluster (itself when it is in none).
+fn cluster_of(clusters: &[crate::cluster::Cluster], docs: usize) -> Vec<u32> {
+    let mut cluster_of: Vec<u32> = (0..docs as u32).collect();
+    for cluster in clusters {
+        for member in &cluster.members {
+            cluster_of[member.index()] = cluster.members[0].0;
+        }
+    }
+    cluster_of
 }
 
 /// Documents read again per pass to locate quotes, so that the texts held at once stay bounded.
 const LOCATE_CHUNK_DOCS: usize = 4096;
 
-/// One occurrence located: its group, its index in the group, where it is, and the text (read
-/// only for a group's first occurrence, which names the group).
-type Located = (usize, usize, Location, Option<String>);
-
-/// Where the occurrences of `groups` (in quoted-word indices) are in the original bytes. A group
-/// one of whose documents cannot be read again, or has changed, is left out, and the document
-/// reported: a group with an occurrence missing would misstate where the quote is.
-fn locate_quotes(
+/// The occurrences `wanted` (ordered by document) located by reading their documents again, and
+/// the problems met.
+fn read_and_locate(
     documents: &[DocumentInfo],
-    groups: Vec<QuoteGroup>,
+    groups: &[QuoteGroup],
+    wanted: &[Wanted],
     walk: &WalkOptions,
-) -> (Vec<QuoteFinding>, Vec<Diagnostic>) {
-    let mut wanted: Vec<(DocId, usize, usize)> = groups
-        .iter()
-        .enumerate()
-        .flat_map(|(g, group)| {
-            (group.occurrences.iter().enumerate()).map(move |(o, occ)| (occ.doc, g, o))
-        })
-        .collect();
-    wanted.sort_unstable();
-    let by_doc: Vec<&[(DocId, usize, usize)]> = wanted.chunk_by(|x, y| x.0 == y.0).collect();
-    let mut located: Vec<Vec<Option<Location>>> = groups
-        .iter()
-        .map(|g| vec![None; g.occurrences.len()])
-        .collect();
-    let mut texts: Vec<Option<String>> = vec![None; groups.len()];
-    let mut problems = Vec::new();
+) -> (Vec<Located>, Vec<Diagnostic>) {
+    let by_doc: Vec<&[Wanted]> = wanted.chunk_by(|x, y| x.0 == y.0).collect();
+    let (mut found, mut problems) = (Vec::new(), Vec::new());
     for chunk in by_doc.chunks(LOCATE_CHUNK_DOCS) {
         let sources: Vec<&DocumentSource> = chunk
             .iter()
@@ -979,54 +1089,24 @@ fn locate_quotes(
             .zip(reload_many(&sources, walk))
             .map(|(occurrences, bytes)| {
                 let info = &documents[occurrences[0].0.index()];
-                locate_in(&bytes?, info, occurrences, &groups)
+                locate_in(&bytes?, info, occurrences, groups)
             })
             .collect();
         for result in results {
             match result {
-                Ok(found) => {
-                    for (g, o, at, text) in found {
-                        located[g][o] = Some(at);
-                        if text.is_some() {
-                            texts[g] = text;
-                        }
-                    }
-                }
+                Ok(located) => found.extend(located),
                 Err(problem) => problems.push(problem),
             }
         }
     }
-    let findings = groups
-        .into_iter()
-        .zip(located)
-        .zip(texts)
-        .filter_map(|((group, at), text)| {
-            let occurrences = group
-                .occurrences
-                .iter()
-                .zip(at)
-                .map(|(o, at)| {
-                    Some(QuoteOccurrence {
-                        doc: o.doc,
-                        at: at?,
-                    })
-                })
-                .collect::<Option<Vec<_>>>()?;
-            Some(QuoteFinding {
-                text: text?,
-                words: group.words,
-                occurrences,
-            })
-        })
-        .collect();
-    (findings, problems)
+    (found, problems)
 }
 
 /// The occurrences `wanted` (all in the document `info`, whose bytes are `bytes`) located.
 fn locate_in(
     bytes: &[u8],
     info: &DocumentInfo,
-    wanted: &[(DocId, usize, usize)],
+    wanted: &[Wanted],
     groups: &[QuoteGroup],
 ) -> Result<Vec<Located>, Diagnostic> {
     let changed = || Diagnostic::error(info.source.location(), "file changed during the scan");
@@ -1174,7 +1254,10 @@ mod tests {
             sketch_all(&files, &config, FingerprintUse::Pairing, &NoProgress);
         let representatives: Vec<DocId> = (0..3).map(DocId).collect();
         let evidence = quote_evidence(&sketches, &representatives, &config);
-        let (quotes, problems) = find_quotes(&documents, &sketches, &evidence, &config);
+        let groups = find_quote_groups(&sketches, &evidence);
+        let by_reading =
+            || QuoteLocations::new(groups.clone()).finish(&documents, &[], &config.walk);
+        let (quotes, problems) = by_reading();
         assert!(problems.is_empty(), "{problems:?}");
         assert_eq!(quotes.len(), 1, "{quotes:?}");
         let quote = &quotes[0];
@@ -1190,8 +1273,22 @@ mod tests {
             );
         }
 
+        // Located from the analyses the check makes: the same, and nothing is read again.
+        let (analyses, problems) = analyse(&documents, &representatives, &config, &NoProgress);
+        assert!(problems.is_empty());
+        let mut from_analyses = QuoteLocations::new(groups.clone());
+        let located: Vec<Located> = analyses
+            .iter()
+            .flat_map(|(doc, analysis)| from_analyses.located_in_analysis(*doc, analysis))
+            .collect();
+        from_analyses.record(located);
+
         std::fs::write(dir.path().join("1.txt"), "Reported: nothing of the kind.").unwrap();
-        let (quotes, problems) = find_quotes(&documents, &sketches, &evidence, &config);
+        assert_eq!(
+            from_analyses.finish(&documents, &[], &config.walk),
+            (quotes, Vec::new())
+        );
+        let (quotes, problems) = by_reading();
         assert!(quotes.is_empty(), "{quotes:?}");
         assert_eq!(problems.len(), 1);
         assert!(problems[0].path.ends_with("1.txt"), "{problems:?}");
@@ -1217,7 +1314,7 @@ mod tests {
             sketch_all(&files, &config, FingerprintUse::Pairing, &NoProgress);
         assert!(problems.is_empty());
         let representatives: Vec<DocId> = exact_groups(&documents).iter().map(|g| g[0]).collect();
-        let quoted = find_quote_work(&documents, &sketches, &representatives, &config);
+        let quoted = find_quote_work(&sketches, &representatives, &config);
         let common = &quoted.evidence.common;
         let candidates = Candidates::merge(
             lsh_pairs(&documents, &representatives, config.lsh),
@@ -1225,8 +1322,15 @@ mod tests {
             quoted.pairs.clone(),
         );
         let check = |chunk| {
-            let (mut found, problems) =
-                check_pairs(&documents, &candidates, common, &config, &NoProgress, chunk);
+            let (mut found, problems) = check_pairs(
+                &documents,
+                &candidates,
+                common,
+                &config,
+                &NoProgress,
+                chunk,
+                &mut QuoteLocations::default(),
+            );
             assert!(problems.is_empty());
             found.sort_by_key(|p| (p.a, p.b));
             found
