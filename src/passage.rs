@@ -94,68 +94,85 @@ pub fn align_seeded(
         .collect()
 }
 
-/// The seeds of a document: a 32-bit hash of every window of [`SEED_WORDS`] words with its
-/// position, sorted by hash (positions ascending within a hash), so that two documents' seeds meet
-/// in one merge.
+/// The seeds of a document: a 32-bit hash of every window of [`SEED_WORDS`] words, and a hash
+/// table from seed to the positions holding it, so that another document's seeds find theirs by
+/// probing.
 ///
 /// 32 bits are enough because a seed only proposes where a run may start: [`maximal_runs`]
 /// compares the words themselves, so two different windows that collide only cost a comparison
 /// (about one per 10,000 pairs of windows), never a wrong run. The hashes are the rolling k-gram
-/// hashes of [`crate::fingerprint`], and a stable radix sort orders them: together a third of the
-/// time of hashing every window with xxh3 and sorting 64-bit hashes with their positions.
+/// hashes of [`crate::fingerprint`]. A chained table is built in one pass, where sorting the
+/// seeds was a tenth of an analysis (and the seeds of a document aligned with others are built
+/// once).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Seeds(Vec<(u32, u32)>);
+pub struct Seeds {
+    /// The seed at each position.
+    hashes: Vec<u32>,
+    /// Per slot (the low bits of a seed), one more than the last position in it; 0 when none.
+    heads: Vec<u32>,
+    /// Per position, one more than the previous position in its slot; 0 when none.
+    next: Vec<u32>,
+}
 
 impl Seeds {
     /// The seeds of a word sequence.
     pub fn of(words: &[WordHash]) -> Self {
-        let mut seeds: Vec<(u32, u32)> = kgram_hashes(words, SEED_WORDS)
+        let hashes: Vec<u32> = kgram_hashes(words, SEED_WORDS)
             .into_iter()
-            .enumerate()
-            .map(|(j, hash)| ((hash >> 32) as u32, j as u32))
+            .map(|hash| (hash >> 32) as u32)
             .collect();
-        radsort::sort_by_key(&mut seeds, |s| s.0);
-        Seeds(seeds)
+        let slots = hashes.len().next_power_of_two().max(1);
+        let mut heads = vec![0u32; slots];
+        let next = hashes
+            .iter()
+            .enumerate()
+            .map(|(at, &hash)| {
+                let head = &mut heads[hash as usize & (slots - 1)];
+                std::mem::replace(head, at as u32 + 1)
+            })
+            .collect();
+        Seeds {
+            hashes,
+            heads,
+            next,
+        }
+    }
+
+    /// The positions holding `hash`, last first.
+    fn positions(&self, hash: u32) -> impl Iterator<Item = usize> + Clone + '_ {
+        let head = match self.heads.len() {
+            0 => 0,
+            slots => self.heads[hash as usize & (slots - 1)],
+        };
+        std::iter::successors((head != 0).then(|| head as usize - 1), |&at| {
+            (self.next[at] != 0).then(|| self.next[at] as usize - 1)
+        })
+        .filter(move |&at| self.hashes[at] == hash)
     }
 }
 
-/// Every maximal diagonal run of at least [`SEED_WORDS`] equal words, found by merging the two
-/// documents' sorted seeds.
+/// Every maximal diagonal run of at least [`SEED_WORDS`] equal words: each seed of A probes B's
+/// table for the positions holding it.
 fn maximal_runs(a: &[WordHash], seeds_a: &Seeds, b: &[WordHash], seeds_b: &Seeds) -> Vec<Run> {
-    let (sa, sb) = (&seeds_a.0, &seeds_b.0);
     let mut runs = Vec::new();
-    let (mut x, mut y) = (0, 0);
-    while x < sa.len() && y < sb.len() {
-        let hash = sa[x].0;
-        if hash < sb[y].0 {
-            x += 1;
-            continue;
+    for (i, &hash) in seeds_a.hashes.iter().enumerate() {
+        let at_b = seeds_b.positions(hash);
+        if at_b.clone().nth(MAX_SEED_REPEATS).is_some() {
+            continue; // a seed repeated too often in B
         }
-        if hash > sb[y].0 {
-            y += 1;
-            continue;
-        }
-        let to_a = x + sa[x..].partition_point(|s| s.0 == hash);
-        let to_b = y + sb[y..].partition_point(|s| s.0 == hash);
-        if to_b - y <= MAX_SEED_REPEATS {
-            for &(_, i) in &sa[x..to_a] {
-                for &(_, j) in &sb[y..to_b] {
-                    let (i, j) = (i as usize, j as usize);
-                    if i > 0 && j > 0 && a[i - 1] == b[j - 1] {
-                        continue; // not the start of a maximal run
-                    }
-                    let len = a[i..]
-                        .iter()
-                        .zip(&b[j..])
-                        .take_while(|(x, y)| x == y)
-                        .count();
-                    if len >= SEED_WORDS {
-                        runs.push(Run { i, j, len });
-                    }
-                }
+        for j in at_b {
+            if i > 0 && j > 0 && a[i - 1] == b[j - 1] {
+                continue; // not the start of a maximal run
+            }
+            let len = a[i..]
+                .iter()
+                .zip(&b[j..])
+                .take_while(|(x, y)| x == y)
+                .count();
+            if len >= SEED_WORDS {
+                runs.push(Run { i, j, len });
             }
         }
-        (x, y) = (to_a, to_b);
     }
     runs
 }
@@ -351,18 +368,34 @@ mod tests {
     }
 
     #[test]
-    fn seeds_are_sorted_by_hash_with_positions_ascending() {
+    fn seeds_find_every_position_of_a_window() {
         let text = words("a b c a b c a b c d e f a b c");
-        let Seeds(seeds) = Seeds::of(&text);
-        assert_eq!(seeds.len(), text.len() - 2);
-        assert!(seeds.windows(2).all(|w| w[0] < w[1]), "{seeds:?}");
-        let abc: Vec<u32> = seeds
-            .iter()
-            .filter(|s| s.0 == seeds.iter().find(|s| s.1 == 0).unwrap().0)
-            .map(|s| s.1)
-            .collect();
-        assert_eq!(abc, [0, 3, 6, 12]);
-        assert_eq!(Seeds::of(&text[..2]), Seeds::default());
+        let seeds = Seeds::of(&text);
+        assert_eq!(seeds.hashes.len(), text.len() - 2);
+        let abc: Vec<usize> = seeds.positions(seeds.hashes[0]).collect();
+        assert_eq!(abc, [12, 6, 3, 0]);
+        let def: Vec<usize> = seeds.positions(seeds.hashes[9]).collect();
+        assert_eq!(def, [9]);
+        for (at, &hash) in seeds.hashes.iter().enumerate() {
+            assert!(seeds.positions(hash).any(|p| p == at));
+        }
+        assert_eq!(Seeds::of(&text[..2]).positions(seeds.hashes[0]).count(), 0);
+    }
+
+    /// A seed repeated more than MAX_SEED_REPEATS times in the second document is skipped; up to
+    /// that, every repeat is aligned.
+    #[test]
+    fn seeds_repeated_too_often_are_skipped() {
+        let unit = "w1 w2 w3";
+        let repeated = |n: usize| vec![unit; n].join(" x ");
+        let once = format!("q {unit} r");
+        assert_eq!(run(&once, &repeated(MAX_SEED_REPEATS), 3).len(), 1);
+        assert!(run(&once, &repeated(MAX_SEED_REPEATS + 1), 3).is_empty());
+        let (wa, wb) = (words(&once), words(&repeated(MAX_SEED_REPEATS)));
+        let runs = maximal_runs(&wa, &Seeds::of(&wa), &wb, &Seeds::of(&wb));
+        assert_eq!(runs.len(), MAX_SEED_REPEATS);
+        let wb = words(&repeated(MAX_SEED_REPEATS + 1));
+        assert!(maximal_runs(&wa, &Seeds::of(&wa), &wb, &Seeds::of(&wb)).is_empty());
     }
 
     #[test]

@@ -84,17 +84,45 @@ pub fn shingle_sequence(tokens: &[Token], ngram: usize) -> Vec<ShingleHash> {
     out
 }
 
-/// A document's set of distinct shingles, sorted ascending: the exact representation that
-/// verification intersects.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct ShingleSet(Vec<ShingleHash>);
+/// A document's set of distinct shingles, the exact representation that verification intersects:
+/// an open-addressing table (linear probing, at most two thirds full, indexed by the low bits of
+/// the shingle hashes, which are uniform). Built in one pass and intersected by probing: sorting
+/// the shingles was a fifth of the analysis of a document whose pairs are checked.
+#[derive(Debug, Clone, Default)]
+pub struct ShingleSet {
+    /// The table; 0 marks an empty slot.
+    slots: Vec<ShingleHash>,
+    /// Distinct shingles held, `0` included.
+    len: usize,
+    /// True when the shingle `0`, which cannot sit in a slot, is in the set.
+    has_zero: bool,
+}
 
 impl ShingleSet {
+    /// An empty set with room for `n` shingles.
+    pub fn with_capacity(n: usize) -> Self {
+        ShingleSet {
+            slots: vec![0; (n + n / 2 + 1).next_power_of_two().max(8)],
+            len: 0,
+            has_zero: false,
+        }
+    }
+
     /// Builds the set from shingles in any order, with repeats.
-    pub fn from_unsorted(mut shingles: Vec<ShingleHash>) -> Self {
-        shingles.sort_unstable();
-        shingles.dedup();
-        ShingleSet(shingles)
+    pub fn from_unsorted(shingles: Vec<ShingleHash>) -> Self {
+        let mut set = ShingleSet::with_capacity(shingles.len());
+        for shingle in shingles {
+            set.insert(shingle);
+        }
+        set
+    }
+
+    /// The set of a word sequence's shingles (see [`for_each_shingle`]): at most one a word, so
+    /// the table never grows.
+    pub fn of_words(words: &[WordHash], ngram: usize) -> Self {
+        let mut set = ShingleSet::with_capacity(words.len());
+        for_each_shingle(words, ngram, |_, shingle| set.insert_with_room(shingle));
+        set
     }
 
     /// Builds the set of a tokenized document.
@@ -102,21 +130,99 @@ impl ShingleSet {
         Self::from_unsorted(shingle_sequence(tokens, ngram))
     }
 
+    /// Adds a shingle; false when it was there already. The table grows to stay at most two
+    /// thirds full.
+    pub fn insert(&mut self, shingle: ShingleHash) -> bool {
+        if shingle == 0 {
+            let added = !self.has_zero;
+            self.has_zero = true;
+            self.len += usize::from(added);
+            return added;
+        }
+        if 3 * (self.len + 1) > 2 * self.slots.len() {
+            self.grow();
+        }
+        let at = self.slot_of(shingle);
+        if self.slots[at] == shingle {
+            return false;
+        }
+        self.slots[at] = shingle;
+        self.len += 1;
+        true
+    }
+
+    /// [`ShingleSet::insert`] into a table known to have room (built for as many shingles).
+    #[inline]
+    fn insert_with_room(&mut self, shingle: ShingleHash) {
+        if shingle == 0 {
+            self.len += usize::from(!self.has_zero);
+            self.has_zero = true;
+            return;
+        }
+        let at = self.slot_of(shingle);
+        self.len += usize::from(self.slots[at] == 0);
+        self.slots[at] = shingle;
+    }
+
+    /// True when the set holds `shingle`.
+    pub fn contains(&self, shingle: ShingleHash) -> bool {
+        if shingle == 0 {
+            return self.has_zero;
+        }
+        !self.slots.is_empty() && self.slots[self.slot_of(shingle)] == shingle
+    }
+
+    /// The slot holding `shingle` (not 0), or the empty slot where it would go.
+    #[inline]
+    fn slot_of(&self, shingle: ShingleHash) -> usize {
+        let mask = self.slots.len() - 1;
+        let mut at = shingle as usize & mask;
+        while self.slots[at] != 0 && self.slots[at] != shingle {
+            at = (at + 1) & mask;
+        }
+        at
+    }
+
+    fn grow(&mut self) {
+        let size = (2 * self.slots.len()).max(8);
+        let old = std::mem::replace(&mut self.slots, vec![0; size]);
+        for shingle in old.into_iter().filter(|&s| s != 0) {
+            let at = self.slot_of(shingle);
+            self.slots[at] = shingle;
+        }
+    }
+
+    /// The distinct shingles, in no particular order.
+    pub fn iter(&self) -> impl Iterator<Item = ShingleHash> + '_ {
+        let zero = self.has_zero.then_some(0);
+        self.slots.iter().copied().filter(|&s| s != 0).chain(zero)
+    }
+
     /// The distinct shingles, sorted.
-    pub fn as_slice(&self) -> &[ShingleHash] {
-        &self.0
+    pub fn to_sorted_vec(&self) -> Vec<ShingleHash> {
+        let mut shingles: Vec<ShingleHash> = self.iter().collect();
+        shingles.sort_unstable();
+        shingles
     }
 
     /// Number of distinct shingles.
     pub fn len(&self) -> usize {
-        self.0.len()
+        self.len
     }
 
     /// True for a document without words.
     pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
+        self.len == 0
     }
 }
+
+impl PartialEq for ShingleSet {
+    fn eq(&self, other: &Self) -> bool {
+        self.len == other.len && self.iter().all(|s| other.contains(s))
+    }
+}
+
+impl Eq for ShingleSet {}
 
 #[cfg(test)]
 mod tests {
@@ -171,6 +277,37 @@ mod tests {
             let bytes: Vec<u8> = words[..n].iter().flat_map(|w| w.to_le_bytes()).collect();
             assert_eq!(hash_window(&words[..n]), xxh3_64(&bytes), "n = {n}");
         }
+    }
+
+    /// The table holds exactly the distinct shingles, 0 included, through growth.
+    #[test]
+    fn the_table_is_the_set_of_its_shingles() {
+        let mut state = 5u64;
+        let mut values: Vec<u64> = (0..3000)
+            .map(|_| {
+                state = state
+                    .wrapping_mul(6364136223846793005)
+                    .wrapping_add(1442695040888963407);
+                // Few distinct values, and small ones, so that repeats and collisions abound.
+                (state >> 33) % 1500 * if state % 7 == 0 { 1 << 40 } else { 1 }
+            })
+            .collect();
+        values.push(0);
+        let mut grown = ShingleSet::with_capacity(0);
+        for &v in &values {
+            grown.insert(v);
+        }
+        let set = ShingleSet::from_unsorted(values.clone());
+        let mut expected = values.clone();
+        expected.sort_unstable();
+        expected.dedup();
+        assert_eq!(set.to_sorted_vec(), expected);
+        assert_eq!(set.len(), expected.len());
+        assert_eq!(grown, set);
+        assert!(values.iter().all(|&v| set.contains(v)));
+        assert!(!set.contains(1 << 60));
+        assert!(!ShingleSet::default().contains(3));
+        assert!(ShingleSet::default().is_empty());
     }
 
     #[test]

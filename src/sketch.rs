@@ -13,7 +13,7 @@ use crate::fingerprint::{
 use crate::minhash::{MinHasher, Signature};
 use crate::passage::Seeds;
 use crate::quote::{quote_region_ids, quote_regions, quoted_mask, QuoteTracker, QuotedWords};
-use crate::shingle::{for_each_shingle, shingles, ShingleSet};
+use crate::shingle::{shingles, ShingleSet};
 use crate::tokenize::{for_each_token, tokenize, Token, WordHash};
 use bitvec::prelude::*;
 use std::sync::OnceLock;
@@ -132,9 +132,7 @@ fn sketch_with(bytes: &[u8], params: &SketchParams, scratch: &mut Scratch) -> Sk
 
 /// The exact shingle set of a word sequence.
 fn shingle_set(words: &[WordHash], ngram: usize) -> ShingleSet {
-    let mut shingles = Vec::with_capacity(words.len());
-    for_each_shingle(words, ngram, |_, s| shingles.push(s));
-    ShingleSet::from_unsorted(shingles)
+    ShingleSet::of_words(words, ngram)
 }
 
 /// The hash of a normalised word sequence (xxh3-128 of the word hashes, little-endian).
