@@ -637,15 +637,90 @@ fn pair_postings(
             boilerplate_docs.extend(run.iter().map(|p| p.1));
             continue;
         }
-        for (i, &(_, a, ca)) in run.iter().enumerate() {
-            found.pairs.extend(
-                run[i + 1..]
+        pair_run(run, params.w, &mut found.pairs);
+    }
+}
+
+/// Postings of one fingerprint up to which every two are compared; longer runs (a phrase
+/// repeated through a document, ten thousand times in one test) are paired by lane instead.
+const PAIRWISE_RUN: usize = 64;
+
+/// Appends the pairs of documents whose postings of one fingerprint (a run sorted by document)
+/// have contexts that meet.
+fn pair_run(run: &[Posting], w: usize, pairs: &mut Vec<(DocId, DocId)>) {
+    if run.len() <= PAIRWISE_RUN {
+        pair_run_pairwise(run, w, pairs);
+    } else {
+        pair_run_by_lane(run, w, pairs);
+    }
+}
+
+/// [`pair_run`] by comparing every two postings: quadratic in the run, so for short runs.
+fn pair_run_pairwise(run: &[Posting], w: usize, pairs: &mut Vec<(DocId, DocId)>) {
+    for (i, &(_, a, ca)) in run.iter().enumerate() {
+        pairs.extend(
+            run[i + 1..]
+                .iter()
+                .filter(|&&(_, b, cb)| b != a && contexts_meet(ca, cb, w))
+                .map(|&(_, b, _)| (a.min(b), a.max(b))),
+        );
+    }
+}
+
+/// [`pair_run`] for long runs, the same pairs as [`pair_run_pairwise`] (without repeats) in time
+/// that grows with the run times its documents, not with the run squared: contexts meet when
+/// some lane agrees, so for each lane the distinct `(lane value, document)` entries are sorted and
+/// each value's documents are paired. A document with a context that meets every other
+/// ([`NO_CONTEXT`], or no lanes at this `w`) is paired with every document of the run.
+fn pair_run_by_lane(run: &[Posting], w: usize, pairs: &mut Vec<(DocId, DocId)>) {
+    let mut entries: Vec<(DocId, u32)> = run
+        .iter()
+        .map(|&(_, doc, context)| (doc, context))
+        .collect();
+    entries.sort_unstable();
+    entries.dedup();
+    let bits = lane_bits(w);
+    let mut docs: Vec<DocId> = entries.iter().map(|e| e.0).collect();
+    docs.dedup();
+    let mut meet_all: Vec<DocId> = entries
+        .iter()
+        .filter(|e| bits == 0 || e.1 == NO_CONTEXT)
+        .map(|e| e.0)
+        .collect();
+    meet_all.dedup();
+    let mut found = Vec::new();
+    for &a in &meet_all {
+        found.extend(
+            docs.iter()
+                .filter(|&&b| b != a)
+                .map(|&b| (a.min(b), a.max(b))),
+        );
+    }
+    if bits != 0 {
+        let mask = (1u32 << bits) - 1;
+        let mut lanes: Vec<(u32, DocId)> = Vec::with_capacity(entries.len());
+        for t in 0..w as u32 {
+            lanes.clear();
+            lanes.extend(
+                entries
                     .iter()
-                    .filter(|&&(_, b, cb)| b != a && contexts_meet(ca, cb, params.w))
-                    .map(|&(_, b, _)| (a.min(b), a.max(b))),
+                    .filter(|e| e.1 != NO_CONTEXT)
+                    .map(|&(doc, context)| ((context >> (t * bits)) & mask, doc))
+                    .filter(|&(lane, _)| lane != 0),
             );
+            lanes.sort_unstable();
+            lanes.dedup();
+            for same in lanes.chunk_by(|x, y| x.0 == y.0) {
+                // Distinct documents in ascending order, so `a < b`.
+                for (i, &(_, a)) in same.iter().enumerate() {
+                    found.extend(same[i + 1..].iter().map(|&(_, b)| (a, b)));
+                }
+            }
         }
     }
+    found.sort_unstable();
+    found.dedup();
+    pairs.extend(found);
 }
 
 #[cfg(test)]
@@ -799,6 +874,49 @@ mod tests {
                     let seen = (found.boilerplate.clone(), found.boilerplate_docs);
                     assert_eq!(boilerplate.get_or_insert(seen.clone()), &seen, "{case}");
                 }
+            }
+        }
+    }
+
+    /// Long runs (a phrase repeated through documents) are paired by lane, with the pairs that
+    /// comparing every two postings gives.
+    #[test]
+    fn long_runs_pair_as_every_two_postings_would() {
+        let mut state = 11u64;
+        let mut next = move || {
+            state = state
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            (state >> 33) as u32
+        };
+        for w in [1, 2, 3, 5, 8, 9] {
+            let bits = lane_bits(w);
+            for len in [65, 300, 3_000] {
+                let docs = 1 + next() % 40;
+                let mut run: Vec<Posting> = (0..len)
+                    .map(|_| {
+                        // Lanes from a small alphabet, so that many meet; some empty.
+                        let mut context = 0;
+                        for t in 0..w as u32 {
+                            context |= (next() % 4) << (t * bits.max(1));
+                        }
+                        let context = match next() % 50 {
+                            0 => NO_CONTEXT,
+                            1 => 0,
+                            _ => context,
+                        };
+                        (9, DocId(next() % docs), context)
+                    })
+                    .collect();
+                run.sort_by_key(|p| p.1);
+                let mut expected = Vec::new();
+                pair_run_pairwise(&run, w, &mut expected);
+                expected.sort_unstable();
+                expected.dedup();
+                let mut got = Vec::new();
+                pair_run_by_lane(&run, w, &mut got);
+                assert_eq!(got, expected, "w {w}, {len} postings of {docs} documents");
+                assert!(len < 300 || !expected.is_empty());
             }
         }
     }

@@ -20,7 +20,7 @@ use crate::tokenize::{Token, WordHash};
 use crate::DocId;
 use bitvec::prelude::*;
 use rayon::prelude::*;
-use rustc_hash::FxHashMap;
+use rustc_hash::{FxHashMap, FxHashSet};
 use std::collections::HashMap;
 use std::ops::Range;
 
@@ -412,14 +412,18 @@ impl QuotedWords {
         self.region_ids[start..].partition_point(|&r| r == id)
     }
 
-    /// True when `other` has, inside one quote starting at its quoted word `at`, the words of the
-    /// whole quote that starts at this document's quoted word `start`.
-    fn whole_quote_in(&self, start: usize, other: &QuotedWords, at: usize) -> bool {
-        let len = self.region_len(start);
-        let end = at + len;
-        end <= other.words.len()
-            && other.region_ids[end - 1] == other.region_ids[at]
-            && other.words[at..end] == self.words[start..start + len]
+    /// The words of the whole quote that starts at quoted word `start`.
+    fn whole_quote_at(&self, start: usize) -> &[WordHash] {
+        &self.words[start..start + self.region_len(start)]
+    }
+
+    /// True when this document has `words` inside one quote, starting at its quoted word `at`.
+    fn holds_in_one_quote(&self, at: usize, words: &[WordHash]) -> bool {
+        let end = at + words.len();
+        !words.is_empty()
+            && end <= self.words.len()
+            && self.region_ids[end - 1] == self.region_ids[at]
+            && self.words[at..end] == *words
     }
 }
 
@@ -503,21 +507,40 @@ pub fn whole_quote_pairs<'a>(
     common: &CommonWords,
 ) -> Vec<(DocId, DocId)> {
     let mut pairs = Vec::new();
+    let mut paired = FxHashSet::default();
+    let mut openers: Vec<(DocId, &[WordHash])> = Vec::new();
     for run in shared.runs() {
         let distinct = 1 + run.windows(2).filter(|w| w[0].doc != w[1].doc).count();
         if distinct > max_df || !run.iter().any(|p| p.opens) {
             continue;
         }
-        for a in run.iter().filter(|p| p.opens) {
-            let quoted_a = quoted_of(a.doc);
-            let start = a.pos as usize;
-            let whole = &quoted_a.words[start..start + quoted_a.region_len(start)];
-            if !common.any_distinctive(whole) {
-                continue;
-            }
-            for b in run.iter().filter(|p| p.doc != a.doc) {
-                if quoted_a.whole_quote_in(start, quoted_of(b.doc), b.pos as usize) {
-                    pairs.push((a.doc.min(b.doc), a.doc.max(b.doc)));
+        // Each distinct whole quote of each document once, and each pair once: a document that
+        // repeats a quote ten thousand times asks the question once, so the work does not grow
+        // with the square of the repeats.
+        openers.clear();
+        openers.extend(
+            run.iter()
+                .filter(|p| p.opens)
+                .map(|p| (p.doc, quoted_of(p.doc).whole_quote_at(p.pos as usize)))
+                .filter(|(_, whole)| common.any_distinctive(whole)),
+        );
+        openers.sort_unstable();
+        openers.dedup();
+        paired.clear();
+        for &(a, whole) in &openers {
+            for in_b in run.chunk_by(|x, y| x.doc == y.doc) {
+                let b = in_b[0].doc;
+                let pair = (a.min(b), a.max(b));
+                if b == a || paired.contains(&pair) {
+                    continue;
+                }
+                let quoted_b = quoted_of(b);
+                if in_b
+                    .iter()
+                    .any(|o| quoted_b.holds_in_one_quote(o.pos as usize, whole))
+                {
+                    paired.insert(pair);
+                    pairs.push(pair);
                 }
             }
         }
