@@ -388,6 +388,20 @@ impl QuotedWords {
         self.region_ids.push(id);
     }
 
+    /// Empties the words, keeping the capacity.
+    pub fn clear(&mut self) {
+        self.words.clear();
+        self.region_ids.clear();
+    }
+
+    /// A copy without spare capacity, for keeping.
+    pub fn exact_copy(&self) -> Self {
+        QuotedWords {
+            words: self.words.to_vec(),
+            region_ids: self.region_ids.to_vec(),
+        }
+    }
+
     /// True when the document has no quoted word.
     pub fn is_empty(&self) -> bool {
         self.words.is_empty()
