@@ -408,13 +408,13 @@ type Posting = (u32, DocId, u32);
 /// fingerprints hit them at random.
 const POSTINGS_PER_RANGE: usize = 1 << 19;
 
-/// Fingerprints per group of ranges, about. The documents' fingerprints are read once per group
+/// Fingerprints per group of ranges, about. The documents' fingerprints are read twice per group
 /// (each document's are ordered by their top bits, so a cursor finds its next group's run; hence
-/// at most `2^ORDER_BITS` groups, larger than this in corpora of billions of fingerprints) and
-/// scattered into one
-/// buffer per range of the group: every range is then indexed from a contiguous buffer. Few
-/// groups keep the documents' runs long enough to read at memory speed; the buffers (12 bytes
-/// per fingerprint) bound the index's transient memory to about 48 MB.
+/// at most `2^ORDER_BITS` groups, larger than this in corpora of billions of fingerprints): once
+/// to count each range's postings, once to scatter them range after range into one buffer, so
+/// every range is indexed from a contiguous slice. Few groups keep the documents' runs long
+/// enough to read at memory speed; the buffer (12 bytes per fingerprint) bounds the index's
+/// transient memory to about 48 MB a thread.
 const POSTINGS_PER_GROUP: usize = 1 << 22;
 
 /// Builds the inverted index of `docs` (each with its anchored fingerprints in the order of
@@ -484,7 +484,9 @@ fn index_in_ranges(
         .par_chunks(groups.div_ceil(threads))
         .map(|chunk| {
             let mut work = GroupIndex {
-                buffers: vec![Vec::new(); ranges_per_group],
+                ranges: ranges_per_group,
+                starts: Vec::new(),
+                postings: Vec::new(),
                 index: RangeIndex {
                     // Per 64 slots, the bits seen once and the bits seen in two documents or
                     // more, side by side so that one cache line serves both.
@@ -543,37 +545,56 @@ fn group_bounds(anchored: &[Anchored], group_bits: u32) -> impl Iterator<Item = 
 
 /// One thread's buffers for indexing groups of ranges.
 struct GroupIndex {
-    /// One buffer of postings per range of the group.
-    buffers: Vec<Vec<Posting>>,
+    /// Ranges per group (a power of two).
+    ranges: usize,
+    /// Where each range of the group starts in `postings`, and the end last.
+    starts: Vec<usize>,
+    /// The group's postings, range after range (each range in document order). One buffer
+    /// reused from group to group and filled by counting first: vectors grown per range took
+    /// fresh memory for each group, and faulting it in was a twentieth of the overlap scan.
+    postings: Vec<Posting>,
     /// The state of indexing one range.
     index: RangeIndex,
 }
 
 impl GroupIndex {
-    /// Indexes one group, given each document's fingerprints in it: scatters them into one
-    /// buffer per range, then pairs each range's shared postings.
+    /// Indexes one group, given each document's fingerprints in it: scatters them range by
+    /// range into one buffer, then pairs each range's shared postings.
     fn index_group<'a>(
         &mut self,
-        runs: impl Iterator<Item = (DocId, &'a [Anchored])>,
+        runs: impl Iterator<Item = (DocId, &'a [Anchored])> + Clone,
         range_bits: u32,
         params: WinnowParams,
         max_df: usize,
         found: &mut OverlapCandidates,
         boilerplate_docs: &mut Vec<DocId>,
     ) {
-        let GroupIndex { buffers, index } = self;
-        let mask = buffers.len() - 1;
-        for buffer in buffers.iter_mut() {
-            buffer.clear();
-        }
-        for (doc, run) in runs {
+        let mask = self.ranges - 1;
+        let range_of = |a: &Anchored| (a.hash >> (32 - range_bits.max(1))) as usize & mask;
+        self.starts.clear();
+        self.starts.resize(self.ranges + 1, 0);
+        for (_, run) in runs.clone() {
             for a in run {
-                let range = (a.hash >> (32 - range_bits.max(1))) as usize & mask;
-                buffers[range].push((a.hash, doc, a.context));
+                self.starts[range_of(a) + 1] += 1;
             }
         }
-        for buffer in buffers.iter() {
-            let shared = index.shared_postings(buffer);
+        for i in 1..self.starts.len() {
+            self.starts[i] += self.starts[i - 1];
+        }
+        let total = self.starts[self.ranges];
+        self.postings.resize(total, (0, DocId(0), 0));
+        let mut next: Vec<usize> = self.starts[..self.ranges].to_vec();
+        for (doc, run) in runs {
+            for a in run {
+                let at = &mut next[range_of(a)];
+                self.postings[*at] = (a.hash, doc, a.context);
+                *at += 1;
+            }
+        }
+        for range in self.starts.windows(2) {
+            let shared = self
+                .index
+                .shared_postings(&self.postings[range[0]..range[1]]);
             pair_postings(shared, params, max_df, found, boilerplate_docs);
         }
     }
