@@ -827,17 +827,22 @@ mod tests {
         }
     }
 
-    /// The ranged, bit-set-filtered index against every pair of documents compared directly.
-    #[test]
-    fn the_index_finds_exactly_the_pairs_that_share_a_meeting_fingerprint() {
-        let p = WinnowParams::for_min_words(8);
-        let mut state = 7u64;
-        let mut next = move || {
+    /// A seeded stream of 31-bit numbers (a linear congruential generator): test data that is
+    /// the same on every run.
+    fn lcg(mut state: u64) -> impl FnMut() -> u32 {
+        move || {
             state = state
                 .wrapping_mul(6364136223846793005)
                 .wrapping_add(1442695040888963407);
             (state >> 33) as u32
-        };
+        }
+    }
+
+    /// The ranged, bit-set-filtered index against every pair of documents compared directly.
+    #[test]
+    fn the_index_finds_exactly_the_pairs_that_share_a_meeting_fingerprint() {
+        let p = WinnowParams::for_min_words(8);
+        let mut next = lcg(7);
         // 60 documents of 40 fingerprints drawn from a small space, so that many are shared.
         let docs: Vec<(DocId, Vec<Anchored>)> = (0..60)
             .map(|d| {
@@ -903,13 +908,7 @@ mod tests {
     /// comparing every two postings gives.
     #[test]
     fn long_runs_pair_as_every_two_postings_would() {
-        let mut state = 11u64;
-        let mut next = move || {
-            state = state
-                .wrapping_mul(6364136223846793005)
-                .wrapping_add(1442695040888963407);
-            (state >> 33) as u32
-        };
+        let mut next = lcg(11);
         for w in [1, 2, 3, 5, 8, 9] {
             let bits = lane_bits(w);
             for len in [65, 300, 3_000] {
