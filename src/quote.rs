@@ -219,40 +219,9 @@ pub fn quoted_mask(region_ids: &[u32]) -> BitVec {
     mask
 }
 
-/// A 3-word gram of quoted text: its hash and the index of its first word.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub struct QuoteGram {
-    /// Hash of the three words.
-    pub hash: u64,
-    /// Index of the first word.
-    pub pos: u32,
-    /// True when the gram is the first three words of its quote.
-    pub opens: bool,
-}
-
-/// The quoted 3-word grams of a document: every window of three words inside one quote.
-pub fn quote_grams(words: &[WordHash], region_ids: &[u32]) -> Vec<QuoteGram> {
-    quote_grams_iter(words, region_ids).collect()
-}
-
-/// [`quote_grams`] without collecting them.
-fn quote_grams_iter<'a>(
-    words: &'a [WordHash],
-    region_ids: &'a [u32],
-) -> impl Iterator<Item = QuoteGram> + 'a {
-    let n = MIN_QUOTE_WORDS;
-    (0..(words.len() + 1).saturating_sub(n))
-        .filter(move |&i| region_ids[i] != 0 && region_ids[i + n - 1] == region_ids[i])
-        .map(move |i| QuoteGram {
-            opens: i == 0 || region_ids[i - 1] != region_ids[i],
-            hash: kgram_hash(&words[i..i + n]),
-            pos: i as u32,
-        })
-}
-
 /// The hash of every quoted gram of a document, in order, into `hashes` (cleared first): the
-/// rolling k-gram hashes of its quoted words, kept where the three words lie in one quote. The
-/// same values as [`QuoteGram::hash`], at two multiplies a word.
+/// rolling k-gram hashes of its quoted words, kept where the three words lie in one quote (the
+/// values [`kgram_hash`] gives each three words), at two multiplies a word.
 fn gram_hashes_into(q: &QuotedWords, hashes: &mut Vec<(u64, u32)>, rolled: &mut Vec<u64>) {
     let n = MIN_QUOTE_WORDS;
     kgram_hashes_into(&q.words, n, rolled);
@@ -407,9 +376,12 @@ impl QuotedWords {
         self.words.is_empty()
     }
 
-    /// The quote grams of these words (positions are quoted-word indices).
-    pub fn grams(&self) -> Vec<QuoteGram> {
-        quote_grams(&self.words, &self.region_ids)
+    /// The hash and first quoted-word index of every gram of [`MIN_QUOTE_WORDS`] words inside
+    /// one quote, in order: the grams [`SharedQuoteGrams`] indexes.
+    pub fn gram_hashes(&self) -> Vec<(u64, u32)> {
+        let (mut hashes, mut rolled) = (Vec::new(), Vec::new());
+        gram_hashes_into(self, &mut hashes, &mut rolled);
+        hashes
     }
 
     /// What [`quote_groups`] needs of this document.

@@ -45,6 +45,7 @@ fn tokenize_edges_and_saved_inputs() {
             b"\xE2\x80\x9Cbroken \xE2\x80 quote\xE2\x80\x9D",
             b"\r\n\r\n\n",
             "ＡＢＣ Straße ǅ ﬁ".as_bytes(),
+            "He said \"one two three four\" and “five six seven” «x y»".as_bytes(),
         ],
     );
 }

@@ -5,9 +5,11 @@
 //! `#[path]` and replays saved inputs through exactly the same checks. A new target (an index
 //! reader, say) is one function here, one file in `fuzz_targets/` and its `[[bin]]` stanza.
 
-use dedup::fingerprint::{distinct_hashes, kgram_hashes, winnow as select, WinnowParams};
+use dedup::fingerprint::{
+    distinct_hashes, kgram_hash, kgram_hashes, winnow as select, WinnowParams,
+};
 use dedup::passage::{align as align_words, AlignInput, AlignedPassage, PassageParams};
-use dedup::quote::{quote_grams, quote_region_ids, quote_regions, MIN_QUOTE_WORDS};
+use dedup::quote::{quote_region_ids, quote_regions, QuotedWords, MIN_QUOTE_WORDS};
 use dedup::shingle::{for_each_shingle, hash_window};
 use dedup::sketch::Analysis;
 use dedup::tokenize::{hash_word, tokenize as split_words, WordHash};
@@ -73,11 +75,20 @@ pub fn tokenize(data: &[u8]) {
         }
     }
     let words: Vec<WordHash> = tokens.iter().map(|t| t.hash).collect();
-    for gram in quote_grams(&words, &ids) {
-        let at = gram.pos as usize;
-        let window = &words[at..at + MIN_QUOTE_WORDS];
-        assert_eq!(gram.hash, hash_window(window));
-        assert!(ids[at] != 0 && ids[at..at + MIN_QUOTE_WORDS].iter().all(|&i| i == ids[at]));
+    // The quoted words are the tokens with an id, and their grams every run of
+    // MIN_QUOTE_WORDS of them inside one quote, hashed as one k-gram.
+    let quoted = QuotedWords::collect(tokens.iter().copied(), &regions);
+    let quoted_ids: Vec<u32> = ids.iter().copied().filter(|&id| id != 0).collect();
+    assert_eq!(quoted.region_ids, quoted_ids);
+    let in_one_quote: Vec<usize> = (0..(quoted.words.len() + 1).saturating_sub(MIN_QUOTE_WORDS))
+        .filter(|&i| quoted.region_ids[i] == quoted.region_ids[i + MIN_QUOTE_WORDS - 1])
+        .collect();
+    let grams = quoted.gram_hashes();
+    let at: Vec<usize> = grams.iter().map(|&(_, pos)| pos as usize).collect();
+    assert_eq!(at, in_one_quote, "quoted grams");
+    for (hash, pos) in grams {
+        let window = &quoted.words[pos as usize..pos as usize + MIN_QUOTE_WORDS];
+        assert_eq!(hash, kgram_hash(window));
     }
 
     let ngram = 1 + data.first().map_or(0, |b| usize::from(b % 8));
