@@ -6,6 +6,7 @@
 //! none.
 
 use crate::tokenize::{Token, WordHash};
+use rustc_hash::FxHashSet;
 use xxhash_rust::xxh3::xxh3_64;
 
 /// The hash of one word n-gram.
@@ -85,43 +86,30 @@ pub fn shingle_sequence(tokens: &[Token], ngram: usize) -> Vec<ShingleHash> {
 }
 
 /// A document's set of distinct shingles, the exact representation that verification intersects:
-/// an open-addressing table (linear probing, at most two thirds full, indexed by the low bits of
-/// the shingle hashes, which are uniform). Built in one pass and intersected by probing: sorting
-/// the shingles was a fifth of the analysis of a document whose pairs are checked.
-#[derive(Debug, Clone, Default)]
-pub struct ShingleSet {
-    /// The table; 0 marks an empty slot.
-    slots: Vec<ShingleHash>,
-    /// Distinct shingles held, `0` included.
-    len: usize,
-    /// True when the shingle `0`, which cannot sit in a slot, is in the set.
-    has_zero: bool,
-}
+/// a hash set, built in one pass and intersected by probing (sorting the shingles was a fifth of
+/// the analysis of a document whose pairs are checked). The shingles are hashes already, so the
+/// set's own hash is the cheapest there is (Fx: one multiply).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ShingleSet(FxHashSet<ShingleHash>);
 
 impl ShingleSet {
     /// An empty set with room for `n` shingles.
     pub fn with_capacity(n: usize) -> Self {
-        ShingleSet {
-            slots: vec![0; (n + n / 2 + 1).next_power_of_two().max(8)],
-            len: 0,
-            has_zero: false,
-        }
+        ShingleSet(FxHashSet::with_capacity_and_hasher(n, Default::default()))
     }
 
     /// Builds the set from shingles in any order, with repeats.
     pub fn from_unsorted(shingles: Vec<ShingleHash>) -> Self {
-        let mut set = ShingleSet::with_capacity(shingles.len());
-        for shingle in shingles {
-            set.insert(shingle);
-        }
-        set
+        ShingleSet(shingles.into_iter().collect())
     }
 
     /// The set of a word sequence's shingles (see [`for_each_shingle`]): at most one a word, so
-    /// the table never grows.
+    /// the set never grows.
     pub fn of_words(words: &[WordHash], ngram: usize) -> Self {
         let mut set = ShingleSet::with_capacity(words.len());
-        for_each_shingle(words, ngram, |_, shingle| set.insert_with_room(shingle));
+        for_each_shingle(words, ngram, |_, shingle| {
+            set.insert(shingle);
+        });
         set
     }
 
@@ -130,72 +118,19 @@ impl ShingleSet {
         Self::from_unsorted(shingle_sequence(tokens, ngram))
     }
 
-    /// Adds a shingle; false when it was there already. The table grows to stay at most two
-    /// thirds full.
+    /// Adds a shingle; false when it was there already.
     pub fn insert(&mut self, shingle: ShingleHash) -> bool {
-        if shingle == 0 {
-            let added = !self.has_zero;
-            self.has_zero = true;
-            self.len += usize::from(added);
-            return added;
-        }
-        if 3 * (self.len + 1) > 2 * self.slots.len() {
-            self.grow();
-        }
-        let at = self.slot_of(shingle);
-        if self.slots[at] == shingle {
-            return false;
-        }
-        self.slots[at] = shingle;
-        self.len += 1;
-        true
-    }
-
-    /// [`ShingleSet::insert`] into a table known to have room (built for as many shingles).
-    #[inline]
-    fn insert_with_room(&mut self, shingle: ShingleHash) {
-        if shingle == 0 {
-            self.len += usize::from(!self.has_zero);
-            self.has_zero = true;
-            return;
-        }
-        let at = self.slot_of(shingle);
-        self.len += usize::from(self.slots[at] == 0);
-        self.slots[at] = shingle;
+        self.0.insert(shingle)
     }
 
     /// True when the set holds `shingle`.
     pub fn contains(&self, shingle: ShingleHash) -> bool {
-        if shingle == 0 {
-            return self.has_zero;
-        }
-        !self.slots.is_empty() && self.slots[self.slot_of(shingle)] == shingle
-    }
-
-    /// The slot holding `shingle` (not 0), or the empty slot where it would go.
-    #[inline]
-    fn slot_of(&self, shingle: ShingleHash) -> usize {
-        let mask = self.slots.len() - 1;
-        let mut at = shingle as usize & mask;
-        while self.slots[at] != 0 && self.slots[at] != shingle {
-            at = (at + 1) & mask;
-        }
-        at
-    }
-
-    fn grow(&mut self) {
-        let size = (2 * self.slots.len()).max(8);
-        let old = std::mem::replace(&mut self.slots, vec![0; size]);
-        for shingle in old.into_iter().filter(|&s| s != 0) {
-            let at = self.slot_of(shingle);
-            self.slots[at] = shingle;
-        }
+        self.0.contains(&shingle)
     }
 
     /// The distinct shingles, in no particular order.
     pub fn iter(&self) -> impl Iterator<Item = ShingleHash> + '_ {
-        let zero = self.has_zero.then_some(0);
-        self.slots.iter().copied().filter(|&s| s != 0).chain(zero)
+        self.0.iter().copied()
     }
 
     /// The distinct shingles, sorted.
@@ -207,22 +142,14 @@ impl ShingleSet {
 
     /// Number of distinct shingles.
     pub fn len(&self) -> usize {
-        self.len
+        self.0.len()
     }
 
     /// True for a document without words.
     pub fn is_empty(&self) -> bool {
-        self.len == 0
+        self.0.is_empty()
     }
 }
-
-impl PartialEq for ShingleSet {
-    fn eq(&self, other: &Self) -> bool {
-        self.len == other.len && self.iter().all(|s| other.contains(s))
-    }
-}
-
-impl Eq for ShingleSet {}
 
 #[cfg(test)]
 mod tests {
@@ -279,9 +206,9 @@ mod tests {
         }
     }
 
-    /// The table holds exactly the distinct shingles, 0 included, through growth.
+    /// The set holds exactly the distinct shingles, 0 included, through growth.
     #[test]
-    fn the_table_is_the_set_of_its_shingles() {
+    fn the_set_holds_exactly_the_distinct_shingles() {
         let mut state = 5u64;
         let mut values: Vec<u64> = (0..3000)
             .map(|_| {
