@@ -33,7 +33,9 @@ use crate::quote::{
     quote_groups, quote_regions, whole_quote_pairs, CommonWords, QuoteGroup, QuoteTracker,
     QuotedWords, SharedQuoteGrams,
 };
-use crate::sketch::{content_hash, sketch, Analysis, FingerprintUse, SketchParams};
+use crate::sketch::{
+    content_hash, line_at, line_starts, sketch, Analysis, FingerprintUse, SketchParams,
+};
 use crate::tokenize::for_each_token;
 use crate::verify::SetOverlap;
 use crate::DocId;
@@ -1122,6 +1124,7 @@ fn locate_in(
     if content_hash(&words) != info.content_hash {
         return Err(changed());
     }
+    let lines = line_starts(bytes);
     wanted
         .iter()
         .map(|&(_, g, o)| {
@@ -1129,7 +1132,7 @@ fn locate_in(
             let first = spans.get(occurrence.start as usize).ok_or_else(changed)?;
             let last = spans.get(occurrence.end as usize - 1).ok_or_else(changed)?;
             let (start, end) = (first.0, last.1);
-            let line = 1 + memchr::memchr_iter(b'\n', &bytes[..start as usize]).count() as u32;
+            let line = line_at(&lines, start);
             let text = (o == 0).then(|| {
                 String::from_utf8_lossy(&bytes[start as usize..end as usize]).into_owned()
             });

@@ -134,11 +134,6 @@ fn sketch_with(bytes: &[u8], params: &SketchParams, scratch: &mut Scratch) -> Sk
     }
 }
 
-/// The exact shingle set of a word sequence.
-fn shingle_set(words: &[WordHash], ngram: usize) -> ShingleSet {
-    ShingleSet::of_words(words, ngram)
-}
-
 /// The hash of a normalised word sequence (xxh3-128 of the word hashes, little-endian).
 pub fn content_hash(words: &[WordHash]) -> u128 {
     let mut hasher = xxhash_rust::xxh3::Xxh3Default::new();
@@ -150,6 +145,18 @@ pub fn content_hash(words: &[WordHash]) -> u128 {
         hasher.update(&buf[..8 * chunk.len()]);
     }
     hasher.digest128()
+}
+
+/// The byte offsets at which the lines of `bytes` start (0 first).
+pub fn line_starts(bytes: &[u8]) -> Vec<u32> {
+    std::iter::once(0)
+        .chain(memchr::memchr_iter(b'\n', bytes).map(|i| i as u32 + 1))
+        .collect()
+}
+
+/// The 1-based line of a byte offset, given the [`line_starts`] of its document.
+pub fn line_at(line_starts: &[u32], offset: u32) -> u32 {
+    line_starts.partition_point(|&s| s <= offset) as u32
 }
 
 /// The full view of a document that has candidates.
@@ -187,11 +194,9 @@ impl Analysis {
         };
         let tokens = tokenize(&bytes);
         let words: Vec<WordHash> = tokens.iter().map(|t| t.hash).collect();
-        let shingles = shingle_set(&words, ngram);
+        let shingles = ShingleSet::of_words(&words, ngram);
         let quote_ids = quote_region_ids(&tokens, &quote_regions(&bytes));
-        let line_starts = std::iter::once(0)
-            .chain(memchr::memchr_iter(b'\n', &bytes).map(|i| i as u32 + 1))
-            .collect();
+        let line_starts = line_starts(&bytes);
         Analysis {
             content_hash: content_hash(&words),
             quoted: quoted_mask(&quote_ids),
@@ -216,7 +221,7 @@ impl Analysis {
             tokens: Vec::new(),
             content_hash: content_hash(&words),
             quoted: BitVec::new(),
-            shingles: shingle_set(&words, ngram),
+            shingles: ShingleSet::of_words(&words, ngram),
             seeds: Seeds::default(),
             winnow: None,
             fingerprints: OnceLock::new(),
@@ -236,7 +241,7 @@ impl Analysis {
 
     /// The 1-based line of a byte offset.
     pub fn line_of(&self, offset: u32) -> u32 {
-        self.line_starts.partition_point(|&s| s <= offset) as u32
+        line_at(&self.line_starts, offset)
     }
 
     /// The byte span of a range of words.
