@@ -377,15 +377,16 @@ pub fn contexts_meet(a: u32, b: u32, w: usize) -> bool {
     if bits == 0 || a == NO_CONTEXT || b == NO_CONTEXT {
         return true;
     }
-    let mask = if bits == 32 {
-        u32::MAX
-    } else {
-        (1u32 << bits) - 1
-    };
     (0..w as u32).any(|t| {
-        let (x, y) = ((a >> (t * bits)) & mask, (b >> (t * bits)) & mask);
-        x != 0 && x == y
+        let x = lane_of(a, t, bits);
+        x != 0 && x == lane_of(b, t, bits)
     })
+}
+
+/// Lane `t` of a context with lanes of `bits` bits (at most 16, from [`lane_bits`]).
+#[inline]
+fn lane_of(context: u32, t: u32, bits: u32) -> u32 {
+    (context >> (t * bits)) & ((1u32 << bits) - 1)
 }
 
 /// What the inverted index found: candidate pairs and the boilerplate it left out.
@@ -551,7 +552,8 @@ struct GroupIndex {
     starts: Vec<usize>,
     /// The group's postings, range after range (each range in document order). One buffer
     /// reused from group to group and filled by counting first: vectors grown per range took
-    /// fresh memory for each group, and faulting it in was a twentieth of the overlap scan.
+    /// fresh memory for each group, and growing them was 4.8% of a profile of the overlap scan
+    /// of the 10k synth corpus.
     postings: Vec<Posting>,
     /// The state of indexing one range.
     index: RangeIndex,
@@ -718,7 +720,6 @@ fn pair_run_by_lane(run: &[Posting], w: usize, pairs: &mut Vec<(DocId, DocId)>) 
         );
     }
     if bits != 0 {
-        let mask = (1u32 << bits) - 1;
         let mut lanes: Vec<(u32, DocId)> = Vec::with_capacity(entries.len());
         for t in 0..w as u32 {
             lanes.clear();
@@ -726,7 +727,7 @@ fn pair_run_by_lane(run: &[Posting], w: usize, pairs: &mut Vec<(DocId, DocId)>) 
                 entries
                     .iter()
                     .filter(|e| e.1 != NO_CONTEXT)
-                    .map(|&(doc, context)| ((context >> (t * bits)) & mask, doc))
+                    .map(|&(doc, context)| (lane_of(context, t, bits), doc))
                     .filter(|&(lane, _)| lane != 0),
             );
             lanes.sort_unstable();
