@@ -1,6 +1,6 @@
 //! Per-stage benches on a seeded synthetic corpus (`dedup::synth`, 1,000 documents, about 8 MB):
 //! tokenize (fast path and the UAX #29 reference), shingle, tokenize+shingle, signatures, sketches
-//! with and without source overlap, LSH
+//! with and without source overlap, the fingerprint steps (k-grams, winnowing, anchoring), LSH
 //! build and query, exact verification.
 //!
 //! `cargo bench --bench stages`; figures and how they compare are in BENCHMARKS.md.
@@ -196,6 +196,50 @@ fn lsh(c: &mut Criterion) {
     group.finish();
 }
 
+/// The fingerprint steps of the overlap sketch, each from the output of the one before: k-gram
+/// hashes from word hashes, winnowing from k-gram hashes, anchoring (contexts and the order by
+/// top bits) from both.
+fn fingerprints(c: &mut Criterion) {
+    use dedup::fingerprint::{anchor_grams, kgram_hashes, winnow_grams, WinnowParams};
+    let synth = Synth::new(SynthConfig::new(1000, common::SEED));
+    let words: Vec<Vec<WordHash>> = (0..1000)
+        .map(|i| word_hashes(synth.document(i).text.as_bytes()))
+        .collect();
+    let params = WinnowParams::for_min_words(8);
+    let grams: Vec<Vec<u64>> = words.iter().map(|w| kgram_hashes(w, params.k)).collect();
+    let selected: Vec<_> = grams.iter().map(|g| winnow_grams(g, params.w)).collect();
+    let mut group = c.benchmark_group("fingerprint");
+    group.throughput(Throughput::Elements(
+        words.iter().map(|w| w.len() as u64).sum(),
+    ));
+    group.bench_function("kgram_hashes", |b| {
+        b.iter(|| {
+            words
+                .iter()
+                .map(|w| kgram_hashes(w, params.k).len())
+                .sum::<usize>()
+        })
+    });
+    group.bench_function("winnow", |b| {
+        b.iter(|| {
+            grams
+                .iter()
+                .map(|g| winnow_grams(g, params.w).len())
+                .sum::<usize>()
+        })
+    });
+    group.bench_function("anchor", |b| {
+        b.iter(|| {
+            grams
+                .iter()
+                .zip(&selected)
+                .map(|(g, s)| anchor_grams(g, s, params).len())
+                .sum::<usize>()
+        })
+    });
+    group.finish();
+}
+
 fn verification(c: &mut Criterion) {
     let docs = 2000;
     let synth = Synth::new(SynthConfig::new(docs, common::SEED));
@@ -249,6 +293,6 @@ criterion_group! {
         .sample_size(20)
         .warm_up_time(Duration::from_secs(1))
         .measurement_time(Duration::from_secs(5));
-    targets = tokenize, shingle, signatures, lsh, verification
+    targets = tokenize, shingle, signatures, fingerprints, lsh, verification
 }
 criterion_main!(benches);

@@ -169,20 +169,26 @@ pub fn winnow_grams_into(grams: &[u64], w: usize, selected: &mut Vec<Fingerprint
 
 /// Robust winnowing by comparing the `W` grams of every window (for small windows, fewer
 /// branches than a queue): each window's rightmost minimum is selected, once however many
-/// windows in a row it is the minimum of. Written without a branch on the selection, which
-/// random hashes make unpredictable: every window writes its minimum after the last one kept,
-/// and the count moves on only when the minimum is new.
+/// windows in a row it is the minimum of. Written without a branch, which random hashes make
+/// unpredictable (a mispredicted compare per gram made this a third of the fingerprint work):
+/// the minimum and its offset are picked by masks, every window writes its minimum after the
+/// last one kept, and the count moves on only when the minimum is new.
 fn winnow_by_scan<const W: usize>(grams: &[u64], selected: &mut Vec<Fingerprint>) {
     let windows = grams.len() + 1 - W;
     selected.resize(windows, Fingerprint { hash: 0, pos: 0 });
     let (mut kept, mut last) = (0, usize::MAX);
     for (start, window) in grams.windows(W).enumerate() {
         let window: &[u64; W] = window.try_into().expect("windows of W");
-        // On ties keep the rightmost minimum.
-        let min = (1..W).fold(0, |m, j| if window[j] <= window[m] { j } else { m });
-        let pos = start + min;
+        let (mut min, mut at) = (window[0], 0usize);
+        for (j, &hash) in window.iter().enumerate().skip(1) {
+            // On ties keep the rightmost minimum: all ones when `hash <= min`.
+            let take = usize::from(hash <= min).wrapping_neg();
+            at ^= (at ^ j) & take;
+            min = min.min(hash);
+        }
+        let pos = start + at;
         selected[kept] = Fingerprint {
-            hash: window[min],
+            hash: min,
             pos: pos as u32,
         };
         kept += usize::from(pos != last);
@@ -436,7 +442,7 @@ pub fn overlap_candidates(
 }
 
 /// The number of bits of a 32-bit hash that split `total` items into parts of about `per_part`.
-fn split_bits(total: usize, per_part: usize) -> u32 {
+pub(crate) fn split_bits(total: usize, per_part: usize) -> u32 {
     (total / per_part.max(1))
         .next_power_of_two()
         .trailing_zeros()
