@@ -155,9 +155,9 @@ pub struct StageTime {
     pub stage: &'static str,
     /// Wall time.
     pub elapsed: Duration,
-    /// True for a part of the stage before it, run beside its other parts (their times overlap
-    /// and add up to more than the stage's).
-    pub part: bool,
+    /// 0 for a stage; 1 for a part of the stage above it, run beside its other parts (their
+    /// times may overlap and add up to more than the stage's); 2 for a part of a part.
+    pub depth: u8,
 }
 
 /// Everything a scan found.

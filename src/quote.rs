@@ -15,7 +15,7 @@
 //! folded into the shorter one when the shorter has at least half its words (so a full quote and
 //! its core phrase do not show up twice, while a long quote is not hidden behind a stock phrase).
 
-use crate::fingerprint::{kgram_hash, kgram_hashes_into};
+use crate::fingerprint::{kgram_hash, kgram_hashes_into, split_bits};
 use crate::tokenize::{Token, WordHash};
 use crate::DocId;
 use bitvec::prelude::*;
@@ -253,65 +253,104 @@ pub struct GramPosting {
 /// are made from, computed once.
 ///
 /// Few quoted grams are shared (8% of them in a 100,000-document generated corpus), so the
-/// grams are not all sorted: a first pass marks, in a bit set of 8 slots per gram, the slots hit
-/// twice; only the grams in such slots (the shared ones, and about one in eight of the others)
-/// are collected and sorted, and those of one document only are dropped.
+/// grams are not all sorted. They are split by the top bits of their hash into parts of about
+/// [`GRAMS_PER_PART`]; a part's grams mark, in a bit set of 8 slots per gram small enough for a
+/// core's L2 cache, the slots hit twice, and only the grams in such slots (the shared ones, and
+/// about one in eight of the others) are sorted, and those of one document only dropped. Parts
+/// are filled a round of hash values at a time, so that about [`GRAMS_PER_ROUND`] grams are held
+/// at once. One bit set for the whole corpus (32 MB at 100,000 documents) made every gram a cache
+/// miss, twice, in a first pass that could not be split between threads: 1.3 s of the scan.
 #[derive(Debug, Clone, Default)]
 pub struct SharedQuoteGrams {
     postings: Vec<GramPosting>,
 }
 
+/// Quoted grams per part, about: a part's bit set (two bits per slot, eight slots per gram)
+/// takes 1 MB.
+const GRAMS_PER_PART: usize = 1 << 19;
+
+/// Quoted grams held at once, about (16 bytes each, 128 MB): each round reads every quoted word
+/// again and keeps the grams of its range of hash values. The 100,000-document synth corpus (14.8
+/// million quoted words) takes one round: four took 0.25 s more, reading the words from memory,
+/// and one did not raise the scan's peak memory.
+const GRAMS_PER_ROUND: usize = 1 << 23;
+
+/// A quoted gram while the shared ones are found: its hash, its document (an index into the
+/// documents given) and its first quoted-word index. Ordered by hash, then document, then
+/// position.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+struct Gram {
+    hash: u64,
+    doc: u32,
+    pos: u32,
+}
+
+/// The top `bits` bits of a hash (0 when `bits` is 0).
+fn top_bits(hash: u64, bits: u32) -> u64 {
+    hash.checked_shr(64 - bits).unwrap_or(0)
+}
+
 impl SharedQuoteGrams {
     /// The shared grams of these documents' quoted words (documents in ascending order).
     pub fn of(docs: &[(DocId, &QuotedWords)]) -> Self {
-        let grams: usize = docs.iter().map(|(_, q)| q.words.len()).sum();
-        let slots = (8 * grams).next_power_of_two().max(64);
-        let slot = |hash: u64| (hash as usize) & (slots - 1);
-        // Per 64 slots: seen, seen twice. One thread: atomics on a bit set this size cost more
-        // than the parallel threads gained, and splitting the hash values between threads made
-        // each hash every gram again for no gain (the pass waits on memory).
-        let mut bits = vec![[0u64; 2]; slots / 64];
-        // A document's gram hashes are computed first, then looked up: a loop of lookups alone
-        // keeps many cache misses in flight (the bit set is larger than the caches).
-        let (mut hashes, mut rolled) = (Vec::new(), Vec::new());
-        for (_, q) in docs {
-            gram_hashes_into(q, &mut hashes, &mut rolled);
-            for &(hash, _) in &hashes {
-                let [seen, shared] = &mut bits[slot(hash) / 64];
-                let bit = 1u64 << (slot(hash) % 64);
-                *shared |= *seen & bit;
-                *seen |= bit;
-            }
-        }
-        let shared: Vec<u64> = bits.into_iter().map(|[_, shared]| shared).collect();
-        let is_shared = |hash: u64| shared[slot(hash) / 64] & (1 << (slot(hash) % 64)) != 0;
-        let mut postings: Vec<GramPosting> = docs
-            .par_iter()
-            .flat_map_iter(|&(doc, q)| {
-                let (mut hashes, mut rolled) = (Vec::new(), Vec::new());
-                gram_hashes_into(q, &mut hashes, &mut rolled);
-                hashes.retain(|&(hash, _)| is_shared(hash));
-                hashes.into_iter().map(move |(hash, pos)| {
-                    let at = pos as usize;
-                    GramPosting {
-                        hash,
-                        doc,
-                        pos,
-                        opens: at == 0 || q.region_ids[at - 1] != q.region_ids[at],
-                    }
-                })
-            })
-            .collect();
-        postings.par_sort_unstable();
-        // Keep the runs of two documents or more (runs are sorted by document).
-        let mut kept = Vec::with_capacity(postings.len() / 2);
-        for run in postings.chunk_by(|x, y| x.hash == y.hash) {
-            if run[0].doc != run[run.len() - 1].doc {
-                kept.extend_from_slice(run);
-            }
-        }
-        SharedQuoteGrams { postings: kept }
+        Self::in_parts(docs, GRAMS_PER_PART, GRAMS_PER_ROUND)
     }
+
+    /// [`SharedQuoteGrams::of`] with parts of about `per_part` grams, `per_round` at a time.
+    fn in_parts(docs: &[(DocId, &QuotedWords)], per_part: usize, per_round: usize) -> Self {
+        // Quoted words bound the grams from above.
+        let words: usize = docs.iter().map(|(_, q)| q.words.len()).sum();
+        let part_bits = split_bits(words, per_part);
+        let round_bits = split_bits(words, per_round).min(part_bits);
+        let parts_per_round = 1usize << (part_bits - round_bits);
+        let per_chunk = docs
+            .len()
+            .div_ceil(4 * rayon::current_num_threads().max(1))
+            .max(1);
+        let mut postings = Vec::new();
+        for round in 0..1u64 << round_bits {
+            // Each chunk of documents files its grams of this round by part.
+            let chunks: Vec<Vec<Vec<Gram>>> = docs
+                .par_chunks(per_chunk)
+                .enumerate()
+                .map_init(Vec::new, |rolled, (c, chunk)| {
+                    let mut parts = vec![Vec::new(); parts_per_round];
+                    for (i, (_, q)) in chunk.iter().enumerate() {
+                        let doc = (c * per_chunk + i) as u32;
+                        // The grams of `gram_hashes_into`, filtered by round first (the cheap
+                        // test that most fail), without collecting them in between.
+                        kgram_hashes_into(&q.words, MIN_QUOTE_WORDS, rolled);
+                        let last_ids = q.region_ids.get(MIN_QUOTE_WORDS - 1..).unwrap_or_default();
+                        for (pos, ((&hash, &first), &last)) in
+                            rolled.iter().zip(&q.region_ids).zip(last_ids).enumerate()
+                        {
+                            if top_bits(hash, round_bits) == round && first == last {
+                                let part =
+                                    top_bits(hash, part_bits) as usize & (parts_per_round - 1);
+                                parts[part].push(Gram {
+                                    hash,
+                                    doc,
+                                    pos: pos as u32,
+                                });
+                            }
+                        }
+                    }
+                    parts
+                })
+                .collect();
+            let shared: Vec<Vec<GramPosting>> = (0..parts_per_round)
+                .into_par_iter()
+                .map_init(Vec::new, |bits, part| {
+                    let pieces = chunks.iter().map(|parts| parts[part].as_slice());
+                    shared_in_part(pieces, bits, docs)
+                })
+                .collect();
+            drop(chunks);
+            postings.extend(shared.into_iter().flatten());
+        }
+        SharedQuoteGrams { postings }
+    }
+
     /// The runs of one gram each: every occurrence, in two documents or more.
     pub fn runs(&self) -> impl Iterator<Item = &[GramPosting]> + '_ {
         self.postings.chunk_by(|x, y| x.hash == y.hash)
@@ -321,6 +360,51 @@ impl SharedQuoteGrams {
     fn run_slices(&self) -> Vec<&[GramPosting]> {
         self.runs().collect()
     }
+}
+
+/// The grams of one part (in pieces) that two documents or more hold, sorted, as postings;
+/// `bits` is a reused buffer for the part's bit set.
+fn shared_in_part<'a>(
+    pieces: impl Iterator<Item = &'a [Gram]> + Clone,
+    bits: &mut Vec<[u64; 2]>,
+    docs: &[(DocId, &QuotedWords)],
+) -> Vec<GramPosting> {
+    let grams: usize = pieces.clone().map(<[Gram]>::len).sum();
+    let slots = (8 * grams).next_power_of_two().max(64);
+    let slot = |hash: u64| (hash as usize) & (slots - 1);
+    // Per 64 slots: seen, seen twice.
+    bits.clear();
+    bits.resize(slots / 64, [0; 2]);
+    for gram in pieces.clone().flatten() {
+        let [seen, shared] = &mut bits[slot(gram.hash) / 64];
+        let bit = 1u64 << (slot(gram.hash) % 64);
+        *shared |= *seen & bit;
+        *seen |= bit;
+    }
+    let mut kept: Vec<Gram> = pieces
+        .flatten()
+        .filter(|g| bits[slot(g.hash) / 64][1] & (1 << (slot(g.hash) % 64)) != 0)
+        .copied()
+        .collect();
+    kept.sort_unstable();
+    let mut postings = Vec::new();
+    // Keep the runs of two documents or more (runs are sorted by document).
+    for run in kept.chunk_by(|x, y| x.hash == y.hash) {
+        if run[0].doc == run[run.len() - 1].doc {
+            continue;
+        }
+        postings.extend(run.iter().map(|g| {
+            let (doc, q) = docs[g.doc as usize];
+            let at = g.pos as usize;
+            GramPosting {
+                hash: g.hash,
+                doc,
+                pos: g.pos,
+                opens: at == 0 || q.region_ids[at - 1] != q.region_ids[at],
+            }
+        }));
+    }
+    postings
 }
 
 /// The quoted words of a document, compacted: what quote candidates and quote groups are found
@@ -783,6 +867,68 @@ mod tests {
         let common = CommonWords::of(&quoted, 1);
         assert_eq!(common.len(), 3);
         assert!(whole_quote_pairs(&shared, quoted_of, 50, &common).is_empty());
+    }
+
+    /// Shared grams found in many parts and rounds are exactly those of sorting every quoted
+    /// gram and keeping the hashes of two documents or more.
+    #[test]
+    fn shared_grams_in_parts_are_those_of_sorting_every_gram() {
+        // Quotes over a small vocabulary, so many grams are shared, some within one document.
+        let vocabulary = ["one", "two", "three", "four", "five", "six"];
+        let mut seed = 7u64;
+        let mut next = move || {
+            seed = seed
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            (seed >> 33) as usize
+        };
+        let docs: Vec<QuotedWords> = (0..60)
+            .map(|_| {
+                let quotes: Vec<String> = (0..1 + next() % 4)
+                    .map(|_| {
+                        let words: Vec<&str> = (0..1 + next() % 6)
+                            .map(|_| vocabulary[next() % vocabulary.len()])
+                            .collect();
+                        format!("\"{}\"", words.join(" "))
+                    })
+                    .collect();
+                quoted_of(&quotes.join(" and "))
+            })
+            .collect();
+        let with_ids: Vec<(DocId, &QuotedWords)> = docs
+            .iter()
+            .enumerate()
+            .map(|(i, q)| (DocId(3 * i as u32 + 1), q))
+            .collect();
+        let mut every: Vec<GramPosting> = with_ids
+            .iter()
+            .flat_map(|&(doc, q)| {
+                q.gram_hashes()
+                    .into_iter()
+                    .map(move |(hash, pos)| GramPosting {
+                        hash,
+                        doc,
+                        pos,
+                        opens: pos == 0
+                            || q.region_ids[pos as usize - 1] != q.region_ids[pos as usize],
+                    })
+            })
+            .collect();
+        every.sort_unstable();
+        let expected: Vec<GramPosting> = every
+            .chunk_by(|x, y| x.hash == y.hash)
+            .filter(|run| run[0].doc != run[run.len() - 1].doc)
+            .flatten()
+            .copied()
+            .collect();
+        assert!(expected.len() > 20, "the test shares grams");
+        for (per_part, per_round) in [(1 << 19, 1 << 22), (16, 64), (4, 4), (1, 1)] {
+            let found = SharedQuoteGrams::in_parts(&with_ids, per_part, per_round);
+            assert_eq!(
+                found.postings, expected,
+                "parts of {per_part}, rounds of {per_round}"
+            );
+        }
     }
 
     #[test]

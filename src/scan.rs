@@ -187,9 +187,9 @@ pub fn scan_with_progress(
             || find_quote_work(&overlap_sketches, &representatives, config),
         );
         clock.lap("fingerprints and quotes");
-        clock.part("fingerprint candidates", fingerprinted.1);
-        for &(stage, elapsed) in &quoted.times {
-            clock.part(stage, elapsed);
+        clock.part("fingerprint candidates", 1, fingerprinted.1);
+        for &(stage, depth, elapsed) in &quoted.times {
+            clock.part(stage, depth, elapsed);
         }
         (fingerprinted.0, quoted)
     } else {
@@ -285,17 +285,17 @@ impl Stopwatch {
         self.stages.push(StageTime {
             stage,
             elapsed: now - self.last,
-            part: false,
+            depth: 0,
         });
         self.last = now;
     }
 
-    /// Records a part of the stage just ended, which ran beside its other parts.
-    fn part(&mut self, stage: &'static str, elapsed: Duration) {
+    /// Records a part (at `depth` 1; of a part at 2) of the stage just ended.
+    fn part(&mut self, stage: &'static str, depth: u8, elapsed: Duration) {
         self.stages.push(StageTime {
             stage,
             elapsed,
-            part: true,
+            depth,
         });
     }
 }
@@ -494,7 +494,8 @@ struct QuoteWork {
     evidence: QuoteEvidence,
     pairs: Vec<(DocId, DocId)>,
     groups: Vec<QuoteGroup>,
-    times: Vec<(&'static str, Duration)>,
+    /// Each step's name, depth in the `--timings` table and wall time.
+    times: Vec<(&'static str, u8, Duration)>,
 }
 
 fn find_quote_work(
@@ -502,7 +503,8 @@ fn find_quote_work(
     representatives: &[DocId],
     config: &ScanConfig,
 ) -> QuoteWork {
-    let (evidence, evidence_time) = timed(|| quote_evidence(sketches, representatives, config));
+    let ((evidence, evidence_times), evidence_time) =
+        timed(|| quote_evidence(sketches, representatives, config));
     let (pairs, pairs_time) = timed(|| {
         whole_quote_pairs(
             &evidence.shared,
@@ -517,9 +519,11 @@ fn find_quote_work(
         pairs,
         groups,
         times: vec![
-            ("quoted grams", evidence_time),
-            ("quote candidates", pairs_time),
-            ("quote groups", groups_time),
+            ("quoted grams", 1, evidence_time),
+            ("common quoted words", 2, evidence_times[0]),
+            ("shared quoted grams", 2, evidence_times[1]),
+            ("quote candidates", 1, pairs_time),
+            ("quote groups", 1, groups_time),
         ],
     }
 }
@@ -881,12 +885,13 @@ struct QuoteEvidence {
     shared: SharedQuoteGrams,
 }
 
-/// The [`QuoteEvidence`] of the representatives (none when overlap is off).
+/// The [`QuoteEvidence`] of the representatives (none when overlap is off), and how long its
+/// common words and its shared grams took.
 fn quote_evidence(
     sketches: &[OverlapSketch],
     representatives: &[DocId],
     config: &ScanConfig,
-) -> QuoteEvidence {
+) -> (QuoteEvidence, [Duration; 2]) {
     if !config.overlap {
         return Default::default();
     }
@@ -896,10 +901,9 @@ fn quote_evidence(
         .filter(|(_, q)| !q.is_empty())
         .collect();
     let quoted: Vec<&QuotedWords> = quoting.iter().map(|(_, q)| *q).collect();
-    QuoteEvidence {
-        common: CommonWords::of(&quoted, config.max_df),
-        shared: SharedQuoteGrams::of(&quoting),
-    }
+    let (common, common_time) = timed(|| CommonWords::of(&quoted, config.max_df));
+    let (shared, shared_time) = timed(|| SharedQuoteGrams::of(&quoting));
+    (QuoteEvidence { common, shared }, [common_time, shared_time])
 }
 /// Quote groups among the representatives, found from the quoted words kept in the sketches (in
 /// quoted-word indices; [`QuoteLocations`] finds where they are in the files).
@@ -1256,7 +1260,7 @@ mod tests {
         let (documents, sketches, _) =
             sketch_all(&files, &config, FingerprintUse::Pairing, &NoProgress);
         let representatives: Vec<DocId> = (0..3).map(DocId).collect();
-        let evidence = quote_evidence(&sketches, &representatives, &config);
+        let (evidence, _) = quote_evidence(&sketches, &representatives, &config);
         let groups = find_quote_groups(&sketches, &evidence);
         let by_reading =
             || QuoteLocations::new(groups.clone()).finish(&documents, &[], &config.walk);

@@ -84,12 +84,13 @@ fn timings(summary: &dedup::findings::Summary) -> String {
     let mut table = format!("{:<24} {:>10} {:>7}", "stage", "wall", "share");
     for stage in &summary.stages {
         let secs = stage.elapsed.as_secs_f64();
-        // A part of the stage above it, run beside the other parts: indented.
-        let name = if stage.part {
-            format!("  {}", stage.stage)
-        } else {
-            stage.stage.to_string()
-        };
+        // A part of the stage above it: indented.
+        let name = format!(
+            "{:indent$}{}",
+            "",
+            stage.stage,
+            indent = 2 * stage.depth as usize
+        );
         table.push_str(&format!(
             "\n{:<24} {:>8.3} s {:>6.1}%",
             name,
