@@ -486,11 +486,12 @@ fn index_in_ranges(
         .par_iter()
         .flat_map_iter(|(_, anchored)| group_bounds(anchored, group_bits))
         .collect();
-    let group_ids: Vec<usize> = (0..groups).collect();
-    let parts: Vec<(OverlapCandidates, Vec<DocId>)> = group_ids
-        .par_chunks(groups.div_ceil(threads))
-        .map(|chunk| {
-            let mut work = GroupIndex {
+    // One task a group, so that a thread freed early (the quoted grams run beside this) takes
+    // groups from the others; each thread's buffers are made once and reused (`map_init`).
+    let parts: Vec<(OverlapCandidates, Vec<DocId>)> = (0..groups)
+        .into_par_iter()
+        .map_init(
+            || GroupIndex {
                 ranges: ranges_per_group,
                 starts: Vec::new(),
                 postings: Vec::new(),
@@ -500,10 +501,10 @@ fn index_in_ranges(
                     bits: vec![[0u64; 2]; slots / 64],
                     postings: Vec::new(),
                 },
-            };
-            let mut found = OverlapCandidates::default();
-            let mut boilerplate_docs = Vec::new();
-            for &group in chunk {
+            },
+            |work, group| {
+                let mut found = OverlapCandidates::default();
+                let mut boilerplate_docs = Vec::new();
                 let runs = docs.iter().enumerate().map(|(d, &(doc, anchored))| {
                     let at = d * (groups + 1) + group;
                     (doc, &anchored[bounds[at] as usize..bounds[at + 1] as usize])
@@ -516,9 +517,9 @@ fn index_in_ranges(
                     &mut found,
                     &mut boilerplate_docs,
                 );
-            }
-            (found, boilerplate_docs)
-        })
+                (found, boilerplate_docs)
+            },
+        )
         .collect();
     let mut found = OverlapCandidates::default();
     let mut boilerplate_docs: Vec<DocId> = Vec::new();
@@ -759,6 +760,69 @@ mod tests {
         (0..n)
             .map(|i| xxhash_rust::xxh3::xxh3_64(&(i + offset).to_le_bytes()))
             .collect()
+    }
+
+    /// Every position's context by one sliding pass (`context[p] = lane[p] | context[p - 1] <<
+    /// bits`, cut to `w` lanes): the definition the contexts of [`anchor_grams`] follow.
+    fn contexts_by_sliding(grams: &[u64], w: usize) -> Vec<u32> {
+        let bits = lane_bits(w);
+        if bits == 0 {
+            return vec![NO_CONTEXT; grams.len()];
+        }
+        let kept = w as u32 * bits;
+        let mask = if kept >= 32 {
+            u32::MAX
+        } else {
+            (1 << kept) - 1
+        };
+        let mut context = 0u32;
+        (0..grams.len())
+            .map(|q| {
+                let lane = match grams.get(q + w - 1) {
+                    Some(&last) => ((mix_pair(grams[q], last) >> (64 - bits)) as u32).max(1),
+                    None => 0,
+                };
+                context = (lane | context << bits) & mask;
+                context
+            })
+            .collect()
+    }
+
+    /// Anchored fingerprints carry the sliding definition's context of their position, at the
+    /// document's start and end too, in the order of their top bits.
+    #[test]
+    fn anchored_contexts_follow_the_sliding_definition() {
+        for w in 1..=10 {
+            for len in [1, 2, 3, 9, 300] {
+                let grams = words(len, 3 * w as u64);
+                let every: Vec<Fingerprint> = (0..grams.len())
+                    .map(|p| Fingerprint {
+                        hash: grams[p],
+                        pos: p as u32,
+                    })
+                    .collect();
+                let contexts = contexts_by_sliding(&grams, w);
+                let mut expected: Vec<(u64, Anchored)> = every
+                    .iter()
+                    .map(|f| {
+                        let a = Anchored {
+                            hash: (f.hash >> 32) as u32,
+                            context: contexts[f.pos as usize],
+                        };
+                        (f.hash >> (64 - ORDER_BITS), a)
+                    })
+                    .collect();
+                // Stable: position order within each top byte.
+                expected.sort_by_key(|&(top, _)| top);
+                let expected: Vec<Anchored> = expected.into_iter().map(|(_, a)| a).collect();
+                let params = WinnowParams { k: 6, w };
+                assert_eq!(
+                    anchor_grams(&grams, &every, params),
+                    expected,
+                    "w {w}, {len}"
+                );
+            }
+        }
     }
 
     /// The direct scan of small windows selects exactly what the queue selects, ties included.
