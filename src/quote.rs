@@ -47,6 +47,17 @@ pub fn quote_regions(bytes: &[u8]) -> Vec<Range<usize>> {
             blank = Some(blank_line_end(bytes, start));
         }
         let limit = blank.unwrap_or(bytes.len());
+        if opener == Mark::Straight {
+            // Only `"` closes `"`, and the other marks inside are skipped: one byte search.
+            match memchr::memchr(b'"', &bytes[start..limit]) {
+                Some(offset) => {
+                    regions.push(start..start + offset);
+                    at = start + offset + 1;
+                }
+                None => at = limit + 1,
+            }
+            continue;
+        }
         let mut from = start;
         loop {
             match next_mark(bytes, from, limit) {
