@@ -442,7 +442,7 @@ pub fn overlap_candidates(
 }
 
 /// The number of bits of a 32-bit hash that split `total` items into parts of about `per_part`.
-pub(crate) fn split_bits(total: usize, per_part: usize) -> u32 {
+fn split_bits(total: usize, per_part: usize) -> u32 {
     (total / per_part.max(1))
         .next_power_of_two()
         .trailing_zeros()
@@ -487,7 +487,8 @@ fn index_in_ranges(
         .flat_map_iter(|(_, anchored)| group_bounds(anchored, group_bits))
         .collect();
     // One task a group, so that a thread freed early (the quoted grams run beside this) takes
-    // groups from the others; each thread's buffers are made once and reused (`map_init`).
+    // groups from the others; buffers are made once per rayon job (`map_init`: a few per thread)
+    // and reused for the job's groups.
     let parts: Vec<(OverlapCandidates, Vec<DocId>)> = (0..groups)
         .into_par_iter()
         .map_init(
@@ -551,7 +552,7 @@ fn group_bounds(anchored: &[Anchored], group_bits: u32) -> impl Iterator<Item = 
     }))
 }
 
-/// One thread's buffers for indexing groups of ranges.
+/// Buffers for indexing groups of ranges, one set per rayon job.
 struct GroupIndex {
     /// Ranges per group (a power of two).
     ranges: usize,

@@ -15,7 +15,7 @@
 //! folded into the shorter one when the shorter has at least half its words (so a full quote and
 //! its core phrase do not show up twice, while a long quote is not hidden behind a stock phrase).
 
-use crate::fingerprint::{kgram_hash, kgram_hashes_into, split_bits};
+use crate::fingerprint::{kgram_hash, kgram_hashes_into};
 use crate::tokenize::{Token, WordHash};
 use crate::DocId;
 use bitvec::prelude::*;
@@ -265,26 +265,41 @@ pub struct GramPosting {
 ///
 /// Few quoted grams are shared (8% of them in a 100,000-document generated corpus), so the
 /// grams are not all sorted. They are split by the top bits of their hash into parts of about
-/// [`GRAMS_PER_PART`]; a part's grams mark, in a bit set of 8 slots per gram small enough for a
-/// core's L2 cache, the slots hit twice, and only the grams in such slots (the shared ones, and
-/// about one in eight of the others) are sorted, and those of one document only dropped. Parts
-/// are filled a round of hash values at a time, so that about [`GRAMS_PER_ROUND`] grams are held
-/// at once. One bit set for the whole corpus (32 MB at 100,000 documents) made every gram a cache
+/// [`GRAMS_PER_PART`] at most; a part's grams mark, in a bit set of 8 slots per gram small enough
+/// for a core's L2 cache, the slots hit twice, and only the grams in such slots (the shared ones,
+/// and about one in eight of the others) are sorted, and those of one document only dropped.
+/// Parts are filled a round of hash values at a time (see [`MAX_ROUNDS`]). One bit set for the whole corpus (32 MB at 100,000 documents) made every gram a cache
 /// miss, twice, in a first pass that could not be split between threads: 1.3 s of the scan.
 #[derive(Debug, Clone, Default)]
 pub struct SharedQuoteGrams {
     postings: Vec<GramPosting>,
 }
 
-/// Quoted grams per part, about: a part's bit set (two bits per slot, eight slots per gram)
-/// takes 1 MB.
+/// Quoted grams per part, at most (counting every quoted word as a gram, and hashes spread
+/// evenly): a part's bit set (two bits per slot, eight slots per gram) takes at most 1 MB.
 const GRAMS_PER_PART: usize = 1 << 19;
 
-/// Quoted grams held at once, about (16 bytes each, 128 MB): each round reads every quoted word
-/// again and keeps the grams of its range of hash values. The 100,000-document synth corpus (14.8
-/// million quoted words) takes one round: four took 0.25 s more, reading the words from memory,
-/// and one did not raise the scan's peak memory.
-const GRAMS_PER_ROUND: usize = 1 << 23;
+/// Quoted grams a round holds before the grams are split into more rounds, at most: 16 bytes
+/// each, 256 MB. Each round reads every quoted word again and keeps the grams of its range of
+/// hash values, so the rounds are few: the 100,000-document synth corpus (14.8 million quoted
+/// words) takes one (four took 0.25 s more there, reading the words from memory, and one did not
+/// raise the scan's peak memory at one thread).
+const GRAMS_PER_ROUND: usize = 1 << 24;
+
+/// Rounds at most, whatever the corpus: reading the quoted words once per round must not grow
+/// with the corpus, so beyond `MAX_ROUNDS * GRAMS_PER_ROUND` grams a round holds a quarter of
+/// them: 4 bytes a quoted word, a third of what the quoted words themselves take.
+const MAX_ROUNDS: usize = 4;
+
+/// The number of bits of a hash that split `total` items into parts of at most `per_part`
+/// (items spread evenly).
+fn bits_for_parts_of(total: usize, per_part: usize) -> u32 {
+    total
+        .div_ceil(per_part.max(1))
+        .next_power_of_two()
+        .trailing_zeros()
+        .min(31)
+}
 
 /// A quoted gram while the shared ones are found: its hash, its document (an index into the
 /// documents given) and its first quoted-word index. Ordered by hash, then document, then
@@ -304,15 +319,27 @@ fn top_bits(hash: u64, bits: u32) -> u64 {
 impl SharedQuoteGrams {
     /// The shared grams of these documents' quoted words (documents in ascending order).
     pub fn of(docs: &[(DocId, &QuotedWords)]) -> Self {
-        Self::in_parts(docs, GRAMS_PER_PART, GRAMS_PER_ROUND)
+        Self::in_parts(docs, GRAMS_PER_PART, GRAMS_PER_ROUND, MAX_ROUNDS)
     }
 
-    /// [`SharedQuoteGrams::of`] with parts of about `per_part` grams, `per_round` at a time.
-    fn in_parts(docs: &[(DocId, &QuotedWords)], per_part: usize, per_round: usize) -> Self {
+    /// [`SharedQuoteGrams::of`] with parts of at most `per_part` grams, `per_round` at a time
+    /// in at most `max_rounds` rounds (a power of two).
+    fn in_parts(
+        docs: &[(DocId, &QuotedWords)],
+        per_part: usize,
+        per_round: usize,
+        max_rounds: usize,
+    ) -> Self {
+        debug_assert!(
+            docs.windows(2).all(|d| d[0].0 < d[1].0),
+            "documents in order"
+        );
         // Quoted words bound the grams from above.
         let words: usize = docs.iter().map(|(_, q)| q.words.len()).sum();
-        let part_bits = split_bits(words, per_part);
-        let round_bits = split_bits(words, per_round).min(part_bits);
+        let part_bits = bits_for_parts_of(words, per_part);
+        let round_bits = bits_for_parts_of(words, per_round)
+            .min(max_rounds.max(1).ilog2())
+            .min(part_bits);
         let parts_per_round = 1usize << (part_bits - round_bits);
         let per_chunk = docs
             .len()
@@ -357,6 +384,7 @@ impl SharedQuoteGrams {
                 })
                 .collect();
             drop(chunks);
+            postings.reserve(shared.iter().map(Vec::len).sum());
             postings.extend(shared.into_iter().flatten());
         }
         SharedQuoteGrams { postings }
@@ -800,6 +828,62 @@ mod tests {
             .collect()
     }
 
+    /// The regions by the general rule alone: every mark is looked at in turn, and the first
+    /// one that closes the opener ends the region (the definition the one-byte search for a
+    /// straight quote's close must keep).
+    fn quote_regions_mark_by_mark(bytes: &[u8]) -> Vec<Range<usize>> {
+        let (mut regions, mut at) = (Vec::new(), 0);
+        while let Some((opened, opener, len)) = next_mark(bytes, at, bytes.len()) {
+            at = opened + 1;
+            if !opener.opens() {
+                continue;
+            }
+            let start = opened + len;
+            let limit = blank_line_end(bytes, start);
+            let mut from = start;
+            loop {
+                match next_mark(bytes, from, limit) {
+                    Some((closed, mark, _)) if opener.closed_by(mark) => {
+                        regions.push(start..closed);
+                        at = closed + 1;
+                        break;
+                    }
+                    Some((other, _, _)) => from = other + 1,
+                    None => {
+                        at = limit + 1;
+                        break;
+                    }
+                }
+            }
+        }
+        regions
+    }
+
+    /// Straight quotes closed by one byte search give the regions of the mark-by-mark rule, with
+    /// other marks inside, unclosed quotes before a blank line and at the end of the text.
+    #[test]
+    fn straight_quotes_close_as_the_mark_by_mark_rule_says() {
+        let pieces = [
+            "\"", "\"", "“", "”", "„", "«", "»", "「", "」", "a", "b c", " ", "\n", "\n\n",
+            "\n \t\n", "é", "—",
+        ];
+        let mut seed = 11u64;
+        for _ in 0..3000 {
+            let mut text = String::new();
+            for _ in 0..1 + (seed >> 60) {
+                seed = seed
+                    .wrapping_mul(6364136223846793005)
+                    .wrapping_add(1442695040888963407);
+                text.push_str(pieces[(seed >> 33) as usize % pieces.len()]);
+            }
+            assert_eq!(
+                quote_regions(text.as_bytes()),
+                quote_regions_mark_by_mark(text.as_bytes()),
+                "{text:?}"
+            );
+        }
+    }
+
     #[test]
     fn recognises_quotation_styles() {
         assert_eq!(
@@ -933,12 +1017,16 @@ mod tests {
             .copied()
             .collect();
         assert!(expected.len() > 20, "the test shares grams");
-        for (per_part, per_round) in [(1 << 19, 1 << 22), (16, 64), (4, 4), (1, 1)] {
-            let found = SharedQuoteGrams::in_parts(&with_ids, per_part, per_round);
-            assert_eq!(
-                found.postings, expected,
-                "parts of {per_part}, rounds of {per_round}"
-            );
+        for (per_part, per_round, rounds) in [
+            (1 << 19, 1 << 24, 4),
+            (16, 64, 4),
+            (16, 64, 1),
+            (4, 4, 1 << 20),
+            (1, 1, 1 << 20),
+        ] {
+            let found = SharedQuoteGrams::in_parts(&with_ids, per_part, per_round, rounds);
+            let what = format!("parts of {per_part}, rounds of {per_round}, {rounds} rounds");
+            assert_eq!(found.postings, expected, "{what}");
         }
     }
 

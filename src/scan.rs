@@ -181,7 +181,8 @@ pub fn scan_with_progress(
     clock.lap("LSH candidates");
     let (fingerprinted, quoted) = if config.overlap {
         // Independent, and each keeps the threads only partly busy (the fingerprint index is
-        // bound by memory, the quoted grams by a serial pass): side by side they overlap.
+        // bound by memory, the quoted grams by reading the quoted words): side by side they
+        // overlap, and a thread done with one takes tasks of the other.
         let (fingerprinted, quoted) = rayon::join(
             || fingerprint_candidates(&overlap_sketches, &representatives, config),
             || find_quote_work(&overlap_sketches, &representatives, config),
