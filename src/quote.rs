@@ -47,35 +47,37 @@ pub fn quote_regions(bytes: &[u8]) -> Vec<Range<usize>> {
             blank = Some(blank_line_end(bytes, start));
         }
         let limit = blank.unwrap_or(bytes.len());
-        if opener == Mark::Straight {
-            // Only `"` closes `"`, and the other marks inside are skipped: one byte search.
-            match memchr::memchr(b'"', &bytes[start..limit]) {
-                Some(offset) => {
-                    regions.push(start..start + offset);
-                    at = start + offset + 1;
-                }
-                None => at = limit + 1,
+        match close_of(bytes, opener, start, limit) {
+            Some(closed) => {
+                regions.push(start..closed);
+                at = closed + 1;
             }
-            continue;
-        }
-        let mut from = start;
-        loop {
-            match next_mark(bytes, from, limit) {
-                Some((closed, mark, _)) if opener.closed_by(mark) => {
-                    regions.push(start..closed);
-                    at = closed + 1;
-                    break;
-                }
-                Some((other, _, _)) => from = other + 1,
-                None => {
-                    // Unclosed before the blank line: dropped, and the scan goes on after it.
-                    at = limit + 1;
-                    break;
-                }
-            }
+            // Unclosed before the blank line: dropped, and the scan goes on after it.
+            None => at = limit + 1,
         }
     }
     regions
+}
+
+/// Where the quote that `opener` opens at `start` closes: the first mark in `bytes[start..limit]`
+/// that closes it, other marks skipped ([`close_by_marks`]). Only `"` closes `"`, so a straight
+/// quote's close is one byte search.
+fn close_of(bytes: &[u8], opener: Mark, start: usize, limit: usize) -> Option<usize> {
+    if opener == Mark::Straight {
+        return memchr::memchr(b'"', &bytes[start..limit]).map(|offset| start + offset);
+    }
+    close_by_marks(bytes, opener, start, limit)
+}
+
+/// [`close_of`] by looking at every mark in turn: the definition.
+fn close_by_marks(bytes: &[u8], opener: Mark, start: usize, limit: usize) -> Option<usize> {
+    let mut from = start;
+    loop {
+        match next_mark(bytes, from, limit)? {
+            (closed, mark, _) if opener.closed_by(mark) => return Some(closed),
+            (other, _, _) => from = other + 1,
+        }
+    }
 }
 
 /// The first quotation mark starting in `bytes[from..to]`: its offset, kind and length.
@@ -230,20 +232,25 @@ pub fn quoted_mask(region_ids: &[u32]) -> BitVec {
     mask
 }
 
-/// The hash of every quoted gram of a document, in order, into `hashes` (cleared first): the
-/// rolling k-gram hashes of its quoted words, kept where the three words lie in one quote (the
-/// values [`kgram_hash`] gives each three words), at two multiplies a word.
-fn gram_hashes_into(q: &QuotedWords, hashes: &mut Vec<(u64, u32)>, rolled: &mut Vec<u64>) {
-    let n = MIN_QUOTE_WORDS;
-    kgram_hashes_into(&q.words, n, rolled);
-    hashes.clear();
-    hashes.extend(
-        rolled
-            .iter()
-            .enumerate()
-            .filter(|&(i, _)| q.region_ids[i + n - 1] == q.region_ids[i])
-            .map(|(i, &hash)| (hash, i as u32)),
-    );
+/// The hash and first quoted-word index of every quoted gram of a document, in order: the
+/// rolling k-gram hashes of its quoted words (computed into `rolled`), kept where the three words
+/// lie in one quote (the values [`kgram_hash`] gives each three words), at two multiplies a word.
+/// Only the hashes that `wanted` accepts, tested first (for a round of shared grams, the cheap
+/// test that most grams fail).
+fn quoted_grams<'a>(
+    q: &'a QuotedWords,
+    rolled: &'a mut Vec<u64>,
+    wanted: impl Fn(u64) -> bool + 'a,
+) -> impl Iterator<Item = (u64, u32)> + 'a {
+    kgram_hashes_into(&q.words, MIN_QUOTE_WORDS, rolled);
+    let last_ids = q.region_ids.get(MIN_QUOTE_WORDS - 1..).unwrap_or_default();
+    rolled
+        .iter()
+        .zip(&q.region_ids)
+        .zip(last_ids)
+        .enumerate()
+        .filter(move |(_, ((&hash, first), last))| wanted(hash) && first == last)
+        .map(|(pos, ((&hash, _), _))| (hash, pos as u32))
 }
 
 /// One quoted gram of one document, as [`SharedQuoteGrams`] holds it.
@@ -355,22 +362,10 @@ impl SharedQuoteGrams {
                     let mut parts = vec![Vec::new(); parts_per_round];
                     for (i, (_, q)) in chunk.iter().enumerate() {
                         let doc = (c * per_chunk + i) as u32;
-                        // The grams of `gram_hashes_into`, filtered by round first (the cheap
-                        // test that most fail), without collecting them in between.
-                        kgram_hashes_into(&q.words, MIN_QUOTE_WORDS, rolled);
-                        let last_ids = q.region_ids.get(MIN_QUOTE_WORDS - 1..).unwrap_or_default();
-                        for (pos, ((&hash, &first), &last)) in
-                            rolled.iter().zip(&q.region_ids).zip(last_ids).enumerate()
-                        {
-                            if top_bits(hash, round_bits) == round && first == last {
-                                let part =
-                                    top_bits(hash, part_bits) as usize & (parts_per_round - 1);
-                                parts[part].push(Gram {
-                                    hash,
-                                    doc,
-                                    pos: pos as u32,
-                                });
-                            }
+                        let in_round = |hash| top_bits(hash, round_bits) == round;
+                        for (hash, pos) in quoted_grams(q, rolled, in_round) {
+                            let part = top_bits(hash, part_bits) as usize & (parts_per_round - 1);
+                            parts[part].push(Gram { hash, doc, pos });
                         }
                     }
                     parts
@@ -502,9 +497,7 @@ impl QuotedWords {
     /// The hash and first quoted-word index of every gram of [`MIN_QUOTE_WORDS`] words inside
     /// one quote, in order: the grams [`SharedQuoteGrams`] indexes.
     pub fn gram_hashes(&self) -> Vec<(u64, u32)> {
-        let (mut hashes, mut rolled) = (Vec::new(), Vec::new());
-        gram_hashes_into(self, &mut hashes, &mut rolled);
-        hashes
+        quoted_grams(self, &mut Vec::new(), |_| true).collect()
     }
 
     /// What [`quote_groups`] needs of this document.
@@ -828,41 +821,10 @@ mod tests {
             .collect()
     }
 
-    /// The regions by the general rule alone: every mark is looked at in turn, and the first
-    /// one that closes the opener ends the region (the definition the one-byte search for a
-    /// straight quote's close must keep).
-    fn quote_regions_mark_by_mark(bytes: &[u8]) -> Vec<Range<usize>> {
-        let (mut regions, mut at) = (Vec::new(), 0);
-        while let Some((opened, opener, len)) = next_mark(bytes, at, bytes.len()) {
-            at = opened + 1;
-            if !opener.opens() {
-                continue;
-            }
-            let start = opened + len;
-            let limit = blank_line_end(bytes, start);
-            let mut from = start;
-            loop {
-                match next_mark(bytes, from, limit) {
-                    Some((closed, mark, _)) if opener.closed_by(mark) => {
-                        regions.push(start..closed);
-                        at = closed + 1;
-                        break;
-                    }
-                    Some((other, _, _)) => from = other + 1,
-                    None => {
-                        at = limit + 1;
-                        break;
-                    }
-                }
-            }
-        }
-        regions
-    }
-
-    /// Straight quotes closed by one byte search give the regions of the mark-by-mark rule, with
-    /// other marks inside, unclosed quotes before a blank line and at the end of the text.
+    /// A straight quote's close found by one byte search is the one the mark-by-mark rule finds,
+    /// with other marks inside, unclosed quotes before a blank line and at the end of the text.
     #[test]
-    fn straight_quotes_close_as_the_mark_by_mark_rule_says() {
+    fn straight_quotes_close_where_the_mark_by_mark_rule_says() {
         let pieces = [
             "\"", "\"", "“", "”", "„", "«", "»", "「", "」", "a", "b c", " ", "\n", "\n\n",
             "\n \t\n", "é", "—",
@@ -876,11 +838,15 @@ mod tests {
                     .wrapping_add(1442695040888963407);
                 text.push_str(pieces[(seed >> 33) as usize % pieces.len()]);
             }
-            assert_eq!(
-                quote_regions(text.as_bytes()),
-                quote_regions_mark_by_mark(text.as_bytes()),
-                "{text:?}"
-            );
+            let bytes = text.as_bytes();
+            for start in 0..=bytes.len() {
+                let limit = blank_line_end(bytes, start);
+                assert_eq!(
+                    close_of(bytes, Mark::Straight, start, limit),
+                    close_by_marks(bytes, Mark::Straight, start, limit),
+                    "{text:?} from {start}"
+                );
+            }
         }
     }
 
