@@ -4,7 +4,7 @@
 //! summary line. Findings in the baseline are marked `known`; findings of a kind that does not
 //! fail the run (`--fail-on`) are marked `not failing`. Passage text is cut as in the scan report.
 
-use super::human::{human_bytes, paint, Palette};
+use super::human::{documents, human_bytes, measures, paint, Counts, Palette};
 use crate::check::{CheckFinding, CheckReport, Other};
 use crate::findings::{PairKind, Passage};
 use std::io::{self, Write};
@@ -70,11 +70,14 @@ impl Printer<'_> {
         if f.kind != PairKind::ExactDuplicate {
             writeln!(
                 out,
-                "  jaccard {} {}, containment {:.3} and {:.3}",
-                paint(self.palette.number, &format!("{:.3}", f.jaccard)),
-                paint(self.palette.dim, &format!("(estimate {:.3})", f.estimate)),
-                f.containment_doc,
-                f.containment_other,
+                "  {}",
+                measures(
+                    self.palette,
+                    f.kind,
+                    f.jaccard,
+                    f.estimate,
+                    [f.containment_doc, f.containment_other],
+                )
             )?;
         }
         for passage in &f.passages {
@@ -92,16 +95,8 @@ impl Printer<'_> {
 /// copy, 2 overlaps; 1 failing in 4 ms (index loaded in 2 ms)`.
 pub fn summary_line(report: &CheckReport, fail_on: &[PairKind]) -> String {
     let s = &report.summary;
-    let mut parts = Vec::new();
-    let mut add = |n: usize, one: &str, many: &str| {
-        if n > 0 {
-            parts.push(if n == 1 {
-                format!("1 {one}")
-            } else {
-                format!("{n} {many}")
-            });
-        }
-    };
+    let mut parts = Counts::default();
+    let mut add = |n: usize, one: &str, many: &str| parts.add(n, one, many);
     add(s.exact, "exact copy", "exact copies");
     add(s.near, "near-duplicate", "near-duplicates");
     add(s.overlap, "overlap", "overlaps");
@@ -117,20 +112,12 @@ pub fn summary_line(report: &CheckReport, fail_on: &[PairKind]) -> String {
     );
     add(s.skipped, "file skipped", "files skipped");
     add(s.errors, "error", "errors");
-    let found = if parts.is_empty() {
-        "nothing found".to_string()
-    } else {
-        parts.join(", ")
-    };
-    let docs = if s.docs == 1 {
-        "1 new document".to_string()
-    } else {
-        format!("{} new documents", s.docs)
-    };
     format!(
-        "{docs} ({}) checked against {} indexed: {found}; {} failing in {} ms (index loaded in {} ms)",
+        "{} ({}) checked against {} indexed: {}; {} failing in {} ms (index loaded in {} ms)",
+        documents(s.docs, "new"),
         human_bytes(s.bytes),
         s.indexed,
+        parts.found(),
         report.failing(fail_on),
         s.elapsed.as_millis(),
         s.load.as_millis(),

@@ -7,7 +7,7 @@
 //! The writer does not read files: the caller hands it a function that returns a document's bytes.
 
 use crate::findings::{PairFinding, PairKind, Passage, QuoteFinding, ScanReport};
-use crate::report::human::summary_line;
+use crate::report::human::{measures, summary_line, Palette};
 use crate::DocId;
 use std::io::{self, Write};
 
@@ -49,7 +49,7 @@ pub fn write(
     writeln!(
         out,
         "<h1>dedup report</h1>\n<p class=\"summary\">{}</p>",
-        escape(&summary_line(report))
+        escape(&summary_line(report, 0))
     )?;
     quotes(report, out)?;
     let pairs = sorted_pairs(report);
@@ -166,12 +166,15 @@ fn side_by_side(
 ) -> io::Result<()> {
     writeln!(
         out,
-        "<article class=\"pair\" id=\"pair-{n}\">\n<h3><span class=\"kind\">{}</span> <span class=\"muted\">jaccard {:.3} (estimate {:.3}), containment {:.3} and {:.3}, {} passages</span></h3>",
+        "<article class=\"pair\" id=\"pair-{n}\">\n<h3><span class=\"kind\">{}</span> <span class=\"muted\">{}, {} passages</span></h3>",
         pair.kind.as_str().replace('_', "-"),
-        pair.jaccard,
-        pair.estimate,
-        pair.containment_a,
-        pair.containment_b,
+        measures(
+            Palette::plain(),
+            pair.kind,
+            pair.jaccard,
+            pair.estimate,
+            [pair.containment_a, pair.containment_b]
+        ),
         pair.passages.len()
     )?;
     if pair.kind == PairKind::ExactDuplicate {

@@ -4,12 +4,15 @@
 //! Order: shared quotes first (what a newsroom looks for), then near-duplicate pairs (most similar
 //! first), then pairs that only share passages (most shared words first), then clusters with the
 //! member to keep, then one summary line. Exact copies are shown inside their cluster, not as
-//! pairs, so 10,000 copies of one file are one block of output. Passage text is shown on one
-//! line and cut at [`MAX_SHOWN_CHARS`]; the JSON output has it whole.
+//! pairs, so 10,000 copies of one file are one block of output. A pair whose only passages are
+//! occurrences of the quotes listed above is counted on the summary line, not shown again: the
+//! quote's block already names both documents and where. Passage text is shown on one line and
+//! cut at [`MAX_SHOWN_CHARS`]; the JSON output has it whole, and every pair.
 
-use crate::findings::{PairFinding, PairKind, Passage, ScanReport};
+use crate::findings::{Location, PairFinding, PairKind, Passage, QuoteFinding, ScanReport};
 use crate::DocId;
 use anstyle::{AnsiColor, Style};
+use std::collections::HashMap;
 use std::io::{self, Write};
 
 /// Longest passage text shown, in characters.
@@ -63,11 +66,12 @@ pub fn write(report: &ScanReport, palette: Palette, out: &mut dyn Write) -> io::
             .total_cmp(&x.jaccard)
             .then((x.a, x.b).cmp(&(y.a, y.b)))
     });
-    let mut overlap: Vec<&PairFinding> = report
+    let quoted = QuoteSpans::of(&report.quotes);
+    let (mut overlap, only_quotes): (Vec<&PairFinding>, Vec<&PairFinding>) = report
         .pairs
         .iter()
         .filter(|p| p.kind == PairKind::Overlap)
-        .collect();
+        .partition(|p| !quoted.cover(p));
     overlap.sort_by_key(|p| {
         (
             std::cmp::Reverse(p.passages.iter().map(|s| s.words).sum::<u32>()),
@@ -81,7 +85,70 @@ pub fn write(report: &ScanReport, palette: Palette, out: &mut dyn Write) -> io::
     for cluster in &report.clusters {
         printer.cluster(cluster, out)?;
     }
-    writeln!(out, "{}", summary_line(report))
+    writeln!(out, "{}", summary_line(report, only_quotes.len()))
+}
+
+/// Where the reported quotes occur, by document: to tell the pairs that share nothing else.
+struct QuoteSpans<'a>(HashMap<DocId, Vec<(usize, &'a Location)>>);
+
+impl<'a> QuoteSpans<'a> {
+    fn of(quotes: &'a [QuoteFinding]) -> Self {
+        let mut by_doc: HashMap<DocId, Vec<(usize, &Location)>> = HashMap::new();
+        for (group, quote) in quotes.iter().enumerate() {
+            for o in &quote.occurrences {
+                by_doc.entry(o.doc).or_default().push((group, &o.at));
+            }
+        }
+        QuoteSpans(by_doc)
+    }
+
+    /// The quotes with an occurrence in `doc` holding the span `at`.
+    fn holding(&self, doc: DocId, at: &Location) -> impl Iterator<Item = usize> + '_ {
+        let (start, end) = (at.start, at.end);
+        self.0
+            .get(&doc)
+            .into_iter()
+            .flatten()
+            .filter(move |(_, o)| o.start <= start && end <= o.end)
+            .map(|&(group, _)| group)
+    }
+
+    /// True when every passage of a pair lies, in both documents, inside occurrences of one
+    /// reported quote: the pair shares nothing the quote blocks do not already show.
+    fn cover(&self, pair: &PairFinding) -> bool {
+        !pair.passages.is_empty()
+            && pair.passages.iter().all(|p| {
+                let in_b: Vec<usize> = self.holding(pair.b, &p.b).collect();
+                self.holding(pair.a, &p.a).any(|g| in_b.contains(&g))
+            })
+    }
+}
+
+/// The measures of a pair, e.g. `jaccard 0.896 (estimate 0.891), containment 0.945 of the first
+/// in the second, 0.945 of the second in the first`. The MinHash estimate is shown beside
+/// near-duplicates only: it is what LSH judged them by, while below the threshold it says nothing
+/// the exact figure does not. Containment names its direction, as `|A∩B|/|A|` alone does not say
+/// which document is in which.
+pub(crate) fn measures(
+    palette: Palette,
+    kind: PairKind,
+    jaccard: f64,
+    estimate: f64,
+    [first_in_second, second_in_first]: [f64; 2],
+) -> String {
+    let estimate = if kind == PairKind::NearDuplicate {
+        format!(
+            " {}",
+            paint(palette.dim, &format!("(estimate {estimate:.3})"))
+        )
+    } else {
+        String::new()
+    };
+    format!(
+        "jaccard {}{estimate}, containment {first_in_second:.3} of the first in the second, \
+         {second_in_first:.3} of the second in the first",
+        paint(palette.number, &format!("{jaccard:.3}")),
+    )
 }
 
 struct Printer<'a> {
@@ -138,14 +205,14 @@ impl Printer<'_> {
         )?;
         writeln!(
             out,
-            "  jaccard {} {}, containment {} and {}",
-            paint(self.palette.number, &format!("{:.3}", pair.jaccard)),
-            paint(
-                self.palette.dim,
-                &format!("(estimate {:.3})", pair.estimate)
-            ),
-            format_args!("{:.3}", pair.containment_a),
-            format_args!("{:.3}", pair.containment_b),
+            "  {}",
+            measures(
+                self.palette,
+                pair.kind,
+                pair.jaccard,
+                pair.estimate,
+                [pair.containment_a, pair.containment_b],
+            )
         )?;
         for passage in &pair.passages {
             self.passage(passage, out)?;
@@ -222,30 +289,57 @@ pub(crate) fn one_line(text: &str) -> String {
     }
 }
 
-/// One line with the counts, e.g. `5 documents (26.9 KB): 2 shared quotes, 3 pairs with shared
-/// passages in 4 ms`.
-pub fn summary_line(report: &ScanReport) -> String {
-    let s = &report.summary;
-    let mut parts = Vec::new();
-    let mut add = |n: usize, one: &str, many: &str| {
-        if n > 0 {
-            parts.push(if n == 1 {
-                format!("1 {one}")
-            } else {
-                format!("{n} {many}")
-            });
+/// Counts as a summary line says them: "1 exact copy", "4 exact copies", nothing for none.
+#[derive(Default)]
+pub(crate) struct Counts(Vec<String>);
+
+impl Counts {
+    pub(crate) fn add(&mut self, n: usize, one: &str, many: &str) {
+        match n {
+            0 => {}
+            1 => self.0.push(format!("1 {one}")),
+            _ => self.0.push(format!("{n} {many}")),
         }
-    };
+    }
+
+    /// The counts joined, or "nothing found".
+    pub(crate) fn found(&self) -> String {
+        if self.0.is_empty() {
+            "nothing found".to_string()
+        } else {
+            self.0.join(", ")
+        }
+    }
+}
+
+/// "1 document" or "N documents", with `what` before the noun ("new").
+pub(crate) fn documents(n: usize, what: &str) -> String {
+    let noun = if n == 1 { "document" } else { "documents" };
+    format!("{n} {what}{}{noun}", if what.is_empty() { "" } else { " " })
+}
+
+/// One line with the counts, e.g. `5 documents (26.9 KB): 2 shared quotes, 3 pairs with shared
+/// passages (2 share only the quotes above) in 4 ms`. `only_quotes` is how many of the pairs
+/// with shared passages the report folded into the quote blocks.
+pub fn summary_line(report: &ScanReport, only_quotes: usize) -> String {
+    let s = &report.summary;
+    let mut parts = Counts::default();
+    let mut add = |n: usize, one: &str, many: &str| parts.add(n, one, many);
     add(report.quotes.len(), "shared quote", "shared quotes");
     add(
         s.near_duplicate_pairs,
         "near-duplicate pair",
         "near-duplicate pairs",
     );
+    let folded = match only_quotes {
+        0 => String::new(),
+        1 => " (1 shares only a quote above)".to_string(),
+        n => format!(" ({n} share only the quotes above)"),
+    };
     add(
         s.overlap_pairs,
-        "pair with shared passages",
-        "pairs with shared passages",
+        &format!("pair with shared passages{folded}"),
+        &format!("pairs with shared passages{folded}"),
     );
     add(s.exact_duplicates, "exact copy", "exact copies");
     add(report.clusters.len(), "cluster", "clusters");
@@ -257,19 +351,11 @@ pub fn summary_line(report: &ScanReport) -> String {
     );
     add(s.skipped, "skipped", "skipped"); // files or JSON Lines records
     add(s.errors, "error", "errors");
-    let found = if parts.is_empty() {
-        "nothing found".to_string()
-    } else {
-        parts.join(", ")
-    };
-    let docs = if s.docs == 1 {
-        "1 document".to_string()
-    } else {
-        format!("{} documents", s.docs)
-    };
     format!(
-        "{docs} ({}): {found} in {} ms",
+        "{} ({}): {} in {} ms",
+        documents(s.docs, ""),
         human_bytes(s.bytes),
+        parts.found(),
         s.elapsed.as_millis()
     )
 }
@@ -298,6 +384,109 @@ mod tests {
         assert_eq!(human_bytes(999), "999 B");
         assert_eq!(human_bytes(26_864), "26.9 KB");
         assert_eq!(human_bytes(376_000_000), "376.0 MB");
+    }
+
+    fn at(start: u32, end: u32) -> Location {
+        Location {
+            start,
+            end,
+            line: 1,
+        }
+    }
+
+    fn quote(occurrences: &[(u32, u32, u32)]) -> QuoteFinding {
+        QuoteFinding {
+            text: "a quote".into(),
+            words: 3,
+            occurrences: occurrences
+                .iter()
+                .map(|&(doc, start, end)| crate::findings::QuoteOccurrence {
+                    doc: DocId(doc),
+                    at: at(start, end),
+                })
+                .collect(),
+        }
+    }
+
+    /// A byte span in each document of a pair.
+    type Spans = ((u32, u32), (u32, u32));
+
+    fn overlap(a: u32, b: u32, passages: &[Spans]) -> PairFinding {
+        PairFinding {
+            a: DocId(a),
+            b: DocId(b),
+            kind: PairKind::Overlap,
+            jaccard: 0.0,
+            estimate: 0.0,
+            containment_a: 0.0,
+            containment_b: 0.0,
+            passages: passages
+                .iter()
+                .map(|&((sa, ea), (sb, eb))| Passage {
+                    a: at(sa, ea),
+                    b: at(sb, eb),
+                    words: 3,
+                    quoted: true,
+                    text: String::new(),
+                })
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn a_pair_is_folded_into_the_quotes_only_when_they_hold_every_passage_on_both_sides() {
+        let quotes = [
+            quote(&[(0, 100, 130), (1, 10, 40), (2, 500, 530)]),
+            quote(&[(0, 200, 220), (3, 0, 20)]),
+        ];
+        let spans = QuoteSpans::of(&quotes);
+        // Inside one quote's occurrences in both documents, also when shorter than them.
+        assert!(spans.cover(&overlap(0, 1, &[((100, 130), (10, 40))])));
+        assert!(spans.cover(&overlap(0, 2, &[((105, 130), (505, 530))])));
+        assert!(spans.cover(&overlap(
+            0,
+            1,
+            &[((100, 115), (10, 25)), ((116, 130), (26, 40))]
+        )));
+        // One passage longer than the quote, or outside it, keeps the pair.
+        assert!(!spans.cover(&overlap(0, 1, &[((90, 130), (0, 40))])));
+        assert!(!spans.cover(&overlap(
+            0,
+            1,
+            &[((100, 130), (10, 40)), ((300, 340), (60, 100))]
+        )));
+        // Each side inside a quote, but not the same quote.
+        assert!(!spans.cover(&overlap(0, 1, &[((200, 220), (10, 30))])));
+        // A document the quotes do not reach, and a pair without passages.
+        assert!(!spans.cover(&overlap(0, 4, &[((100, 130), (10, 40))])));
+        assert!(!spans.cover(&overlap(0, 1, &[])));
+    }
+
+    #[test]
+    fn measures_name_the_direction_and_give_the_estimate_for_near_duplicates_only() {
+        let plain = Palette::plain();
+        assert_eq!(
+            measures(plain, PairKind::NearDuplicate, 0.9, 0.875, [0.95, 0.5]),
+            "jaccard 0.900 (estimate 0.875), containment 0.950 of the first in the second, \
+             0.500 of the second in the first"
+        );
+        assert_eq!(
+            measures(plain, PairKind::Overlap, 0.002, 0.0, [0.007, 0.002]),
+            "jaccard 0.002, containment 0.007 of the first in the second, 0.002 of the second in \
+             the first"
+        );
+    }
+
+    #[test]
+    fn counts_are_said_in_the_singular_and_plural_and_none_is_nothing() {
+        let mut counts = Counts::default();
+        assert_eq!(counts.found(), "nothing found");
+        counts.add(0, "error", "errors");
+        counts.add(1, "exact copy", "exact copies");
+        counts.add(4, "exact copy", "exact copies");
+        assert_eq!(counts.found(), "1 exact copy, 4 exact copies");
+        assert_eq!(documents(1, ""), "1 document");
+        assert_eq!(documents(3, "new"), "3 new documents");
     }
 
     #[test]
