@@ -155,8 +155,8 @@ pub struct StageTime {
     pub stage: &'static str,
     /// Wall time.
     pub elapsed: Duration,
-    /// 0 for a stage; 1 for a part of the stage above it, run beside its other parts (their
-    /// times may overlap and add up to more than the stage's); 2 for a part of a part.
+    /// 0 for a stage; 1 for a part of the stage above it; 2 for a part of a part. Parts that
+    /// ran side by side may add up to more than their stage.
     pub depth: u8,
 }
 

@@ -486,9 +486,8 @@ fn index_in_ranges(
         .par_iter()
         .flat_map_iter(|(_, anchored)| group_bounds(anchored, group_bits))
         .collect();
-    // One task a group, so that a thread freed early (the quoted grams run beside this) takes
-    // groups from the others; buffers are made once per rayon job (`map_init`: a few per thread)
-    // and reused for the job's groups.
+    // One task a group, so that a thread done early takes groups from the others; buffers are
+    // made once per rayon job (`map_init`: a few per thread) and reused for the job's groups.
     let parts: Vec<(OverlapCandidates, Vec<DocId>)> = (0..groups)
         .into_par_iter()
         .map_init(

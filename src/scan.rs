@@ -179,20 +179,18 @@ pub fn scan_with_progress(
     clock.lap("exact duplicates");
     let near = lsh_pairs(&documents, &representatives, config.lsh);
     clock.lap("LSH candidates");
+    // The fingerprint index and the quoted grams one after the other, each on every thread: side
+    // by side (rayon::join) they took as long, contending for memory bandwidth (the quoted grams
+    // took 2.5 times as long beside the index), and their buffers added up to a higher peak.
     let (fingerprinted, quoted) = if config.overlap {
-        // Independent, and each keeps the threads only partly busy (the fingerprint index is
-        // bound by memory, the quoted grams by reading the quoted words): side by side they
-        // overlap, and a thread done with one takes tasks of the other.
-        let (fingerprinted, quoted) = rayon::join(
-            || fingerprint_candidates(&overlap_sketches, &representatives, config),
-            || find_quote_work(&overlap_sketches, &representatives, config),
-        );
-        clock.lap("fingerprints and quotes");
-        clock.part("fingerprint candidates", 1, fingerprinted.1);
+        let fingerprinted = fingerprint_candidates(&overlap_sketches, &representatives, config);
+        clock.lap("fingerprint candidates");
+        let quoted = find_quote_work(&overlap_sketches, &representatives, config);
+        clock.lap("quotes");
         for &(stage, depth, elapsed) in &quoted.times {
             clock.part(stage, depth, elapsed);
         }
-        (fingerprinted.0, quoted)
+        (fingerprinted, quoted)
     } else {
         Default::default()
     };
@@ -471,21 +469,18 @@ impl Candidates {
     }
 }
 
-/// Pairs of representatives sharing a fingerprint whose contexts meet, and how long finding them
-/// took.
+/// Pairs of representatives sharing a fingerprint whose contexts meet.
 fn fingerprint_candidates(
     sketches: &[OverlapSketch],
     representatives: &[DocId],
     config: &ScanConfig,
-) -> (OverlapCandidates, Duration) {
-    timed(|| {
-        let fingerprinted: Vec<(DocId, &[Anchored])> = representatives
-            .iter()
-            .map(|&d| (d, sketches[d.index()].anchored.as_slice()))
-            .collect();
-        let winnow = WinnowParams::for_min_words(config.min_words);
-        overlap_candidates(&fingerprinted, winnow, config.max_df)
-    })
+) -> OverlapCandidates {
+    let fingerprinted: Vec<(DocId, &[Anchored])> = representatives
+        .iter()
+        .map(|&d| (d, sketches[d.index()].anchored.as_slice()))
+        .collect();
+    let winnow = WinnowParams::for_min_words(config.min_words);
+    overlap_candidates(&fingerprinted, winnow, config.max_df)
 }
 
 /// What the representatives' quotes give: the evidence (common words, shared grams), the pairs
@@ -1326,7 +1321,7 @@ mod tests {
         let common = &quoted.evidence.common;
         let candidates = Candidates::merge(
             lsh_pairs(&documents, &representatives, config.lsh),
-            fingerprint_candidates(&sketches, &representatives, &config).0,
+            fingerprint_candidates(&sketches, &representatives, &config),
             quoted.pairs.clone(),
         );
         let check = |chunk| {
