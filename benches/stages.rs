@@ -1,6 +1,7 @@
 //! Per-stage benches on a seeded synthetic corpus (`dedup::synth`, 1,000 documents, about 8 MB):
 //! tokenize (fast path and the UAX #29 reference), shingle, tokenize+shingle, signatures, sketches
-//! with and without source overlap, the fingerprint steps (k-grams, winnowing, anchoring), LSH
+//! with and without source overlap, the fingerprint steps (k-grams, winnowing, anchoring, the
+//! inverted index of 8,000 documents), LSH
 //! build and query, exact verification.
 //!
 //! `cargo bench --bench stages`; figures and how they compare are in BENCHMARKS.md.
@@ -235,6 +236,40 @@ fn fingerprints(c: &mut Criterion) {
                 .zip(&selected)
                 .map(|(g, s)| anchor_grams(g, s, params).len())
                 .sum::<usize>()
+        })
+    });
+    group.finish();
+    fingerprint_index(c);
+}
+
+/// The inverted index of anchored fingerprints (`overlap_candidates`) over 8,000 synth documents,
+/// about 5M fingerprints: large enough that the documents' fingerprints do not fit in cache, as
+/// in a real scan.
+fn fingerprint_index(c: &mut Criterion) {
+    use dedup::fingerprint::{anchor, overlap_candidates, winnow, Anchored, WinnowParams};
+    let docs = 8000;
+    let synth = Synth::new(SynthConfig::new(docs, common::SEED));
+    let params = WinnowParams::for_min_words(8);
+    let anchored: Vec<Vec<Anchored>> = (0..docs)
+        .map(|i| {
+            let words = word_hashes(synth.document(i).text.as_bytes());
+            anchor(&words, &winnow(&words, params), params)
+        })
+        .collect();
+    let input: Vec<(DocId, &[Anchored])> = anchored
+        .iter()
+        .enumerate()
+        .map(|(i, a)| (DocId(i as u32), a.as_slice()))
+        .collect();
+    let mut group = c.benchmark_group("fingerprint");
+    group.throughput(Throughput::Elements(
+        anchored.iter().map(|a| a.len() as u64).sum(),
+    ));
+    group.bench_function("index_8000_docs", |b| {
+        b.iter(|| {
+            overlap_candidates(black_box(&input), params, 50)
+                .pairs
+                .len()
         })
     });
     group.finish();

@@ -481,11 +481,10 @@ fn index_in_ranges(
     let groups = 1usize << group_bits;
     let ranges_per_group = 1usize << (range_bits - group_bits);
     let slots = ((8 * total) >> range_bits).next_power_of_two().max(64);
-    // Where each group starts in each document's fingerprints: `groups + 1` offsets a document.
-    let bounds: Vec<u32> = docs
-        .par_iter()
-        .flat_map_iter(|(_, anchored)| group_bounds(anchored, group_bits))
-        .collect();
+    // Where each group starts in each document's fingerprints (`groups + 1` offsets a document),
+    // and how many postings each range holds, in one pass over the fingerprints: counting them
+    // again per group re-read every document's short runs from memory, a third of the index.
+    let (bounds, range_sizes) = bounds_and_range_sizes(docs, group_bits, range_bits);
     // One task a group, so that a thread done early takes groups from the others; buffers are
     // made once per rayon job (`map_init`: a few per thread) and reused for the job's groups.
     let parts: Vec<(OverlapCandidates, Vec<DocId>)> = (0..groups)
@@ -493,6 +492,7 @@ fn index_in_ranges(
         .map_init(
             || GroupIndex {
                 ranges: ranges_per_group,
+                range_bits,
                 starts: Vec::new(),
                 postings: Vec::new(),
                 index: RangeIndex {
@@ -509,9 +509,10 @@ fn index_in_ranges(
                     let at = d * (groups + 1) + group;
                     (doc, &anchored[bounds[at] as usize..bounds[at + 1] as usize])
                 });
+                let sizes = &range_sizes[group * ranges_per_group..][..ranges_per_group];
                 work.index_group(
                     runs,
-                    range_bits,
+                    sizes,
                     params,
                     max_df,
                     &mut found,
@@ -539,6 +540,45 @@ fn index_in_ranges(
 /// Postings held in the buffers of all threads at once, about (12 bytes each).
 const POSTINGS_IN_FLIGHT: usize = 1 << 23;
 
+/// Documents per task of [`bounds_and_range_sizes`]: enough to make a task's count array, one
+/// counter a range, small beside its work.
+const BOUNDS_CHUNK_DOCS: usize = 1024;
+
+/// The [`group_bounds`] of every document, one after the other, and the number of postings in
+/// each of the `2^range_bits` ranges.
+fn bounds_and_range_sizes(
+    docs: &[(DocId, &[Anchored])],
+    group_bits: u32,
+    range_bits: u32,
+) -> (Vec<u32>, Vec<usize>) {
+    let ranges = 1usize << range_bits;
+    let range_of = |a: &Anchored| (u64::from(a.hash) >> (32 - range_bits)) as usize;
+    let chunks: Vec<(Vec<u32>, Vec<usize>)> = docs
+        .par_chunks(BOUNDS_CHUNK_DOCS)
+        .map(|chunk| {
+            let mut bounds = Vec::with_capacity(chunk.len() << group_bits);
+            let mut sizes = vec![0usize; ranges];
+            for (_, anchored) in chunk {
+                bounds.extend(group_bounds(anchored, group_bits));
+                // The document's fingerprints are in cache from the walk just made.
+                for a in anchored.iter() {
+                    sizes[range_of(a)] += 1;
+                }
+            }
+            (bounds, sizes)
+        })
+        .collect();
+    let mut bounds = Vec::with_capacity(docs.len() * ((1 << group_bits) + 1));
+    let mut sizes = vec![0usize; ranges];
+    for (chunk_bounds, chunk_sizes) in chunks {
+        bounds.extend(chunk_bounds);
+        for (total, n) in sizes.iter_mut().zip(chunk_sizes) {
+            *total += n;
+        }
+    }
+    (bounds, sizes)
+}
+
 /// The offsets in `anchored` (in [`ORDER_BITS`] order) at which each of the `2^group_bits`
 /// groups of hash values starts, and its length last.
 fn group_bounds(anchored: &[Anchored], group_bits: u32) -> impl Iterator<Item = u32> + '_ {
@@ -555,6 +595,8 @@ fn group_bounds(anchored: &[Anchored], group_bits: u32) -> impl Iterator<Item = 
 struct GroupIndex {
     /// Ranges per group (a power of two).
     ranges: usize,
+    /// The bits of a hash that name its range in the whole index (its group's are the top ones).
+    range_bits: u32,
     /// Where each range of the group starts in `postings`, and the end last.
     starts: Vec<usize>,
     /// The group's postings, range after range (each range in document order). One buffer
@@ -567,30 +609,29 @@ struct GroupIndex {
 }
 
 impl GroupIndex {
-    /// Indexes one group, given each document's fingerprints in it: scatters them range by
-    /// range into one buffer, then pairs each range's shared postings.
+    /// Indexes one group, given each document's fingerprints in it and the number of postings
+    /// in each of its ranges: scatters them range by range into one buffer, then pairs each
+    /// range's shared postings.
     fn index_group<'a>(
         &mut self,
-        runs: impl Iterator<Item = (DocId, &'a [Anchored])> + Clone,
-        range_bits: u32,
+        runs: impl Iterator<Item = (DocId, &'a [Anchored])>,
+        range_sizes: &[usize],
         params: WinnowParams,
         max_df: usize,
         found: &mut OverlapCandidates,
         boilerplate_docs: &mut Vec<DocId>,
     ) {
         let mask = self.ranges - 1;
-        let range_of = |a: &Anchored| (a.hash >> (32 - range_bits.max(1))) as usize & mask;
+        let shift = 32 - self.range_bits.max(1);
+        let range_of = |a: &Anchored| (a.hash >> shift) as usize & mask;
+        debug_assert_eq!(range_sizes.len(), self.ranges);
         self.starts.clear();
-        self.starts.resize(self.ranges + 1, 0);
-        for (_, run) in runs.clone() {
-            for a in run {
-                self.starts[range_of(a) + 1] += 1;
-            }
-        }
-        for i in 1..self.starts.len() {
-            self.starts[i] += self.starts[i - 1];
-        }
-        let total = self.starts[self.ranges];
+        self.starts.push(0);
+        let mut total = 0;
+        self.starts.extend(range_sizes.iter().map(|&n| {
+            total += n;
+            total
+        }));
         self.postings.resize(total, (0, DocId(0), 0));
         let mut next: Vec<usize> = self.starts[..self.ranges].to_vec();
         for (doc, run) in runs {
