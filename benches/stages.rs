@@ -243,7 +243,7 @@ fn fingerprints(c: &mut Criterion) {
 }
 
 /// The inverted index of anchored fingerprints (`overlap_candidates`) over 8,000 synth documents,
-/// about 5M fingerprints: large enough that the documents' fingerprints do not fit in cache, as
+/// 4.6M fingerprints: large enough that the documents' fingerprints do not fit in cache, as
 /// in a real scan.
 fn fingerprint_index(c: &mut Criterion) {
     use dedup::fingerprint::{anchor, overlap_candidates, winnow, Anchored, WinnowParams};

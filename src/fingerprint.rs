@@ -415,17 +415,18 @@ type Posting = (u32, DocId, u32);
 /// fingerprints hit them at random.
 const POSTINGS_PER_RANGE: usize = 1 << 19;
 
-/// Fingerprints per group of ranges, about. The documents' fingerprints are read twice per group
-/// (each document's are ordered by their top bits, so a cursor finds its next group's run; hence
-/// at most `2^ORDER_BITS` groups, larger than this in corpora of billions of fingerprints): once
-/// to count each range's postings, once to scatter them range after range into one buffer, so
-/// every range is indexed from a contiguous slice. Few groups keep the documents' runs long
-/// enough to read at memory speed; the buffer (12 bytes per fingerprint) bounds the index's
-/// transient memory to about 48 MB a thread.
+/// Fingerprints per group of ranges, about. The documents' fingerprints are read once for the
+/// whole index, to find where each group's run starts in each document (each document's are
+/// ordered by their top bits; hence at most `2^ORDER_BITS` groups, larger than this in corpora of
+/// billions of fingerprints) and to count each range's postings; then once per group, to scatter
+/// the group's runs range after range into one buffer, so every range is indexed from a
+/// contiguous slice. Few groups keep the documents' runs long enough to read at memory speed; the
+/// buffer (12 bytes per fingerprint) bounds the index's transient memory to about 48 MB a thread.
 const POSTINGS_PER_GROUP: usize = 1 << 22;
 
 /// Builds the inverted index of `docs` (each with its anchored fingerprints in the order of
-/// [`anchor_grams`]: by their top [`ORDER_BITS`] bits) and returns
+/// [`anchor_grams`], by their top [`ORDER_BITS`] bits, which is required: fingerprints out of
+/// that order make the index panic or miss pairs) and returns
 /// the pairs sharing a fingerprint that is in at most `max_df` documents and whose contexts meet.
 ///
 /// Almost every fingerprint of a corpus is in one document only and can make no pair, so the
@@ -441,11 +442,14 @@ pub fn overlap_candidates(
     index_in_ranges(docs, params, max_df, POSTINGS_PER_RANGE, POSTINGS_PER_GROUP)
 }
 
-/// The number of bits of a 32-bit hash that split `total` items into parts of about `per_part`.
-fn split_bits(total: usize, per_part: usize) -> u32 {
-    (total / per_part.max(1))
-        .next_power_of_two()
-        .trailing_zeros()
+/// The number of top bits of a hash that split `total` items into parts of at most `per_part`
+/// (items spread evenly by their hash): rounded up, so that a part sized for `per_part` (a bit
+/// set meant to fit in L2) never holds twice as many. Shared with [`crate::quote`].
+pub(crate) fn split_bits(total: usize, per_part: usize) -> u32 {
+    total
+        .div_ceil(per_part.max(1))
+        .checked_next_power_of_two()
+        .map_or(31, usize::trailing_zeros)
         .min(31)
 }
 
@@ -484,7 +488,8 @@ fn index_in_ranges(
     // Where each group starts in each document's fingerprints (`groups + 1` offsets a document),
     // and how many postings each range holds, in one pass over the fingerprints: counting them
     // again per group re-read every document's short runs from memory, a third of the index.
-    let (bounds, range_sizes) = bounds_and_range_sizes(docs, group_bits, range_bits);
+    let (bounds, range_sizes) =
+        bounds_and_range_sizes(docs, group_bits, range_bits, BOUNDS_CHUNK_DOCS);
     // One task a group, so that a thread done early takes groups from the others; buffers are
     // made once per rayon job (`map_init`: a few per thread) and reused for the job's groups.
     let parts: Vec<(OverlapCandidates, Vec<DocId>)> = (0..groups)
@@ -545,37 +550,49 @@ const POSTINGS_IN_FLIGHT: usize = 1 << 23;
 const BOUNDS_CHUNK_DOCS: usize = 1024;
 
 /// The [`group_bounds`] of every document, one after the other, and the number of postings in
-/// each of the `2^range_bits` ranges.
+/// each of the `2^range_bits` ranges, counted `chunk_docs` documents a task. The bounds are
+/// written in place and the counts summed as the tasks finish, so the memory is the bounds and
+/// a count array per thread, whatever the number of tasks.
 fn bounds_and_range_sizes(
     docs: &[(DocId, &[Anchored])],
     group_bits: u32,
     range_bits: u32,
+    chunk_docs: usize,
 ) -> (Vec<u32>, Vec<usize>) {
     let ranges = 1usize << range_bits;
     let range_of = |a: &Anchored| (u64::from(a.hash) >> (32 - range_bits)) as usize;
-    let chunks: Vec<(Vec<u32>, Vec<usize>)> = docs
-        .par_chunks(BOUNDS_CHUNK_DOCS)
-        .map(|chunk| {
-            let mut bounds = Vec::with_capacity(chunk.len() << group_bits);
+    let per_doc = (1usize << group_bits) + 1;
+    let chunk_docs = chunk_docs.max(1);
+    let mut bounds = vec![0u32; docs.len() * per_doc];
+    let sizes = bounds
+        .par_chunks_mut(chunk_docs * per_doc)
+        .zip(docs.par_chunks(chunk_docs))
+        .map(|(out, chunk)| {
             let mut sizes = vec![0usize; ranges];
-            for (_, anchored) in chunk {
-                bounds.extend(group_bounds(anchored, group_bits));
+            for (doc_bounds, (_, anchored)) in out.chunks_exact_mut(per_doc).zip(chunk) {
+                debug_assert!(in_anchor_order(anchored), "fingerprints out of order");
+                for (slot, at) in doc_bounds
+                    .iter_mut()
+                    .zip(group_bounds(anchored, group_bits))
+                {
+                    *slot = at;
+                }
                 // The document's fingerprints are in cache from the walk just made.
                 for a in anchored.iter() {
                     sizes[range_of(a)] += 1;
                 }
             }
-            (bounds, sizes)
+            sizes
         })
-        .collect();
-    let mut bounds = Vec::with_capacity(docs.len() * ((1 << group_bits) + 1));
-    let mut sizes = vec![0usize; ranges];
-    for (chunk_bounds, chunk_sizes) in chunks {
-        bounds.extend(chunk_bounds);
-        for (total, n) in sizes.iter_mut().zip(chunk_sizes) {
-            *total += n;
-        }
-    }
+        .reduce(
+            || vec![0usize; ranges],
+            |mut total, part| {
+                for (t, n) in total.iter_mut().zip(part) {
+                    *t += n;
+                }
+                total
+            },
+        );
     (bounds, sizes)
 }
 
@@ -600,9 +617,10 @@ struct GroupIndex {
     /// Where each range of the group starts in `postings`, and the end last.
     starts: Vec<usize>,
     /// The group's postings, range after range (each range in document order). One buffer
-    /// reused from group to group and filled by counting first: vectors grown per range took
-    /// fresh memory for each group, and growing them was 4.8% of a profile of the overlap scan
-    /// of the 10k synth corpus.
+    /// reused from group to group and filled at the offsets the range sizes give: vectors grown
+    /// per range took
+    /// fresh memory for each group, and growing them was 4.8% of a profile of the overlap scan of
+    /// the 10k synth corpus.
     postings: Vec<Posting>,
     /// The state of indexing one range.
     index: RangeIndex,
@@ -624,7 +642,6 @@ impl GroupIndex {
         let mask = self.ranges - 1;
         let shift = 32 - self.range_bits.max(1);
         let range_of = |a: &Anchored| (a.hash >> shift) as usize & mask;
-        debug_assert_eq!(range_sizes.len(), self.ranges);
         self.starts.clear();
         self.starts.push(0);
         let mut total = 0;
@@ -641,6 +658,8 @@ impl GroupIndex {
                 *at += 1;
             }
         }
+        // Every range filled to its counted size: the documents' fingerprints were in order.
+        debug_assert_eq!(next, self.starts[1..]);
         for range in self.starts.windows(2) {
             let shared = self
                 .index
@@ -947,6 +966,65 @@ mod tests {
                 .wrapping_mul(6364136223846793005)
                 .wrapping_add(1442695040888963407);
             (state >> 33) as u32
+        }
+    }
+
+    /// Bounds and range sizes are the same whatever the documents per task, and are those that
+    /// walking each document and counting every fingerprint give.
+    #[test]
+    fn bounds_and_range_sizes_do_not_depend_on_the_tasks() {
+        let mut next = lcg(11);
+        let docs: Vec<(DocId, Vec<Anchored>)> = (0..2100)
+            .map(|d| {
+                let mut a: Vec<Anchored> = (0..next() % 9)
+                    .map(|_| Anchored {
+                        hash: (next() >> 16) ^ (next() << 16),
+                        context: 0,
+                    })
+                    .collect();
+                a.sort_by_key(|x| x.hash >> (32 - ORDER_BITS));
+                (DocId(d), a)
+            })
+            .collect();
+        let borrowed: Vec<(DocId, &[Anchored])> =
+            docs.iter().map(|(d, a)| (*d, a.as_slice())).collect();
+        for (group_bits, range_bits) in [(0, 0), (0, 3), (2, 5), (4, 11), (8, 12)] {
+            let mut sizes = vec![0usize; 1 << range_bits];
+            for (_, a) in &docs {
+                for x in a {
+                    sizes[(u64::from(x.hash) >> (32 - range_bits)) as usize] += 1;
+                }
+            }
+            let bounds: Vec<u32> = docs
+                .iter()
+                .flat_map(|(_, a)| group_bounds(a, group_bits).collect::<Vec<_>>())
+                .collect();
+            for chunk_docs in [0, 1, 7, 1024, 5000] {
+                let found = bounds_and_range_sizes(&borrowed, group_bits, range_bits, chunk_docs);
+                assert_eq!(
+                    found,
+                    (bounds.clone(), sizes.clone()),
+                    "{group_bits} {chunk_docs}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn split_bits_make_parts_of_at_most_the_size_asked() {
+        assert_eq!(split_bits(0, 100), 0);
+        assert_eq!(split_bits(100, 100), 0);
+        assert_eq!(split_bits(101, 100), 1);
+        assert_eq!(split_bits(199, 100), 1);
+        assert_eq!(split_bits(201, 100), 2);
+        assert_eq!(split_bits(usize::MAX, 1), 31);
+        for total in [1, 7, 1000, 123_457, 58_200_000] {
+            for per_part in [1, 3, 64, 1 << 19] {
+                let bits = split_bits(total, per_part);
+                assert!(total.div_ceil(1 << bits) <= per_part, "{total} {per_part}");
+                // And no more parts than needed: half as many would be too few.
+                assert!(bits == 0 || total.div_ceil(1 << (bits - 1)) > per_part);
+            }
         }
     }
 

@@ -298,16 +298,6 @@ const GRAMS_PER_ROUND: usize = 1 << 24;
 /// them: 4 bytes a quoted word, a third of what the quoted words themselves take.
 const MAX_ROUNDS: usize = 4;
 
-/// The number of bits of a hash that split `total` items into parts of at most `per_part`
-/// (items spread evenly).
-fn bits_for_parts_of(total: usize, per_part: usize) -> u32 {
-    total
-        .div_ceil(per_part.max(1))
-        .next_power_of_two()
-        .trailing_zeros()
-        .min(31)
-}
-
 /// A quoted gram while the shared ones are found: its hash, its document (an index into the
 /// documents given) and its first quoted-word index. Ordered by hash, then document, then
 /// position.
@@ -343,8 +333,8 @@ impl SharedQuoteGrams {
         );
         // Quoted words bound the grams from above.
         let words: usize = docs.iter().map(|(_, q)| q.words.len()).sum();
-        let part_bits = bits_for_parts_of(words, per_part);
-        let round_bits = bits_for_parts_of(words, per_round)
+        let part_bits = crate::fingerprint::split_bits(words, per_part);
+        let round_bits = crate::fingerprint::split_bits(words, per_round)
             .min(max_rounds.max(1).ilog2())
             .min(part_bits);
         let parts_per_round = 1usize << (part_bits - round_bits);

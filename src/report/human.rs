@@ -4,9 +4,10 @@
 //! Order: shared quotes first (what a newsroom looks for), then near-duplicate pairs (most similar
 //! first), then pairs that only share passages (most shared words first), then clusters with the
 //! member to keep, then one summary line. Exact copies are shown inside their cluster, not as
-//! pairs, so 10,000 copies of one file are one block of output. A pair whose only passages are
-//! occurrences of the quotes listed above is counted on the summary line, not shown again: the
-//! quote's block already names both documents and where. Passage text is shown on one line and
+//! pairs, so 10,000 copies of one file are one block of output. A pair whose only passages lie
+//! in occurrences of one quote listed above (and neither of whose documents is mostly in the
+//! other) is counted on the summary line, not shown again: the quote's block already names both
+//! documents and where. Passage text is shown on one line and
 //! cut at [`MAX_SHOWN_CHARS`]; the JSON output has it whole, and every pair.
 
 use crate::findings::{Location, PairFinding, PairKind, Passage, QuoteFinding, ScanReport};
@@ -71,7 +72,7 @@ pub fn write(report: &ScanReport, palette: Palette, out: &mut dyn Write) -> io::
         .pairs
         .iter()
         .filter(|p| p.kind == PairKind::Overlap)
-        .partition(|p| !quoted.cover(p));
+        .partition(|p| !quoted.hold_all_of(p));
     overlap.sort_by_key(|p| {
         (
             std::cmp::Reverse(p.passages.iter().map(|s| s.words).sum::<u32>()),
@@ -85,49 +86,94 @@ pub fn write(report: &ScanReport, palette: Palette, out: &mut dyn Write) -> io::
     for cluster in &report.clusters {
         printer.cluster(cluster, out)?;
     }
-    writeln!(out, "{}", summary_line(report, only_quotes.len()))
+    writeln!(out, "{}", summary_with(report, only_quotes.len()))
 }
 
+/// A pair is folded into a quote block only when neither document has this share of its
+/// shingles in the other: a document that is mostly the quote is worth showing as a pair.
+const FOLD_BELOW_CONTAINMENT: f64 = 0.5;
+
 /// Where the reported quotes occur, by document: to tell the pairs that share nothing else.
-struct QuoteSpans<'a>(HashMap<DocId, Vec<(usize, &'a Location)>>);
+struct QuoteSpans<'a>(HashMap<DocId, DocQuotes<'a>>);
+
+/// The quote occurrences of one document: `(quote, where)` by start, and the longest's length.
+#[derive(Default)]
+struct DocQuotes<'a> {
+    by_start: Vec<(usize, &'a Location)>,
+    longest: u32,
+}
 
 impl<'a> QuoteSpans<'a> {
     fn of(quotes: &'a [QuoteFinding]) -> Self {
-        let mut by_doc: HashMap<DocId, Vec<(usize, &Location)>> = HashMap::new();
-        for (group, quote) in quotes.iter().enumerate() {
-            for o in &quote.occurrences {
-                by_doc.entry(o.doc).or_default().push((group, &o.at));
+        let mut by_doc: HashMap<DocId, DocQuotes<'a>> = HashMap::new();
+        for (quote, finding) in quotes.iter().enumerate() {
+            for o in &finding.occurrences {
+                let doc = by_doc.entry(o.doc).or_default();
+                doc.by_start.push((quote, &o.at));
+                doc.longest = doc.longest.max(o.at.end - o.at.start);
             }
+        }
+        for doc in by_doc.values_mut() {
+            doc.by_start.sort_by_key(|(_, at)| at.start);
         }
         QuoteSpans(by_doc)
     }
 
-    /// The quotes with an occurrence in `doc` holding the span `at`.
-    fn holding(&self, doc: DocId, at: &Location) -> impl Iterator<Item = usize> + '_ {
-        let (start, end) = (at.start, at.end);
-        self.0
-            .get(&doc)
-            .into_iter()
-            .flatten()
-            .filter(move |(_, o)| o.start <= start && end <= o.end)
-            .map(|&(group, _)| group)
+    /// The quotes with an occurrence in `doc` holding the span `at`: only those starting at most
+    /// the longest occurrence's length before its end are looked at, so a document quoting the
+    /// same words ten thousand times costs a few comparisons a passage, not ten thousand.
+    fn holding(&self, doc: DocId, at: &Location) -> Vec<usize> {
+        let Some(quotes) = self.0.get(&doc) else {
+            return Vec::new();
+        };
+        let started = quotes
+            .by_start
+            .partition_point(|(_, o)| o.start <= at.start);
+        let earliest = at.end.saturating_sub(quotes.longest);
+        quotes.by_start[..started]
+            .iter()
+            .rev()
+            .take_while(|(_, o)| o.start >= earliest)
+            .filter(|(_, o)| at.end <= o.end)
+            .map(|&(quote, _)| quote)
+            .collect()
     }
 
-    /// True when every passage of a pair lies, in both documents, inside occurrences of one
-    /// reported quote: the pair shares nothing the quote blocks do not already show.
-    fn cover(&self, pair: &PairFinding) -> bool {
-        !pair.passages.is_empty()
-            && pair.passages.iter().all(|p| {
-                let in_b: Vec<usize> = self.holding(pair.b, &p.b).collect();
-                self.holding(pair.a, &p.a).any(|g| in_b.contains(&g))
-            })
+    /// True for a pair of documents sharing passages (not near-duplicates) whose every passage
+    /// lies, in both documents, inside occurrences of one and the same reported quote, and
+    /// neither of which is mostly in the other: the quote's block already shows all it shares.
+    /// Two different shared quotes make a pair worth showing.
+    fn hold_all_of(&self, pair: &PairFinding) -> bool {
+        if pair.kind != PairKind::Overlap
+            || pair.passages.is_empty()
+            || pair.containment_a.max(pair.containment_b) >= FOLD_BELOW_CONTAINMENT
+        {
+            return false;
+        }
+        let mut common: Option<Vec<usize>> = None;
+        for p in &pair.passages {
+            let in_b = self.holding(pair.b, &p.b);
+            let both = self
+                .holding(pair.a, &p.a)
+                .into_iter()
+                .filter(|q| in_b.contains(q));
+            let kept: Vec<usize> = match common {
+                None => both.collect(),
+                Some(so_far) => both.filter(|q| so_far.contains(q)).collect(),
+            };
+            if kept.is_empty() {
+                return false;
+            }
+            common = Some(kept);
+        }
+        true
     }
 }
 
 /// The measures of a pair, e.g. `jaccard 0.896 (estimate 0.891), containment 0.945 of the first
-/// in the second, 0.945 of the second in the first`. The MinHash estimate is shown beside
-/// near-duplicates only: it is what LSH judged them by, while below the threshold it says nothing
-/// the exact figure does not. Containment names its direction, as `|A∩B|/|A|` alone does not say
+/// in the second, 0.945 of the second in the first`. The MinHash estimate of the Jaccard is shown
+/// beside near-duplicates only, where it tells how close the signatures came; below the
+/// threshold it says nothing the exact figure does not. Containment names its direction, as `|A∩B|/|A|` alone does not say
 /// which document is in which.
 pub(crate) fn measures(
     palette: Palette,
@@ -318,10 +364,30 @@ pub(crate) fn documents(n: usize, what: &str) -> String {
     format!("{n} {what}{}{noun}", if what.is_empty() { "" } else { " " })
 }
 
-/// One line with the counts, e.g. `5 documents (26.9 KB): 2 shared quotes, 3 pairs with shared
-/// passages (2 share only the quotes above) in 4 ms`. `only_quotes` is how many of the pairs
-/// with shared passages the report folded into the quote blocks.
-pub fn summary_line(report: &ScanReport, only_quotes: usize) -> String {
+/// One line with the counts, as the human report ends, e.g. `5 documents (26.9 KB): 2 shared
+/// quotes, 3 pairs with shared passages (2 share only the quotes above) in 4 ms`.
+pub fn summary_line(report: &ScanReport) -> String {
+    let quoted = QuoteSpans::of(&report.quotes);
+    let folded = report
+        .pairs
+        .iter()
+        .filter(|p| quoted.hold_all_of(p))
+        .count();
+    summary_with(report, folded)
+}
+
+/// What a summary line says of the pairs folded into the quote blocks.
+fn folded_note(only_quotes: usize) -> String {
+    match only_quotes {
+        0 => String::new(),
+        1 => " (1 shares only a quote above)".to_string(),
+        n => format!(" ({n} share only the quotes above)"),
+    }
+}
+
+/// [`summary_line`] given how many of the pairs with shared passages the report folded into the
+/// quote blocks (0 for a report that lists every pair).
+pub(crate) fn summary_with(report: &ScanReport, only_quotes: usize) -> String {
     let s = &report.summary;
     let mut parts = Counts::default();
     let mut add = |n: usize, one: &str, many: &str| parts.add(n, one, many);
@@ -331,11 +397,7 @@ pub fn summary_line(report: &ScanReport, only_quotes: usize) -> String {
         "near-duplicate pair",
         "near-duplicate pairs",
     );
-    let folded = match only_quotes {
-        0 => String::new(),
-        1 => " (1 shares only a quote above)".to_string(),
-        n => format!(" ({n} share only the quotes above)"),
-    };
+    let folded = folded_note(only_quotes);
     add(
         s.overlap_pairs,
         &format!("pair with shared passages{folded}"),
@@ -434,32 +496,63 @@ mod tests {
     }
 
     #[test]
-    fn a_pair_is_folded_into_the_quotes_only_when_they_hold_every_passage_on_both_sides() {
+    fn a_pair_is_folded_into_a_quote_only_when_it_holds_every_passage_on_both_sides() {
         let quotes = [
             quote(&[(0, 100, 130), (1, 10, 40), (2, 500, 530)]),
-            quote(&[(0, 200, 220), (3, 0, 20)]),
+            quote(&[(0, 200, 220), (1, 60, 80), (3, 0, 20)]),
+            // Ten thousand occurrences in document 5, and one in 6.
+            quote(
+                &(0..10_000)
+                    .map(|i| (5, 50 * i, 50 * i + 30))
+                    .chain([(6, 0, 30)])
+                    .collect::<Vec<_>>(),
+            ),
         ];
         let spans = QuoteSpans::of(&quotes);
-        // Inside one quote's occurrences in both documents, also when shorter than them.
-        assert!(spans.cover(&overlap(0, 1, &[((100, 130), (10, 40))])));
-        assert!(spans.cover(&overlap(0, 2, &[((105, 130), (505, 530))])));
-        assert!(spans.cover(&overlap(
+        let folded = |pair: PairFinding| spans.hold_all_of(&pair);
+        // Inside one quote's occurrences in both documents, also when shorter than them, and in
+        // several passages.
+        assert!(folded(overlap(0, 1, &[((100, 130), (10, 40))])));
+        assert!(folded(overlap(0, 2, &[((105, 130), (505, 530))])));
+        assert!(folded(overlap(
             0,
             1,
             &[((100, 115), (10, 25)), ((116, 130), (26, 40))]
         )));
+        assert!(folded(overlap(5, 6, &[((250_005, 250_030), (5, 30))])));
         // One passage longer than the quote, or outside it, keeps the pair.
-        assert!(!spans.cover(&overlap(0, 1, &[((90, 130), (0, 40))])));
-        assert!(!spans.cover(&overlap(
+        assert!(!folded(overlap(0, 1, &[((90, 130), (0, 40))])));
+        assert!(!folded(overlap(
             0,
             1,
-            &[((100, 130), (10, 40)), ((300, 340), (60, 100))]
+            &[((100, 130), (10, 40)), ((300, 340), (90, 130))]
         )));
+        assert!(!folded(overlap(5, 6, &[((250_025, 250_055), (0, 30))])));
         // Each side inside a quote, but not the same quote.
-        assert!(!spans.cover(&overlap(0, 1, &[((200, 220), (10, 30))])));
+        assert!(!folded(overlap(0, 1, &[((200, 220), (10, 30))])));
+        // Two different quotes shared: worth a pair of its own.
+        assert!(!folded(overlap(
+            0,
+            1,
+            &[((100, 130), (10, 40)), ((200, 220), (60, 80))]
+        )));
         // A document the quotes do not reach, and a pair without passages.
-        assert!(!spans.cover(&overlap(0, 4, &[((100, 130), (10, 40))])));
-        assert!(!spans.cover(&overlap(0, 1, &[])));
+        assert!(!folded(overlap(0, 4, &[((100, 130), (10, 40))])));
+        assert!(!folded(overlap(0, 1, &[])));
+        // A document mostly made of the quote, and a near-duplicate pair.
+        let mut mostly = overlap(0, 1, &[((100, 130), (10, 40))]);
+        mostly.containment_b = 0.5;
+        assert!(!folded(mostly));
+        let mut near = overlap(0, 1, &[((100, 130), (10, 40))]);
+        near.kind = PairKind::NearDuplicate;
+        assert!(!folded(near));
+    }
+
+    #[test]
+    fn the_summary_says_how_many_pairs_the_quotes_hold() {
+        assert_eq!(folded_note(0), "");
+        assert_eq!(folded_note(1), " (1 shares only a quote above)");
+        assert_eq!(folded_note(2), " (2 share only the quotes above)");
     }
 
     #[test]
