@@ -20,7 +20,9 @@ documents:
 Truth is either a `dedup-synth` truth.jsonl (its `passage` records; offsets in bytes) or a folder
 of PAN XML files (`<feature name="plagiarism" this_offset=... source_reference=...>`, searched
 recursively; offsets in characters, so `--root` names where the texts are to turn dedup's byte
-offsets into characters). Documents are matched by file name, which must be unique. Every
+offsets into characters). Documents are matched by file name, which must be unique (two files of
+one name are an error). Documents the scan groups as exact copies have pair records to their kept
+copy only, so a case between two other copies counts as missed. Every
 `passage` of every dedup `pair` record is a detection (of at least `--min-words` words), except, for synth truth, those of pairs
 planted as near-duplicates (their own tests judge them by Jaccard). `--pairs` keeps only the
 detections between the document pairs listed (PAN's `pairs` file: one "suspicious source" per
@@ -66,7 +68,8 @@ def read_pan_truth(folder):
             doc = ET.parse(os.path.join(root, file)).getroot()
             target = name(doc.get("reference"))
             for feature in doc.iter("feature"):
-                if feature.get("name") != "plagiarism":
+                # Intrinsic cases (no source document) are not text alignment.
+                if feature.get("name") != "plagiarism" or feature.get("source_reference") is None:
                     continue
                 to, tl = int(feature.get("this_offset")), int(feature.get("this_length"))
                 so, sl = int(feature.get("source_offset")), int(feature.get("source_length"))
@@ -82,7 +85,9 @@ class CharOffsets:
         self.paths = {}
         for folder, _, files in os.walk(root):
             for file in files:
-                self.paths.setdefault(file, os.path.join(folder, file))
+                if file in self.paths:
+                    raise SystemExit(f"plagdet.py: two files named {file} under {root}")
+                self.paths[file] = os.path.join(folder, file)
         self.cache = {}
 
     def __call__(self, doc, offset):
@@ -102,10 +107,13 @@ class CharOffsets:
 
 def read_detections(path, near, pairs, to_chars, min_words):
     """dedup's passages of at least `min_words` words as (a, start, end, b, start, end)."""
-    found = []
+    found, paths = [], {}
     with open(path, encoding="utf-8") as f:
         for line in f:
             rec = json.loads(line)
+            for side in ("a", "b"):
+                if rec.get("type") == "pair" and paths.setdefault(name(rec[side]), rec[side]) != rec[side]:
+                    raise SystemExit(f"plagdet.py: two documents named {name(rec[side])}")
             if rec.get("type") != "pair":
                 continue
             a, b = name(rec["a"]), name(rec["b"])

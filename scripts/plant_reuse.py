@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """A text-reuse corpus in the manner of PAN's artificial cases, for scripts/plagdet.py.
 
-    dedup-synth --docs 4000 --seed 1 --out base
+    dedup-synth --docs 4000 --seed 1 --near-duplicates 0 --passages 0 --out base
     python3 scripts/plant_reuse.py --base base/docs --out reuse --pairs 1000 --obfuscation 0.1
     dedup scan reuse/docs --format jsonl -q > found.jsonl
     python3 scripts/plagdet.py --truth reuse/truth.jsonl --found found.jsonl
@@ -44,6 +44,8 @@ def main():
         for i in range(args.pairs):
             source_text, target_text = texts[2 * i], texts[2 * i + 1]
             words = source_text.split(" ")
+            if len(words) < 8 or len(target_text) < 8:
+                raise SystemExit(f"plant_reuse.py: a document of under 8 words ({files[2 * i]} or the next)")
             length = rng.randint(50, 300)
             if len(words) <= length + 1:
                 length = len(words) // 2

@@ -3,7 +3,8 @@
 //! Given the normalised word sequences of two documents, alignment finds every maximal run of
 //! matching words that starts from a shared 3-word seed, takes the runs longest first so that no
 //! word of either document is used twice, and merges runs that follow each other in both documents
-//! across gaps of up to `min_words` words (words changed, dropped or added). A merged passage is kept when it matches at least
+//! across gaps of up to `min_words` words, at most [`MAX_GAP_WORDS`] (words changed, dropped or
+//! added). A merged passage is kept when it matches at least
 //! `min_words` words, or at least [`MIN_QUOTE_WORDS`] words lying inside quotation marks in both
 //! documents.
 //!
@@ -32,19 +33,25 @@ pub struct PassageParams {
 }
 
 impl PassageParams {
-    /// Passages of at least `min_words` words, merged across gaps of up to `min_words` words on
-    /// each side: a gap no longer than the shortest passage is taken for an edit (words
-    /// changed, dropped or added) inside one reused passage. Measured on passages of 50 to 300
-    /// words copied with PAN's random obfuscation (`scripts/plant_reuse.py`, BENCHMARKS.md), gaps
-    /// of up to 2 words split a passage with one word in ten edited into three detections on
-    /// average (plagdet 0.49); up to 8, 1.03 (plagdet 0.975), with the same precision.
+    /// Passages of at least `min_words` words, merged across gaps of up to `min_words` words
+    /// (at most [`MAX_GAP_WORDS`]) on each side: a gap no longer than the shortest passage is
+    /// taken for an edit (words changed, dropped or added) inside one reused passage. Measured on
+    /// passages of 50 to 300 words copied with PAN's random obfuscation
+    /// (`scripts/plant_reuse.py`, BENCHMARKS.md), gaps of up to 2 words split a passage with one
+    /// word in ten edited into three detections on average (plagdet 0.49); up to 8, 1.03
+    /// (plagdet 0.975). Precision stayed 1.0 there, but that corpus has nothing near its
+    /// passages that a wide gap could wrongly join; hence the cap.
     pub fn new(min_words: usize) -> Self {
         PassageParams {
             min_words,
-            max_gap: min_words.max(2),
+            max_gap: min_words.clamp(2, MAX_GAP_WORDS),
         }
     }
 }
+
+/// The widest gap two runs merge across, whatever `--min-words`: with `-m 50`, gaps of 50 words
+/// would chain 3-word crumbs over hundreds of words into one "passage".
+pub const MAX_GAP_WORDS: usize = 8;
 
 /// What alignment needs of a document.
 #[derive(Debug, Clone, Copy)]
@@ -64,6 +71,9 @@ pub struct AlignedPassage {
     pub b: Range<u32>,
     /// Words that match (the passage minus the changed words in its gaps).
     pub matched: u32,
+    /// The runs of matching words, in words of the first document, in order: the passage
+    /// without its gaps (what a rule about the shared words, such as boilerplate, must look at).
+    pub runs: Vec<Range<u32>>,
     /// True when the whole passage is inside quotation marks in both documents.
     pub quoted: bool,
 }
@@ -283,6 +293,10 @@ fn passage_of(group: &[Run], a: AlignInput<'_>, b: AlignInput<'_>) -> AlignedPas
         a: a_range.start as u32..a_range.end as u32,
         b: b_range.start as u32..b_range.end as u32,
         matched: group.iter().map(|r| r.len as u32).sum(),
+        runs: group
+            .iter()
+            .map(|r| r.i as u32..(r.i + r.len) as u32)
+            .collect(),
         quoted,
     }
 }
@@ -394,6 +408,7 @@ mod tests {
                 a: 2..5,
                 b: 0..3,
                 matched: 3,
+                runs: std::iter::once(2..5).collect(),
                 quoted: true
             }]
         );

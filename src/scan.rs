@@ -27,7 +27,7 @@ use crate::findings::*;
 use crate::fingerprint::{overlap_candidates, Anchored, OverlapCandidates, WinnowParams};
 use crate::lsh::{LshIndex, LshParams};
 use crate::minhash::{MinHasher, Signature};
-use crate::passage::{align_seeded, AlignInput, PassageParams};
+use crate::passage::{align_seeded, AlignInput, AlignedPassage, PassageParams};
 use crate::progress::{on_exhausted, NoProgress, Progress};
 use crate::quote::{
     quote_groups, quote_regions, whole_quote_pairs, CommonWords, QuoteGroup, QuoteTracker,
@@ -825,7 +825,7 @@ fn passages(
                     .any_distinctive(&a.words[p.a.start as usize..p.a.end as usize]))
                 && filter
                     .boilerplate
-                    .is_none_or(|fp| !is_boilerplate(a, &p.a, k, config.min_words, fp))
+                    .is_none_or(|fp| !is_boilerplate(a, p, k, config.min_words, fp))
         })
         .map(|p| {
             let (sa, ea) = a.byte_span(&p.a);
@@ -850,18 +850,24 @@ fn passages(
 }
 
 /// True when, without the words covered by boilerplate fingerprints (k-grams found in more than
-/// `--max-df` documents), fewer than `min_words` words of the passage remain. Winnowing selects
-/// the first few k-grams of a boilerplate block depending on the text before it, so the edges of
-/// a shared footer are not always boilerplate fingerprints; counting covered words, rather than
-/// asking that every fingerprint be boilerplate, makes the rule robust to that.
+/// `--max-df` documents), fewer than `min_words` of the passage's matched words remain.
+///
+/// Winnowing selects the first few k-grams of a boilerplate block depending on the text before
+/// it, so the edges of a shared footer are not always boilerplate fingerprints; counting covered
+/// words, rather than asking that every fingerprint be boilerplate, makes the rule robust to
+/// that. Words are counted run by run (the gaps of a merged passage are one document's own words
+/// and count for nothing), and a run that is mostly boilerplate counts for nothing either unless
+/// what it leaves uncovered is a passage by itself: a template's header and footer merged across
+/// the date between them have a few uncovered words at each edge, which together would reach
+/// `min_words` and keep the template.
 fn is_boilerplate(
     doc: &Analysis,
-    words: &std::ops::Range<u32>,
+    passage: &AlignedPassage,
     k: usize,
     min_words: usize,
     boilerplate: &(dyn Fn(u64) -> bool + Sync),
 ) -> bool {
-    let (start, end) = (words.start as usize, words.end as usize);
+    let (start, end) = (passage.a.start as usize, passage.a.end as usize);
     let mut covered = bitvec::bitvec![0; end - start];
     for f in doc.fingerprints().iter().filter(|f| boilerplate(f.hash)) {
         let (from, to) = ((f.pos as usize).max(start), (f.pos as usize + k).min(end));
@@ -869,7 +875,21 @@ fn is_boilerplate(
             covered[from - start..to - start].fill(true);
         }
     }
-    covered.count_zeros() < min_words
+    let shared: usize = passage
+        .runs
+        .iter()
+        .map(|run| {
+            let words = &covered[run.start as usize - start..run.end as usize - start];
+            let uncovered = words.count_zeros();
+            let mostly_boilerplate = 2 * words.count_ones() >= words.len();
+            if mostly_boilerplate && uncovered < min_words {
+                0
+            } else {
+                uncovered
+            }
+        })
+        .sum();
+    shared < min_words
 }
 
 /// What the representatives' quotes say about the corpus: the words too common to make a shared

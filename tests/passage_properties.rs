@@ -158,6 +158,41 @@ fn passages_are_well_formed_for_arbitrary_reuse() {
         .unwrap();
 }
 
+/// A template in every document, its header and footer around a slot of eight words that differ
+/// from document to document (a date, a byline): header, slot and footer merge into one passage
+/// across the slot, whose words are no boilerplate fingerprints; only the matched words are
+/// judged, so the template makes no pairs.
+#[test]
+fn a_template_with_a_varying_slot_makes_no_pairs() {
+    let docs = DEFAULT_MAX_DF + 5;
+    // Words of document `d` (or the template's, `u64::MAX`): splitmix64 of (d, salt, i).
+    let words = |d: u64, n: u64, salt: u64| -> Vec<u32> {
+        (0..n)
+            .map(|i| {
+                let mut z = d.wrapping_mul(1 << 20) ^ salt << 16 ^ i;
+                z = (z ^ z >> 30).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+                z = (z ^ z >> 27).wrapping_mul(0x94D0_49BB_1331_11EB);
+                ((z ^ z >> 31) >> 52) as u32
+            })
+            .collect()
+    };
+    let (header, footer) = (
+        text(1, &words(u64::MAX, 30, 1)),
+        text(1, &words(u64::MAX, 30, 2)),
+    );
+    let texts: Vec<String> = (0..docs as u64)
+        .map(|d| {
+            let slot = text(2, &words(d, 8, 3));
+            let body = text(0, &words(d, 60, 4));
+            format!("{header} {slot} {footer}\n\n{body}\n")
+        })
+        .collect();
+    let (_dir, report) = scan_texts(&texts, &ScanConfig::new(0.8));
+    assert!(report.pairs.is_empty(), "{} pairs", report.pairs.len());
+    assert!(report.summary.boilerplate_fingerprints > 0);
+    assert_eq!(report.summary.boilerplate_docs, docs);
+}
+
 #[test]
 fn boilerplate_in_every_document_makes_no_pairs() {
     let docs = DEFAULT_MAX_DF + 5;
