@@ -302,6 +302,7 @@ impl Printer<'_> {
 /// Writes one passage: where it is in both documents, its size, and its text on one line.
 pub(crate) fn write_passage(palette: Palette, p: &Passage, out: &mut dyn Write) -> io::Result<()> {
     let quoted = if p.quoted { ", quoted" } else { "" };
+    let size = passage_size(p);
     let place = |l: &crate::findings::Location| {
         format!(
             "line {}, bytes {}..{}",
@@ -315,9 +316,21 @@ pub(crate) fn write_passage(palette: Palette, p: &Passage, out: &mut dyn Write) 
         "  {} ~ {}  {}",
         place(&p.a),
         place(&p.b),
-        paint(palette.dim, &format!("({} words{quoted})", p.words)),
+        paint(palette.dim, &format!("({size}{quoted})")),
     )?;
     writeln!(out, "    {}", paint(palette.text, &one_line(&p.text)))
+}
+
+/// "8 words", or "8 of 13 words" for a passage merged across edits: `words` counts the matched
+/// words only, and the text shown beside it holds the words of its gaps too.
+fn passage_size(p: &Passage) -> String {
+    let mut shown = 0u32;
+    crate::tokenize::for_each_token(p.text.as_bytes(), |_| shown += 1);
+    if shown > p.words {
+        format!("{} of {shown} words", p.words)
+    } else {
+        format!("{} words", p.words)
+    }
 }
 
 /// Text on one line (whitespace runs become one space), cut at [`MAX_SHOWN_CHARS`]. Control
@@ -546,6 +559,21 @@ mod tests {
         let mut near = overlap(0, 1, &[((100, 130), (10, 40))]);
         near.kind = PairKind::NearDuplicate;
         assert!(!folded(near));
+    }
+
+    #[test]
+    fn a_passage_merged_across_edits_says_how_many_of_its_words_match() {
+        let passage = |words: u32, text: &str| Passage {
+            a: at(0, text.len() as u32),
+            b: at(0, 1),
+            words,
+            quoted: false,
+            text: text.into(),
+        };
+        let text = "2,000 former DOJ officials signed onto a petition Sunday calling for Barr's \
+                    resignation";
+        assert_eq!(passage_size(&passage(8, text)), "8 of 13 words");
+        assert_eq!(passage_size(&passage(13, text)), "13 words");
     }
 
     #[test]
