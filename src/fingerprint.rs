@@ -549,6 +549,13 @@ const POSTINGS_IN_FLIGHT: usize = 1 << 23;
 /// counter a range, small beside its work.
 const BOUNDS_CHUNK_DOCS: usize = 1024;
 
+/// The range of a fingerprint hash among the `2^range_bits` ranges of the index, by its top bits
+/// (0 when there is one range); a group's ranges are consecutive, so its top bits name the group.
+#[inline]
+fn range_index(hash: u32, range_bits: u32) -> usize {
+    (u64::from(hash) >> (32 - range_bits)) as usize
+}
+
 /// The [`group_bounds`] of every document, one after the other, and the number of postings in
 /// each of the `2^range_bits` ranges, counted `chunk_docs` documents a task. The bounds are
 /// written in place and the counts summed as the tasks finish, so the memory is the bounds and
@@ -560,7 +567,6 @@ fn bounds_and_range_sizes(
     chunk_docs: usize,
 ) -> (Vec<u32>, Vec<usize>) {
     let ranges = 1usize << range_bits;
-    let range_of = |a: &Anchored| (u64::from(a.hash) >> (32 - range_bits)) as usize;
     let per_doc = (1usize << group_bits) + 1;
     let chunk_docs = chunk_docs.max(1);
     let mut bounds = vec![0u32; docs.len() * per_doc];
@@ -579,7 +585,7 @@ fn bounds_and_range_sizes(
                 }
                 // The document's fingerprints are in cache from the walk just made.
                 for a in anchored.iter() {
-                    sizes[range_of(a)] += 1;
+                    sizes[range_index(a.hash, range_bits)] += 1;
                 }
             }
             sizes
@@ -639,9 +645,9 @@ impl GroupIndex {
         found: &mut OverlapCandidates,
         boilerplate_docs: &mut Vec<DocId>,
     ) {
-        let mask = self.ranges - 1;
-        let shift = 32 - self.range_bits.max(1);
-        let range_of = |a: &Anchored| (a.hash >> shift) as usize & mask;
+        // The group's ranges are consecutive among the index's: the low bits of the range index.
+        let (mask, range_bits) = (self.ranges - 1, self.range_bits);
+        let range_of = |a: &Anchored| range_index(a.hash, range_bits) & mask;
         self.starts.clear();
         self.starts.push(0);
         let mut total = 0;
