@@ -7,8 +7,9 @@
 //! pairs, so 10,000 copies of one file are one block of output. A pair whose only passages lie
 //! in occurrences of one quote listed above (and neither of whose documents is mostly in the
 //! other) is counted on the summary line, not shown again: the quote's block already names both
-//! documents and where. Passage text is shown on one line and
-//! cut at [`MAX_SHOWN_CHARS`]; the JSON output has it whole, and every pair.
+//! documents and where. Passage text is shown on one line and cut at [`MAX_SHOWN_CHARS`], its
+//! size as matched words ("8 of 13 words" when merged across edits); the JSON output has the
+//! text whole, and every pair.
 
 use crate::findings::{Location, PairFinding, PairKind, Passage, QuoteFinding, ScanReport};
 use crate::DocId;
