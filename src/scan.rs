@@ -168,7 +168,7 @@ pub fn scan_with_progress(
     let (files, mut diagnostics) = discover(roots, &config.walk);
     progress.files_found(files.len() as u64);
     clock.lap("walk");
-    let (documents, overlap_sketches, read_problems) =
+    let (documents, mut overlap_sketches, read_problems) =
         sketch_all(&files, config, FingerprintUse::Pairing, progress);
     drop(files); // every document holds its own source from here on
     diagnostics.extend(read_problems);
@@ -184,6 +184,12 @@ pub fn scan_with_progress(
     // took 2.5 times as long beside the index), and their buffers added up to a higher peak.
     let (fingerprinted, quoted) = if config.overlap {
         let fingerprinted = fingerprint_candidates(&overlap_sketches, &representatives, config);
+        // The anchored fingerprints are most of the sketches' memory and are used no more:
+        // freed now, their pages hold the quote work's buffers and the analyses, which had
+        // cost the kernel fresh pages to zero.
+        overlap_sketches
+            .par_iter_mut()
+            .for_each(|s| s.anchored = Vec::new());
         clock.lap("fingerprint candidates");
         let quoted = find_quote_work(&overlap_sketches, &representatives, config);
         clock.lap("quotes");
