@@ -594,51 +594,72 @@ fn document_frequencies(docs: &[&QuotedWords]) -> FxHashMap<WordHash, (u32, u32)
 /// documents make none either (like boilerplate fingerprints), nor quotes of `common` words only.
 pub fn whole_quote_pairs<'a>(
     shared: &SharedQuoteGrams,
-    quoted_of: impl Fn(DocId) -> &'a QuotedWords,
+    quoted_of: impl Fn(DocId) -> &'a QuotedWords + Sync,
     max_df: usize,
     common: &CommonWords,
 ) -> Vec<(DocId, DocId)> {
+    // Each gram's run on its own, in parallel (it took as long at two threads as at one).
+    let mut pairs: Vec<(DocId, DocId)> = shared
+        .run_slices()
+        .par_iter()
+        .map_init(
+            || (FxHashSet::default(), Vec::new()),
+            |(paired, openers), run| {
+                whole_quote_pairs_of_run(run, &quoted_of, max_df, common, paired, openers)
+            },
+        )
+        .flatten_iter()
+        .collect();
+    pairs.par_sort_unstable();
+    pairs.dedup();
+    pairs
+}
+
+/// The pairs of [`whole_quote_pairs`] that one gram's run makes; `paired` and `openers` are
+/// reused buffers.
+fn whole_quote_pairs_of_run<'a>(
+    run: &[GramPosting],
+    quoted_of: &impl Fn(DocId) -> &'a QuotedWords,
+    max_df: usize,
+    common: &CommonWords,
+    paired: &mut FxHashSet<(DocId, DocId)>,
+    openers: &mut Vec<(DocId, &'a [WordHash])>,
+) -> Vec<(DocId, DocId)> {
     let mut pairs = Vec::new();
-    let mut paired = FxHashSet::default();
-    let mut openers: Vec<(DocId, &[WordHash])> = Vec::new();
-    for run in shared.runs() {
-        let distinct = 1 + run.windows(2).filter(|w| w[0].doc != w[1].doc).count();
-        if distinct > max_df || !run.iter().any(|p| p.opens) {
-            continue;
-        }
-        // Each distinct whole quote of each document once, and each pair once: a document that
-        // repeats a quote ten thousand times asks the question once, so the work does not grow
-        // with the square of the repeats.
-        openers.clear();
-        openers.extend(
-            run.iter()
-                .filter(|p| p.opens)
-                .map(|p| (p.doc, quoted_of(p.doc).whole_quote_at(p.pos as usize)))
-                .filter(|(_, whole)| common.any_distinctive(whole)),
-        );
-        openers.sort_unstable();
-        openers.dedup();
-        paired.clear();
-        for &(a, whole) in &openers {
-            for in_b in run.chunk_by(|x, y| x.doc == y.doc) {
-                let b = in_b[0].doc;
-                let pair = (a.min(b), a.max(b));
-                if b == a || paired.contains(&pair) {
-                    continue;
-                }
-                let quoted_b = quoted_of(b);
-                if in_b
-                    .iter()
-                    .any(|o| quoted_b.holds_in_one_quote(o.pos as usize, whole))
-                {
-                    paired.insert(pair);
-                    pairs.push(pair);
-                }
+    let distinct = 1 + run.windows(2).filter(|w| w[0].doc != w[1].doc).count();
+    if distinct > max_df || !run.iter().any(|p| p.opens) {
+        return pairs;
+    }
+    // Each distinct whole quote of each document once, and each pair once: a document that
+    // repeats a quote ten thousand times asks the question once, so the work does not grow
+    // with the square of the repeats.
+    openers.clear();
+    openers.extend(
+        run.iter()
+            .filter(|p| p.opens)
+            .map(|p| (p.doc, quoted_of(p.doc).whole_quote_at(p.pos as usize)))
+            .filter(|(_, whole)| common.any_distinctive(whole)),
+    );
+    openers.sort_unstable();
+    openers.dedup();
+    paired.clear();
+    for &(a, whole) in openers.iter() {
+        for in_b in run.chunk_by(|x, y| x.doc == y.doc) {
+            let b = in_b[0].doc;
+            let pair = (a.min(b), a.max(b));
+            if b == a || paired.contains(&pair) {
+                continue;
+            }
+            let quoted_b = quoted_of(b);
+            if in_b
+                .iter()
+                .any(|o| quoted_b.holds_in_one_quote(o.pos as usize, whole))
+            {
+                paired.insert(pair);
+                pairs.push(pair);
             }
         }
     }
-    pairs.sort_unstable();
-    pairs.dedup();
     pairs
 }
 
@@ -693,7 +714,7 @@ pub fn quote_groups<'a>(
         .filter_map(|run| Some((run[0].hash, extend_group(run, &doc_of)?)))
         .collect();
     let kept: Vec<(u64, QuoteGroup)> = extended
-        .into_iter()
+        .into_par_iter()
         .filter(|(_, g)| {
             let first = &g.occurrences[0];
             let distinctive = doc_of(first.doc).is_some_and(|d| {
@@ -712,10 +733,13 @@ pub fn quote_groups<'a>(
         .map(|(hash, g)| (*hash, (g.occurrences.len(), g.words)))
         .collect();
     let mut groups: Vec<QuoteGroup> = kept.into_iter().map(|(_, g)| g).collect();
-    groups.sort_by(|x, y| (&x.occurrences, x.words).cmp(&(&y.occurrences, y.words)));
+    groups.par_sort_by(|x, y| (&x.occurrences, x.words).cmp(&(&y.occurrences, y.words)));
     groups.dedup();
-    groups.retain(|group| !is_folded(group, &group_of_gram, &doc_of));
-    groups.sort_by(|x, y| x.occurrences.cmp(&y.occurrences));
+    let mut groups: Vec<QuoteGroup> = groups
+        .into_par_iter()
+        .filter(|group| !is_folded(group, &group_of_gram, &doc_of))
+        .collect();
+    groups.par_sort_by(|x, y| x.occurrences.cmp(&y.occurrences));
     groups
 }
 
