@@ -239,7 +239,6 @@ fn fingerprints(c: &mut Criterion) {
         })
     });
     group.finish();
-    fingerprint_index(c);
 }
 
 /// The inverted index of anchored fingerprints (`overlap_candidates`) over 8,000 synth documents,
@@ -328,6 +327,6 @@ criterion_group! {
         .sample_size(20)
         .warm_up_time(Duration::from_secs(1))
         .measurement_time(Duration::from_secs(5));
-    targets = tokenize, shingle, signatures, fingerprints, lsh, verification
+    targets = tokenize, shingle, signatures, fingerprints, fingerprint_index, lsh, verification
 }
 criterion_main!(benches);

@@ -624,9 +624,8 @@ struct GroupIndex {
     starts: Vec<usize>,
     /// The group's postings, range after range (each range in document order). One buffer
     /// reused from group to group and filled at the offsets the range sizes give: vectors grown
-    /// per range took
-    /// fresh memory for each group, and growing them was 4.8% of a profile of the overlap scan of
-    /// the 10k synth corpus.
+    /// per range took fresh memory for each group, and growing them was 4.8% of a profile of the
+    /// overlap scan of the 10k synth corpus.
     postings: Vec<Posting>,
     /// The state of indexing one range.
     index: RangeIndex,

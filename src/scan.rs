@@ -184,9 +184,9 @@ pub fn scan_with_progress(
     // took 2.5 times as long beside the index), and their buffers added up to a higher peak.
     let (fingerprinted, quoted) = if config.overlap {
         let fingerprinted = fingerprint_candidates(&overlap_sketches, &representatives, config);
-        // The anchored fingerprints are most of the sketches' memory and are used no more:
-        // freed now, their pages hold the quote work's buffers and the analyses, which had
-        // cost the kernel fresh pages to zero.
+        // The anchored fingerprints are most of the sketches' memory and are used no more.
+        // Freed now, they lower the peak a little (1.195 -> 1.164 GB at 100k, one thread): the
+        // analyses' small blocks can take their pages, the quote round's large buffers cannot.
         overlap_sketches
             .par_iter_mut()
             .for_each(|s| s.anchored = Vec::new());

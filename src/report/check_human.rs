@@ -96,22 +96,21 @@ impl Printer<'_> {
 pub fn summary_line(report: &CheckReport, fail_on: &[PairKind]) -> String {
     let s = &report.summary;
     let mut parts = Counts::default();
-    let mut add = |n: usize, one: &str, many: &str| parts.add(n, one, many);
-    add(s.exact, "exact copy", "exact copies");
-    add(s.near, "near-duplicate", "near-duplicates");
-    add(s.overlap, "overlap", "overlaps");
-    add(
+    parts.add(s.exact, "exact copy", "exact copies");
+    parts.add(s.near, "near-duplicate", "near-duplicates");
+    parts.add(s.overlap, "overlap", "overlaps");
+    parts.add(
         s.known,
         "known from the baseline",
         "known from the baseline",
     );
-    add(
+    parts.add(
         s.boilerplate_fingerprints,
         "boilerplate fingerprint ignored",
         "boilerplate fingerprints ignored",
     );
-    add(s.skipped, "file skipped", "files skipped");
-    add(s.errors, "error", "errors");
+    parts.add(s.skipped, "file skipped", "files skipped");
+    parts.add(s.errors, "error", "errors");
     format!(
         "{} ({}) checked against {} indexed: {}; {} failing in {} ms (index loaded in {} ms)",
         documents(s.docs, "new"),

@@ -7,7 +7,7 @@
 //! The writer does not read files: the caller hands it a function that returns a document's bytes.
 
 use crate::findings::{PairFinding, PairKind, Passage, QuoteFinding, ScanReport};
-use crate::report::human::{measures, summary_with, Palette};
+use crate::report::human::{measures, summary_line, Palette};
 use crate::DocId;
 use std::io::{self, Write};
 
@@ -49,7 +49,7 @@ pub fn write(
     writeln!(
         out,
         "<h1>dedup report</h1>\n<p class=\"summary\">{}</p>",
-        escape(&summary_with(report, 0))
+        escape(&summary_line(report, 0))
     )?;
     quotes(report, out)?;
     let pairs = sorted_pairs(report);

@@ -87,7 +87,7 @@ pub fn write(report: &ScanReport, palette: Palette, out: &mut dyn Write) -> io::
     for cluster in &report.clusters {
         printer.cluster(cluster, out)?;
     }
-    writeln!(out, "{}", summary_with(report, only_quotes.len()))
+    writeln!(out, "{}", summary_line(report, only_quotes.len()))
 }
 
 /// A pair is folded into a quote block only when neither document has this share of its
@@ -378,18 +378,6 @@ pub(crate) fn documents(n: usize, what: &str) -> String {
     format!("{n} {what}{}{noun}", if what.is_empty() { "" } else { " " })
 }
 
-/// One line with the counts, as the human report ends, e.g. `5 documents (26.9 KB): 2 shared
-/// quotes, 3 pairs with shared passages (2 share only the quotes above) in 4 ms`.
-pub fn summary_line(report: &ScanReport) -> String {
-    let quoted = QuoteSpans::of(&report.quotes);
-    let folded = report
-        .pairs
-        .iter()
-        .filter(|p| quoted.hold_all_of(p))
-        .count();
-    summary_with(report, folded)
-}
-
 /// What a summary line says of the pairs folded into the quote blocks.
 fn folded_note(only_quotes: usize) -> String {
     match only_quotes {
@@ -399,34 +387,35 @@ fn folded_note(only_quotes: usize) -> String {
     }
 }
 
-/// [`summary_line`] given how many of the pairs with shared passages the report folded into the
-/// quote blocks (0 for a report that lists every pair).
-pub(crate) fn summary_with(report: &ScanReport, only_quotes: usize) -> String {
+/// One line with the counts, as the human report ends, e.g. `5 documents (26.9 KB): 2 shared
+/// quotes, 3 pairs with shared passages (2 share only the quotes above) in 4 ms`, given how many
+/// of the pairs with shared passages the report folded into the quote blocks (0 for a report
+/// that lists every pair).
+pub(crate) fn summary_line(report: &ScanReport, only_quotes: usize) -> String {
     let s = &report.summary;
     let mut parts = Counts::default();
-    let mut add = |n: usize, one: &str, many: &str| parts.add(n, one, many);
-    add(report.quotes.len(), "shared quote", "shared quotes");
-    add(
+    parts.add(report.quotes.len(), "shared quote", "shared quotes");
+    parts.add(
         s.near_duplicate_pairs,
         "near-duplicate pair",
         "near-duplicate pairs",
     );
     let folded = folded_note(only_quotes);
-    add(
+    parts.add(
         s.overlap_pairs,
         &format!("pair with shared passages{folded}"),
         &format!("pairs with shared passages{folded}"),
     );
-    add(s.exact_duplicates, "exact copy", "exact copies");
-    add(report.clusters.len(), "cluster", "clusters");
-    add(s.empty, "empty document", "empty documents");
-    add(
+    parts.add(s.exact_duplicates, "exact copy", "exact copies");
+    parts.add(report.clusters.len(), "cluster", "clusters");
+    parts.add(s.empty, "empty document", "empty documents");
+    parts.add(
         s.boilerplate_fingerprints,
         "boilerplate fingerprint ignored",
         "boilerplate fingerprints ignored",
     );
-    add(s.skipped, "skipped", "skipped"); // files or JSON Lines records
-    add(s.errors, "error", "errors");
+    parts.add(s.skipped, "skipped", "skipped"); // files or JSON Lines records
+    parts.add(s.errors, "error", "errors");
     format!(
         "{} ({}): {} in {} ms",
         documents(s.docs, ""),
