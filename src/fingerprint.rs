@@ -16,6 +16,7 @@
 use crate::tokenize::WordHash;
 use crate::DocId;
 use rayon::prelude::*;
+use std::sync::Mutex;
 
 /// One selected fingerprint: the k-gram hash and the index of its first word.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -238,11 +239,11 @@ pub fn distinct_hashes(fingerprints: &[Fingerprint]) -> Vec<u64> {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 ///
 /// Both halves are 32 bits, so a document's anchored fingerprints take 8 bytes each (about 4 bytes
-/// per word at `--min-words 8`): two unrelated fingerprints agree on the top 32 bits of their
+/// per word at `--min-words 8`): two unrelated fingerprints agree on 32 bits of their
 /// hash and on a lane of their contexts by chance so rarely that the candidates it adds are
 /// negligible, and any such pair is only aligned, never reported without a passage.
 pub struct Anchored {
-    /// The top 32 bits of the fingerprint (k-gram hash).
+    /// The fingerprint's [`pairing_hash`].
     pub hash: u32,
     /// Packed lanes of the surrounding `min_words`-gram hashes, or [`NO_CONTEXT`].
     pub context: u32,
@@ -276,6 +277,22 @@ pub fn anchor(
     anchor_grams(&kgram_hashes(words, params.k), fingerprints, params)
 }
 
+/// The 32 bits of a fingerprint's k-gram hash that its anchored form keeps: the low ones.
+/// Winnowing keeps window minima, so the top bits of the hashes it selects lean towards 0: split
+/// by their top 4 bits, the 58 million fingerprints of the 100,000-document synth corpus made
+/// groups of 7.2 million down to 27,000, and the index's buffers, sized by its largest group,
+/// twice what an even split needs. The low bits are as even as any, so groups and ranges hold
+/// about the same number of fingerprints.
+///
+/// ```
+/// use dedup::fingerprint::pairing_hash;
+/// assert_eq!(pairing_hash(0x0123_4567_89ab_cdef), 0x89ab_cdef);
+/// ```
+#[inline]
+pub fn pairing_hash(hash: u64) -> u32 {
+    hash as u32
+}
+
 /// The top bits of a fingerprint hash by which a document's anchored fingerprints are ordered:
 /// the inverted index reads the corpus's fingerprints in at most `2^ORDER_BITS` groups of hash
 /// values, each a contiguous run of every document's fingerprints. Nothing else needs an order,
@@ -307,7 +324,7 @@ pub fn anchor_grams(
         contexts_by_position(grams, w, bits)
     };
     let context_at = |pos: u32| contexts.get(pos as usize).copied().unwrap_or(NO_CONTEXT);
-    let bucket = |hash: u64| (hash >> (64 - ORDER_BITS)) as usize;
+    let bucket = |hash: u64| (pairing_hash(hash) >> (32 - ORDER_BITS)) as usize;
     let mut next = [0usize; 1 << ORDER_BITS];
     for f in fingerprints {
         next[bucket(f.hash)] += 1;
@@ -326,7 +343,7 @@ pub fn anchor_grams(
     for f in fingerprints {
         let slot = &mut next[bucket(f.hash)];
         anchored[*slot] = Anchored {
-            hash: (f.hash >> 32) as u32,
+            hash: pairing_hash(f.hash),
             context: context_at(f.pos),
         };
         *slot += 1;
@@ -400,7 +417,7 @@ fn lane_of(context: u32, t: u32, bits: u32) -> u32 {
 pub struct OverlapCandidates {
     /// Pairs `(a, b)` with `a < b` sharing at least one fingerprint, sorted, without repeats.
     pub pairs: Vec<(DocId, DocId)>,
-    /// Fingerprints (top 32 bits) found in more than `max_df` documents, sorted.
+    /// Fingerprints (their [`pairing_hash`]) found in more than `max_df` documents, sorted.
     pub boilerplate: Vec<u32>,
     /// Documents holding at least one boilerplate fingerprint.
     pub boilerplate_docs: usize,
@@ -490,42 +507,67 @@ fn index_in_ranges(
     // again per group re-read every document's short runs from memory, a third of the index.
     let (bounds, range_sizes) =
         bounds_and_range_sizes(docs, group_bits, range_bits, BOUNDS_CHUNK_DOCS);
-    // One task a group, so that a thread done early takes groups from the others; buffers are
-    // made once per rayon job (`map_init`: a few per thread) and reused for the job's groups.
-    let parts: Vec<(OverlapCandidates, Vec<DocId>)> = (0..groups)
-        .into_par_iter()
-        .map_init(
-            || GroupIndex {
+    // The largest group's postings: each thread's buffer is made that size once. Grown group by
+    // group, it moved to a larger block when a group outgrew the first, and both were touched.
+    let largest_group = range_sizes
+        .chunks(ranges_per_group)
+        .map(|sizes| sizes.iter().sum::<usize>())
+        .max()
+        .unwrap_or(0);
+    // One task a group, so that a thread done early takes groups from the others. Each thread
+    // has one set of buffers, reused for every group it indexes: buffers made per rayon job
+    // (`map_init`) were made twice per thread, as rayon splits the groups at least once.
+    let workspaces: Vec<Mutex<GroupIndex>> = (0..threads)
+        .map(|_| {
+            Mutex::new(GroupIndex {
                 ranges: ranges_per_group,
                 range_bits,
                 starts: Vec::new(),
-                postings: Vec::new(),
+                postings: Vec::with_capacity(largest_group),
                 index: RangeIndex {
                     // Per 64 slots, the bits seen once and the bits seen in two documents or
                     // more, side by side so that one cache line serves both.
                     bits: vec![[0u64; 2]; slots / 64],
                     postings: Vec::new(),
                 },
-            },
-            |work, group| {
-                let mut found = OverlapCandidates::default();
-                let mut boilerplate_docs = Vec::new();
-                let runs = docs.iter().enumerate().map(|(d, &(doc, anchored))| {
-                    let at = d * (groups + 1) + group;
-                    (doc, &anchored[bounds[at] as usize..bounds[at + 1] as usize])
-                });
-                let sizes = &range_sizes[group * ranges_per_group..][..ranges_per_group];
-                work.index_group(
-                    runs,
-                    sizes,
-                    params,
-                    max_df,
-                    &mut found,
-                    &mut boilerplate_docs,
-                );
-                (found, boilerplate_docs)
-            },
-        )
+            })
+        })
+        .collect();
+    let parts: Vec<(OverlapCandidates, Vec<DocId>)> = (0..groups)
+        .into_par_iter()
+        .map(|group| {
+            // Only this thread takes its workspace, and indexing a group starts no parallel
+            // work that could run another group on this thread while it holds it.
+            let slot = rayon::current_thread_index().unwrap_or(0) % workspaces.len();
+            let mut work = workspaces[slot]
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            let mut found = OverlapCandidates::default();
+            let mut boilerplate_docs = Vec::new();
+            let runs = docs.iter().enumerate().map(|(d, &(doc, anchored))| {
+                let at = d * (groups + 1) + group;
+                (doc, &anchored[bounds[at] as usize..bounds[at + 1] as usize])
+            });
+            let sizes = &range_sizes[group * ranges_per_group..][..ranges_per_group];
+            work.index_group(
+                runs,
+                sizes,
+                params,
+                max_df,
+                &mut found,
+                &mut boilerplate_docs,
+            );
+            // A pair of near-duplicates shares hundreds of fingerprints, dozens in each
+            // group: 2.2 million pairs before this at 100,000 documents, 17 MB held until
+            // every group was done, and copied once more to be joined.
+            found.pairs.sort_unstable();
+            found.pairs.dedup();
+            found.pairs.shrink_to_fit();
+            boilerplate_docs.sort_unstable();
+            boilerplate_docs.dedup();
+            boilerplate_docs.shrink_to_fit();
+            (found, boilerplate_docs)
+        })
         .collect();
     let mut found = OverlapCandidates::default();
     let mut boilerplate_docs: Vec<DocId> = Vec::new();
@@ -867,14 +909,14 @@ mod tests {
                     })
                     .collect();
                 let contexts = contexts_by_sliding(&grams, w);
-                let mut expected: Vec<(u64, Anchored)> = every
+                let mut expected: Vec<(u32, Anchored)> = every
                     .iter()
                     .map(|f| {
                         let a = Anchored {
-                            hash: (f.hash >> 32) as u32,
+                            hash: pairing_hash(f.hash),
                             context: contexts[f.pos as usize],
                         };
-                        (f.hash >> (64 - ORDER_BITS), a)
+                        (a.hash >> (32 - ORDER_BITS), a)
                     })
                     .collect();
                 // Stable: position order within each top byte.
@@ -1156,7 +1198,7 @@ mod tests {
                     context |= lane << (t as u32 * bits);
                 }
                 Anchored {
-                    hash: (f.hash >> 32) as u32,
+                    hash: pairing_hash(f.hash),
                     context,
                 }
             })
@@ -1182,6 +1224,28 @@ mod tests {
                 expected.sort_unstable();
                 assert_eq!(got, expected, "{min_words} words, {len}");
             }
+        }
+    }
+
+    /// Window minima lean towards small hashes; the anchored ones must not, or the index's
+    /// groups and ranges (split by their top bits) are uneven: with the top 32 bits of the
+    /// hash kept, the first of 16 groups held twice its share.
+    #[test]
+    fn anchored_hashes_fill_the_groups_evenly() {
+        let p = WinnowParams::for_min_words(8);
+        let text = words(200_000, 11);
+        let anchored = anchor(&text, &winnow(&text, p), p);
+        let mut groups = [0usize; 16];
+        for a in &anchored {
+            groups[(a.hash >> 28) as usize] += 1;
+        }
+        let share = anchored.len() / groups.len();
+        // About 6,250 a group, a standard deviation of about 80: 10% is eight of them.
+        for (group, &n) in groups.iter().enumerate() {
+            assert!(
+                n.abs_diff(share) < share / 10,
+                "group {group}: {n} of {share}"
+            );
         }
     }
 

@@ -24,7 +24,9 @@ use crate::corpus::{
 };
 use crate::error::Error;
 use crate::findings::*;
-use crate::fingerprint::{overlap_candidates, Anchored, OverlapCandidates, WinnowParams};
+use crate::fingerprint::{
+    overlap_candidates, pairing_hash, Anchored, OverlapCandidates, WinnowParams,
+};
 use crate::lsh::{LshIndex, LshParams};
 use crate::minhash::{MinHasher, Signature};
 use crate::passage::{align_seeded, AlignInput, AlignedPassage, PassageParams};
@@ -620,7 +622,7 @@ fn check_pairs(
     quotes: &mut QuoteLocations,
 ) -> (Vec<PairFinding>, Vec<Diagnostic>) {
     let boilerplate: HashSet<u32> = candidates.boilerplate.iter().copied().collect();
-    let in_boilerplate = |h: u64| boilerplate.contains(&((h >> 32) as u32));
+    let in_boilerplate = |h: u64| boilerplate.contains(&pairing_hash(h));
     let filter = PassageFilter {
         boilerplate: (!boilerplate.is_empty()).then_some(&in_boilerplate),
         common_words,
