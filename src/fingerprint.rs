@@ -293,8 +293,8 @@ pub fn pairing_hash(hash: u64) -> u32 {
     hash as u32
 }
 
-/// The top bits of a fingerprint hash by which a document's anchored fingerprints are ordered:
-/// the inverted index reads the corpus's fingerprints in at most `2^ORDER_BITS` groups of hash
+/// The top bits of a fingerprint's [`pairing_hash`] by which a document's anchored fingerprints
+/// are ordered: the inverted index reads the corpus's fingerprints in at most `2^ORDER_BITS` groups of hash
 /// values, each a contiguous run of every document's fingerprints. Nothing else needs an order,
 /// so one counting pass on the top byte replaces a sort, which was a fifth of the overlap sketch.
 pub const ORDER_BITS: u32 = 8;
@@ -536,8 +536,8 @@ fn index_in_ranges(
     let parts: Vec<(OverlapCandidates, Vec<DocId>)> = (0..groups)
         .into_par_iter()
         .map(|group| {
-            // Only this thread takes its workspace, and indexing a group starts no parallel
-            // work that could run another group on this thread while it holds it.
+            // Only this thread takes its workspace, and nothing parallel may run while it holds
+            // it (another group could then run on this thread and wait for the lock forever).
             let slot = rayon::current_thread_index().unwrap_or(0) % workspaces.len();
             let mut work = workspaces[slot]
                 .lock()
@@ -557,6 +557,7 @@ fn index_in_ranges(
                 &mut found,
                 &mut boilerplate_docs,
             );
+            drop(work);
             // A pair of near-duplicates shares hundreds of fingerprints, dozens in each
             // group: 2.2 million pairs before this at 100,000 documents, 17 MB held until
             // every group was done, and copied once more to be joined.
@@ -656,7 +657,8 @@ fn group_bounds(anchored: &[Anchored], group_bits: u32) -> impl Iterator<Item = 
     }))
 }
 
-/// Buffers for indexing groups of ranges, one set per rayon job.
+/// Buffers for indexing groups of ranges, one set per rayon thread (each in a `Mutex` that only
+/// its thread takes, and holds while it indexes one group, with no parallel work inside).
 struct GroupIndex {
     /// Ranges per group (a power of two).
     ranges: usize,

@@ -1000,7 +1000,7 @@ mod tests {
             .collect();
         assert!(expected.len() > 20, "the test shares grams");
         for (per_part, per_round, rounds) in [
-            (1 << 19, 1 << 24, 4),
+            (GRAMS_PER_PART, GRAMS_PER_ROUND, MAX_ROUNDS),
             (16, 64, 4),
             (16, 64, 1),
             (4, 4, 1 << 20),
