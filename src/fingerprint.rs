@@ -16,7 +16,6 @@
 use crate::tokenize::WordHash;
 use crate::DocId;
 use rayon::prelude::*;
-use std::sync::Mutex;
 
 /// One selected fingerprint: the k-gram hash and the index of its first word.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -294,9 +293,10 @@ pub fn pairing_hash(hash: u64) -> u32 {
 }
 
 /// The top bits of a fingerprint's [`pairing_hash`] by which a document's anchored fingerprints
-/// are ordered: the inverted index reads the corpus's fingerprints in at most `2^ORDER_BITS` groups of hash
-/// values, each a contiguous run of every document's fingerprints. Nothing else needs an order,
-/// so one counting pass on the top byte replaces a sort, which was a fifth of the overlap sketch.
+/// are ordered: the inverted index reads the corpus's fingerprints in at most `2^ORDER_BITS`
+/// groups of hash values, each a contiguous run of every document's fingerprints. Nothing else
+/// needs an order, so one counting pass on the top byte replaces a sort, which was a fifth of the
+/// overlap sketch.
 pub const ORDER_BITS: u32 = 8;
 
 /// [`anchor`] from the k-gram hashes that winnowing computed.
@@ -507,19 +507,20 @@ fn index_in_ranges(
     // again per group re-read every document's short runs from memory, a third of the index.
     let (bounds, range_sizes) =
         bounds_and_range_sizes(docs, group_bits, range_bits, BOUNDS_CHUNK_DOCS);
-    // The largest group's postings: each thread's buffer is made that size once. Grown group by
-    // group, it moved to a larger block when a group outgrew the first, and both were touched.
+    // The largest group's postings: each job's buffer is made that size once. Grown group by
+    // group, it moved to a larger block when a group outgrew the first, and both blocks were
+    // touched (45 MB more at 100,000 documents and one thread).
     let largest_group = range_sizes
         .chunks(ranges_per_group)
         .map(|sizes| sizes.iter().sum::<usize>())
         .max()
         .unwrap_or(0);
-    // One task a group, so that a thread done early takes groups from the others. Each thread
-    // has one set of buffers, reused for every group it indexes: buffers made per rayon job
-    // (`map_init`) were made twice per thread, as rayon splits the groups at least once.
-    let workspaces: Vec<Mutex<GroupIndex>> = (0..threads)
-        .map(|_| {
-            Mutex::new(GroupIndex {
+    // One task a group, so that a thread done early takes groups from the others; buffers are
+    // made once per rayon job (`map_init`: a few per thread) and reused for the job's groups.
+    let parts: Vec<(OverlapCandidates, Vec<DocId>)> = (0..groups)
+        .into_par_iter()
+        .map_init(
+            || GroupIndex {
                 ranges: ranges_per_group,
                 range_bits,
                 starts: Vec::new(),
@@ -530,45 +531,35 @@ fn index_in_ranges(
                     bits: vec![[0u64; 2]; slots / 64],
                     postings: Vec::new(),
                 },
-            })
-        })
-        .collect();
-    let parts: Vec<(OverlapCandidates, Vec<DocId>)> = (0..groups)
-        .into_par_iter()
-        .map(|group| {
-            // Only this thread takes its workspace, and nothing parallel may run while it holds
-            // it (another group could then run on this thread and wait for the lock forever).
-            let slot = rayon::current_thread_index().unwrap_or(0) % workspaces.len();
-            let mut work = workspaces[slot]
-                .lock()
-                .unwrap_or_else(std::sync::PoisonError::into_inner);
-            let mut found = OverlapCandidates::default();
-            let mut boilerplate_docs = Vec::new();
-            let runs = docs.iter().enumerate().map(|(d, &(doc, anchored))| {
-                let at = d * (groups + 1) + group;
-                (doc, &anchored[bounds[at] as usize..bounds[at + 1] as usize])
-            });
-            let sizes = &range_sizes[group * ranges_per_group..][..ranges_per_group];
-            work.index_group(
-                runs,
-                sizes,
-                params,
-                max_df,
-                &mut found,
-                &mut boilerplate_docs,
-            );
-            drop(work);
-            // A pair of near-duplicates shares hundreds of fingerprints, dozens in each
-            // group: 2.2 million pairs before this at 100,000 documents, 17 MB held until
-            // every group was done, and copied once more to be joined.
-            found.pairs.sort_unstable();
-            found.pairs.dedup();
-            found.pairs.shrink_to_fit();
-            boilerplate_docs.sort_unstable();
-            boilerplate_docs.dedup();
-            boilerplate_docs.shrink_to_fit();
-            (found, boilerplate_docs)
-        })
+            },
+            |work, group| {
+                let mut found = OverlapCandidates::default();
+                let mut boilerplate_docs = Vec::new();
+                let runs = docs.iter().enumerate().map(|(d, &(doc, anchored))| {
+                    let at = d * (groups + 1) + group;
+                    (doc, &anchored[bounds[at] as usize..bounds[at + 1] as usize])
+                });
+                let sizes = &range_sizes[group * ranges_per_group..][..ranges_per_group];
+                work.index_group(
+                    runs,
+                    sizes,
+                    params,
+                    max_df,
+                    &mut found,
+                    &mut boilerplate_docs,
+                );
+                // A pair of near-duplicates shares hundreds of fingerprints, dozens in each
+                // group: 2.2 million pairs before this at 100,000 documents, held until every
+                // group was done and copied to be joined (80 MB more at the index's end).
+                found.pairs.sort_unstable();
+                found.pairs.dedup();
+                found.pairs.shrink_to_fit();
+                boilerplate_docs.sort_unstable();
+                boilerplate_docs.dedup();
+                boilerplate_docs.shrink_to_fit();
+                (found, boilerplate_docs)
+            },
+        )
         .collect();
     let mut found = OverlapCandidates::default();
     let mut boilerplate_docs: Vec<DocId> = Vec::new();
@@ -657,8 +648,7 @@ fn group_bounds(anchored: &[Anchored], group_bits: u32) -> impl Iterator<Item = 
     }))
 }
 
-/// Buffers for indexing groups of ranges, one set per rayon thread (each in a `Mutex` that only
-/// its thread takes, and holds while it indexes one group, with no parallel work inside).
+/// Buffers for indexing groups of ranges, one set per rayon job.
 struct GroupIndex {
     /// Ranges per group (a power of two).
     ranges: usize,
