@@ -205,7 +205,7 @@ pub fn scan_with_progress(
     let candidates = Candidates::merge(near, fingerprinted, quoted.pairs);
     let mut quote_locations = QuoteLocations::new(quoted.groups);
 
-    let (checked, load_problems) = check_pairs(
+    let (checked, load_problems, check_times) = check_pairs(
         &documents,
         &candidates,
         &quoted.evidence.common,
@@ -216,6 +216,8 @@ pub fn scan_with_progress(
     );
     diagnostics.extend(load_problems);
     clock.lap("check pairs");
+    clock.part("read and analyse", 1, check_times.analyse);
+    clock.part("verify and align", 1, check_times.verify);
     drop(overlap_sketches);
 
     let words: Vec<u32> = documents.iter().map(|d| d.words).collect();
@@ -620,7 +622,8 @@ fn check_pairs(
     progress: &dyn Progress,
     chunk_docs: usize,
     quotes: &mut QuoteLocations,
-) -> (Vec<PairFinding>, Vec<Diagnostic>) {
+) -> (Vec<PairFinding>, Vec<Diagnostic>, CheckTimes) {
+    let mut times = CheckTimes::default();
     let boilerplate: HashSet<u32> = candidates.boilerplate.iter().copied().collect();
     let in_boilerplate = |h: u64| boilerplate.contains(&pairing_hash(h));
     let filter = PassageFilter {
@@ -632,8 +635,11 @@ fn check_pairs(
     progress.reloading(plan.iter().map(|(_, wanted)| wanted.len() as u64).sum());
     progress.verifying(candidates.pairs.len() as u64);
     for (chunk, wanted) in plan {
-        let (analyses, chunk_problems) = analyse(documents, &wanted, config, progress);
+        let ((analyses, chunk_problems), took) =
+            timed(|| analyse(documents, &wanted, config, progress));
+        times.analyse += took;
         problems.extend(chunk_problems);
+        let started = Instant::now();
         let located: Vec<Located> = analyses
             .par_iter()
             .flat_map_iter(|(doc, analysis)| quotes.located_in_analysis(*doc, analysis))
@@ -651,11 +657,21 @@ fn check_pairs(
                     verify_pair((a, da), (b, db), estimate, shares_text, config, &filter)
                 }),
         );
+        times.verify += started.elapsed();
     }
     // A document that could not be read again is reported once, whatever its chunks.
     problems.sort();
     problems.dedup();
-    (found, problems)
+    (found, problems, times)
+}
+
+/// Where [`check_pairs`] spends its time, summed over the chunks, for `--timings`.
+#[derive(Default)]
+struct CheckTimes {
+    /// Reading the documents again and analysing them.
+    analyse: Duration,
+    /// Locating quotes in the analyses and checking the pairs (exact Jaccard and alignment).
+    verify: Duration,
 }
 
 /// Documents analysed per chunk: about a thousand analyses in memory at once (tens of kilobytes
@@ -1353,7 +1369,7 @@ mod tests {
             quoted.pairs.clone(),
         );
         let check = |chunk| {
-            let (mut found, problems) = check_pairs(
+            let (mut found, problems, _) = check_pairs(
                 &documents,
                 &candidates,
                 common,

@@ -443,6 +443,8 @@ fn timings_go_to_stderr_and_leave_the_report_alone() {
         "fingerprint candidates",
         "quote groups",
         "check pairs",
+        "read and analyse",
+        "verify and align",
     ] {
         assert!(stages.contains(&stage), "{stage} in {stages:?}");
     }
