@@ -719,7 +719,7 @@ impl Query<'_> {
 /// The pairs of `hits` whose shared fingerprint is shared in full, not only in the 32 bits an
 /// index keeps. About one pair of fingerprints in 2.9 billion shares 32 bits by chance (one in
 /// 4.3 billion for uniform bits; the kept top bits of window minima lean towards 0, 1.49 times
-/// as many chance matches on the 100k synth corpus), but a check meets many: 1,000 new
+/// as many chance matches over 2,000 documents of the 100k synth corpus), but a check meets many: 1,000 new
 /// documents against 100,000 indexed ones (21 million stored fingerprints) make over a thousand
 /// such pairs, more than the true ones. Each would cost a full analysis of both
 /// documents; this recomputes the 64-bit fingerprints of the indexed document alone, from its
@@ -802,8 +802,8 @@ impl Hasher for PrehashedHasher {
 /// looked up in the hash map.
 ///
 /// A key's bit is chosen by its LOW bits. Stored fingerprints are the top 32 bits of winnowed
-/// k-gram hashes, and winnowing keeps window minima, so their top bits lean towards 0: on the
-/// 100k synth corpus, two stored fingerprints share their top 16 bits 1.49 times as often as
+/// k-gram hashes, and winnowing keeps window minima, so their top bits lean towards 0: over 2,000
+/// documents of the 100k synth corpus, two stored fingerprints share their top 16 bits 1.49 times as often as
 /// uniform values would, and their low 16 bits 1.006 times. Chosen by the top bits, as it was,
 /// the filter let about half as many fingerprints again through to the hash map.
 struct BitFilter {
@@ -909,7 +909,8 @@ mod tests {
 
     /// Keys and probes shaped like stored fingerprints (the top bits of window minima, here the
     /// least of three random values): the filter must pass no more of the probes than its load
-    /// (the share of its bits set) says. Chosen by the top bits, it passed about 1.8 times that (6,802 of 200,000 against 3,755).
+    /// (the share of its bits set) says. Chosen by the top bits, it passed about 1.8 times that
+    /// (6,802 of 200,000 against 3,755).
     #[test]
     fn the_bit_filter_is_not_fooled_by_skewed_top_bits() {
         let mut state = 0x2545_F491_4F6C_DD1Du64;

@@ -639,25 +639,26 @@ fn check_pairs(
             timed(|| analyse(documents, &wanted, config, progress));
         times.analyse += took;
         problems.extend(chunk_problems);
-        let started = Instant::now();
-        let located: Vec<Located> = analyses
-            .par_iter()
-            .flat_map_iter(|(doc, analysis)| quotes.located_in_analysis(*doc, analysis))
-            .collect();
-        quotes.record(located);
-        found.par_extend(
-            chunk
+        let ((), took) = timed(|| {
+            let located: Vec<Located> = analyses
                 .par_iter()
-                .inspect(|_| progress.pair_verified())
-                .filter_map(|&(a, b, shares_text)| {
-                    let (da, db) = (analysis_of(&analyses, a)?, analysis_of(&analyses, b)?);
-                    let estimate = documents[a.index()]
-                        .signature
-                        .estimate(&documents[b.index()].signature);
-                    verify_pair((a, da), (b, db), estimate, shares_text, config, &filter)
-                }),
-        );
-        times.verify += started.elapsed();
+                .flat_map_iter(|(doc, analysis)| quotes.located_in_analysis(*doc, analysis))
+                .collect();
+            quotes.record(located);
+            found.par_extend(
+                chunk
+                    .par_iter()
+                    .inspect(|_| progress.pair_verified())
+                    .filter_map(|&(a, b, shares_text)| {
+                        let (da, db) = (analysis_of(&analyses, a)?, analysis_of(&analyses, b)?);
+                        let estimate = documents[a.index()]
+                            .signature
+                            .estimate(&documents[b.index()].signature);
+                        verify_pair((a, da), (b, db), estimate, shares_text, config, &filter)
+                    }),
+            );
+        });
+        times.verify += took;
     }
     // A document that could not be read again is reported once, whatever its chunks.
     problems.sort();
