@@ -12,7 +12,7 @@ use crate::fingerprint::{
 };
 use crate::minhash::{MinHasher, Signature};
 use crate::passage::Seeds;
-use crate::quote::{quote_region_ids, quote_regions, quoted_mask, QuoteTracker, QuotedWords};
+use crate::quote::{quote_regions, quoted_mask, QuoteTracker, QuotedWords};
 use crate::shingle::{shingles, ShingleSet};
 use crate::tokenize::{for_each_token, tokenize, Token, WordHash};
 use bitvec::prelude::*;
@@ -195,11 +195,11 @@ impl Analysis {
         let tokens = tokenize(&bytes);
         let words: Vec<WordHash> = tokens.iter().map(|t| t.hash).collect();
         let shingles = ShingleSet::of_words(&words, ngram);
-        let quote_ids = quote_region_ids(&tokens, &quote_regions(&bytes));
+        let quoted = quoted_mask(&tokens, &quote_regions(&bytes));
         let line_starts = line_starts(&bytes);
         Analysis {
             content_hash: content_hash(&words),
-            quoted: quoted_mask(&quote_ids),
+            quoted,
             seeds: Seeds::of(&words),
             winnow: Some(winnow_params),
             fingerprints: OnceLock::new(),
