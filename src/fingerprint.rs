@@ -103,22 +103,32 @@ pub fn kgram_hash(words: &[WordHash]) -> u64 {
 /// [`kgram_hashes`] into a buffer that is cleared first (a sketch reuses one per thread).
 pub fn kgram_hashes_into(words: &[WordHash], k: usize, grams: &mut Vec<u64>) {
     grams.clear();
-    if k == 0 || words.len() < k {
-        return;
-    }
-    let top = BASE.wrapping_pow(k as u32 - 1);
-    let mut rolling = words[..k]
+    // The iterator knows its exact length: `extend` checks the capacity once, not per gram.
+    grams.extend(kgram_hash_iter(words, k));
+}
+
+/// The values of [`kgram_hashes`], one at a time, for a caller that keeps only some of them.
+pub fn kgram_hash_iter(words: &[WordHash], k: usize) -> impl Iterator<Item = u64> + '_ {
+    let whole = k > 0 && words.len() >= k;
+    let top = BASE.wrapping_pow(k.saturating_sub(1) as u32);
+    let (first, entering): (&[WordHash], &[WordHash]) =
+        if whole { words.split_at(k) } else { (&[], &[]) };
+    let mut rolling = first
         .iter()
         .fold(0u64, |h, &w| h.wrapping_mul(BASE).wrapping_add(w));
-    grams.push(fmix64(rolling));
-    // `extend` from a zip of slices knows its length: no capacity check per gram.
-    grams.extend(words.iter().zip(&words[k..]).map(|(&leaving, &entering)| {
-        rolling = rolling
-            .wrapping_sub(leaving.wrapping_mul(top))
-            .wrapping_mul(BASE)
-            .wrapping_add(entering);
-        fmix64(rolling)
-    }));
+    let first = whole.then(|| fmix64(rolling));
+    first.into_iter().chain(
+        words
+            .iter()
+            .zip(entering)
+            .map(move |(&leaving, &entering)| {
+                rolling = rolling
+                    .wrapping_sub(leaving.wrapping_mul(top))
+                    .wrapping_mul(BASE)
+                    .wrapping_add(entering);
+                fmix64(rolling)
+            }),
+    )
 }
 
 /// MurmurHash3's 64-bit finaliser: a bijection whose every output bit depends on every input bit.
