@@ -80,8 +80,10 @@ pub fn winnow(words: &[WordHash], params: WinnowParams) -> Vec<Fingerprint> {
 /// A polynomial rolling hash of the word hashes (`sum w[i + j] * B^(k-1-j)`, wrapping), then a
 /// bijective mixer so that every bit of the result depends on every word. Rolling costs two
 /// multiplies per word whatever `k` is, where hashing each k-gram's bytes again cost a sixth of
-/// the overlap sketch. Two different k-grams of random word hashes collide only when their
-/// difference vanishes modulo 2^64, with probability about 2^-62.
+/// the overlap sketch. Two different k-grams collide only when their difference vanishes modulo
+/// 2^64: for word hashes that look random (xxh3 of the words) that is about as rare as for any
+/// 64-bit hash (in a 5-gram, a swap of two words collides only when their hashes agree in their
+/// low 60 to 62 bits), but the hash is not built to resist a text crafted to collide.
 pub fn kgram_hashes(words: &[WordHash], k: usize) -> Vec<u64> {
     let mut grams = Vec::new();
     kgram_hashes_into(words, k, &mut grams);

@@ -1124,30 +1124,52 @@ mod tests {
 
     #[test]
     fn the_quoted_mask_has_a_bit_per_token() {
-        // Quotes at the ends, straddling 64-token words and across a chunk boundary.
+        // Quote marks before every seventh word and after the word two on, shifted through all
+        // seven phases: quotes at the first and last tokens, across each 64-token word of the
+        // mask, cut off by the end, and (when a closing mark comes first) between the phrases.
         let word = |i: usize| format!("w{i}");
-        for len in [0usize, 1, 63, 64, 65, 200] {
-            let text: String = (0..len)
-                .map(|i| match i % 7 {
-                    2 => format!("\"{}", word(i)),
-                    4 => format!("{}\"", word(i)),
-                    _ => word(i),
-                })
-                .collect::<Vec<_>>()
-                .join(" ");
-            let tokens = tokenize(text.as_bytes());
-            assert_eq!(tokens.len(), len);
-            let regions = quote_regions(text.as_bytes());
-            let ids = quote_region_ids(&tokens, &regions);
-            let mask = quoted_mask(&tokens, &regions);
-            assert_eq!(mask.len(), len);
-            for (i, &id) in ids.iter().enumerate() {
-                assert_eq!(mask[i], id != 0, "{len} tokens, token {i}");
+        for len in [0usize, 1, 63, 64, 65, 129, 200] {
+            for shift in 0..7 {
+                let phase = |i: usize| (i + shift) % 7;
+                let text: String = (0..len)
+                    .map(|i| match phase(i) {
+                        2 => format!("\"{}", word(i)),
+                        4 => format!("{}\"", word(i)),
+                        _ => word(i),
+                    })
+                    .collect::<Vec<_>>()
+                    .join(" ");
+                let tokens = tokenize(text.as_bytes());
+                assert_eq!(tokens.len(), len);
+                let regions = quote_regions(text.as_bytes());
+                let ids = quote_region_ids(&tokens, &regions);
+                let mask = quoted_mask(&tokens, &regions);
+                assert_eq!(mask.len(), len);
+                // The straight marks pair up in text order (a mark after a word opens when it
+                // comes first): as offsets between tokens, a mark before token i at 2i, after it
+                // at 2i + 1; a token is quoted when it lies between the two marks of a pair.
+                let marks: Vec<usize> = (0..len)
+                    .filter_map(|i| match phase(i) {
+                        2 => Some(2 * i),
+                        4 => Some(2 * i + 1),
+                        _ => None,
+                    })
+                    .collect();
+                let quoted = |i: usize| {
+                    marks
+                        .chunks_exact(2)
+                        .any(|pair| pair[0] <= 2 * i && 2 * i < pair[1])
+                };
+                for i in 0..len {
+                    let expected = quoted(i);
+                    assert_eq!(mask[i], expected, "{len} tokens, shift {shift}, token {i}");
+                    assert_eq!(
+                        ids[i] != 0,
+                        expected,
+                        "{len} tokens, shift {shift}, token {i}"
+                    );
+                }
             }
-            assert_eq!(
-                mask.count_ones(),
-                len / 7 * 3 + if len % 7 >= 5 { 3 } else { 0 }
-            );
         }
     }
 

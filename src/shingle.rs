@@ -93,7 +93,8 @@ impl ShingleSet {
         ShingleSet(FxHashSet::with_capacity_and_hasher(n, Default::default()))
     }
 
-    /// Builds the set from shingles in any order, with repeats.
+    /// Builds the set from shingles in any order, with repeats. Its values meet only sets built
+    /// the same way: [`ShingleSet::of_words`] hashes the windows differently.
     pub fn from_unsorted(shingles: Vec<ShingleHash>) -> Self {
         ShingleSet(shingles.into_iter().collect())
     }
