@@ -71,6 +71,7 @@
 pub mod check;
 pub mod cluster;
 pub mod corpus;
+pub mod destination;
 pub mod error;
 pub mod findings;
 pub mod fingerprint;

@@ -470,6 +470,64 @@ fn output_file_holds_what_stdout_would() {
     }
 }
 
+/// Makes a named pipe at `path`.
+#[cfg(unix)]
+fn mkfifo(path: &std::path::Path) {
+    let made = std::process::Command::new("mkfifo").arg(path).status();
+    assert!(made.expect("mkfifo runs").success());
+}
+
+/// A FIFO (as `/dev/null` or a process substitution) is written into, not renamed over: the
+/// reader gets the report and the FIFO is still there.
+#[cfg(unix)]
+#[test]
+fn output_into_a_fifo_reaches_its_reader_and_leaves_the_fifo() {
+    use std::os::unix::fs::FileTypeExt;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let fifo = dir.path().join("report.fifo");
+    mkfifo(&fifo);
+    let (send, receive) = std::sync::mpsc::channel();
+    {
+        let fifo = fifo.clone();
+        std::thread::spawn(move || send.send(std::fs::read_to_string(fifo)).unwrap());
+    }
+    let fifo_arg = fifo.to_str().expect("UTF-8 temp path");
+    let run = dedup(&["scan", NEAR, "--format", "jsonl", "--output", fifo_arg]);
+    run.assert_exit_code(1);
+    let kind = std::fs::symlink_metadata(&fifo).expect("FIFO still there");
+    assert!(kind.file_type().is_fifo(), "the FIFO was replaced");
+    // Had dedup never opened the FIFO, the reader would wait for ever: bounded here.
+    let read = receive
+        .recv_timeout(std::time::Duration::from_secs(60))
+        .expect("the report reached the FIFO's reader")
+        .expect("FIFO read");
+    let to_stdout = dedup(&["scan", NEAR, "--format", "jsonl"]);
+    assert_eq!(redact_timing(&read), to_stdout.stable_stdout());
+    let names: Vec<_> = std::fs::read_dir(dir.path()).unwrap().flatten().collect();
+    assert_eq!(names.len(), 1, "no temporary file left: {names:?}");
+}
+
+/// `--output LINK` replaces the file the link names and keeps the link.
+#[cfg(unix)]
+#[test]
+fn output_through_a_symlink_replaces_its_target_and_keeps_the_link() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let real = dir.path().join("real.jsonl");
+    std::fs::write(&real, "an old report").unwrap();
+    let link = dir.path().join("latest.jsonl");
+    std::os::unix::fs::symlink(&real, &link).unwrap();
+    let link_arg = link.to_str().expect("UTF-8 temp path");
+    dedup(&["scan", NEAR, "--format", "jsonl", "--output", link_arg]).assert_exit_code(1);
+    let kind = std::fs::symlink_metadata(&link).unwrap();
+    assert!(
+        kind.file_type().is_symlink(),
+        "the link was replaced by a file"
+    );
+    let to_stdout = dedup(&["scan", NEAR, "--format", "jsonl"]);
+    let written = std::fs::read_to_string(&real).expect("target written");
+    assert_eq!(redact_timing(&written), to_stdout.stable_stdout());
+}
+
 #[test]
 fn clean_corpus_exits_0() {
     let mut args = vec![

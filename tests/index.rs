@@ -934,3 +934,57 @@ fn index_commands_report_bad_arguments_as_errors() {
     assert_eq!(code(&out), 2);
     assert!(!missing.exists());
 }
+
+/// An index is renamed into place, which would replace a FIFO or device with a file: refused,
+/// with a one-line error naming it, and nothing is created beside it.
+#[cfg(unix)]
+#[test]
+fn an_index_is_not_written_over_a_fifo() {
+    use std::os::unix::fs::FileTypeExt;
+    let dir = tempfile::tempdir().unwrap();
+    let fifo = dir.path().join("corpus.dedup");
+    let made = std::process::Command::new("mkfifo").arg(&fifo).status();
+    assert!(made.unwrap().success());
+    for args in [
+        vec!["index", "build", CORPUS, "-o", s(&fifo)],
+        vec!["index", "add", s(&fifo), MORE],
+    ] {
+        let out = run(&args);
+        assert_eq!(code(&out), 2, "{args:?}");
+        let err = stderr(&out);
+        assert!(err.contains("corpus.dedup: not a regular file"), "{err}");
+        assert_eq!(err.trim_end().lines().count(), 1, "{err}");
+        let kind = std::fs::symlink_metadata(&fifo).unwrap();
+        assert!(kind.file_type().is_fifo(), "the FIFO was replaced");
+        let entries = std::fs::read_dir(dir.path()).unwrap().count();
+        assert_eq!(entries, 1, "nothing created beside it");
+    }
+}
+
+/// An index named through a symlink is written to the file the link names; the link stays.
+#[cfg(unix)]
+#[test]
+fn an_index_behind_a_symlink_is_rebuilt_in_its_target() {
+    let dir = tempfile::tempdir().unwrap();
+    let real = dir.path().join("real.dedup");
+    let link = dir.path().join("corpus.dedup");
+    let out = run(&["index", "build", CORPUS, "-o", s(&real)]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    std::os::unix::fs::symlink(&real, &link).unwrap();
+    let out = run(&["index", "build", CORPUS, "-o", s(&link)]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let out = run(&["index", "add", s(&link), MORE]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let kind = std::fs::symlink_metadata(&link).unwrap();
+    assert!(
+        kind.file_type().is_symlink(),
+        "the link was replaced by a file"
+    );
+    let stats = run(&["index", "stats", s(&link)]);
+    assert_eq!(code(&stats), 0, "{}", stderr(&stats));
+    let through_real = run(&["index", "stats", s(&real)]);
+    // The same index (8 documents in 2 segments), named two ways on the first line.
+    let body = |out: &Output| stdout(out).lines().skip(1).collect::<Vec<_>>().join("\n");
+    assert_eq!(body(&stats), body(&through_real));
+    assert!(body(&stats).contains("in 2 segments"), "{}", stdout(&stats));
+}

@@ -1,6 +1,8 @@
-//! Where reports go: stdout, or a file written to a temporary name and renamed into place.
+//! Where reports go: stdout, or a file written to a temporary name and renamed into place (a
+//! device or FIFO written into).
 
 use super::args::{ColorChoice, OutputArgs};
+use dedup::destination::{destination, Destination};
 use std::io::{IsTerminal, Write};
 use std::path::Path;
 
@@ -36,18 +38,34 @@ pub fn emit_to(
     }
 }
 
-/// Writes a file through a temporary file in the same folder and an atomic rename.
+/// Writes a file through a temporary file in the same folder and an atomic rename; a device,
+/// FIFO or socket (`/dev/null`, a named pipe) is written into instead, as renaming over it would
+/// replace it ([`dedup::destination`]), and a symlink's target is replaced, not the link.
 pub fn write_atomically(
     path: &Path,
     write: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
 ) -> anyhow::Result<()> {
-    let folder = match path.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p,
-        _ => Path::new("."),
-    };
     let shown = path.display();
     let failed = |what: &str, err: std::io::Error| {
         anyhow::anyhow!("{shown}: {what}: {}", dedup::corpus::io_reason(&err))
+    };
+    let target = match destination(path).map_err(|e| failed("cannot resolve the link", e))? {
+        Destination::Replace(target) => target,
+        Destination::InPlace => {
+            let file = std::fs::OpenOptions::new()
+                .write(true)
+                .open(path)
+                .map_err(|e| failed("cannot open", e))?;
+            let mut out = std::io::BufWriter::new(file);
+            write(&mut out).map_err(|e| failed("write failed", e))?;
+            out.flush().map_err(|e| failed("write failed", e))?;
+            return Ok(());
+        }
+    };
+    let path = target.as_path();
+    let folder = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
     };
     let mut temp =
         temp_file_in(folder, path).map_err(|e| failed("cannot create a temporary file", e))?;

@@ -17,6 +17,7 @@ use super::codec::{encode_sorted, put_varint, shared_prefix};
 use super::format::*;
 use super::{stored_fingerprints, stored_signature, Index, IndexParams};
 use crate::corpus::{discover, read_documents, Diagnostic, SourceFile, WalkOptions};
+use crate::destination::{destination, Destination};
 use crate::error::Error;
 use crate::scan::ScanConfig;
 use crate::sketch::sketch;
@@ -62,6 +63,7 @@ impl BuildReport {
 /// there (atomically).
 pub fn build(roots: &[PathBuf], out: &Path, config: &ScanConfig) -> Result<BuildReport, Error> {
     config.validate()?;
+    let out = &index_file(out)?;
     let started = Instant::now();
     let params = IndexParams::from_config(config);
     let mut lock = open_lock(out)?;
@@ -92,6 +94,7 @@ pub fn build(roots: &[PathBuf], out: &Path, config: &ScanConfig) -> Result<Build
 /// name the index already holds are left out. The parameters are the index's own.
 pub fn add(index: &Path, roots: &[PathBuf], walk: &WalkOptions) -> Result<BuildReport, Error> {
     let started = Instant::now();
+    let index = &index_file(index)?;
     let mut lock = open_lock(index)?;
     let _guard = lock.write().map_err(|e| Error::io(lock_path(index), &e))?;
     let stale_removed = remove_stale_temps(index);
@@ -122,6 +125,19 @@ pub fn add(index: &Path, roots: &[PathBuf], walk: &WalkOptions) -> Result<BuildR
         stale_removed,
         elapsed: started.elapsed(),
     })
+}
+
+/// The file an index named `path` is written to: `path`, or the file a symlink there names (the
+/// link stays). A device or FIFO is refused: the rename into place would replace it.
+fn index_file(path: &Path) -> Result<PathBuf, Error> {
+    match destination(path).map_err(|e| Error::io(path, &e))? {
+        Destination::Replace(file) => Ok(file),
+        Destination::InPlace => Err(Error::Io {
+            path: path.to_path_buf(),
+            reason: "not a regular file (an index is written beside its name and renamed over it)"
+                .into(),
+        }),
+    }
 }
 
 fn lock_path(index: &Path) -> PathBuf {
