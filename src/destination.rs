@@ -43,6 +43,15 @@ pub fn destination(path: &Path) -> io::Result<Destination> {
     Ok(Destination::Replace(path.to_path_buf()))
 }
 
+/// The folder a file at `path` is in (`.` for a bare name): where its temporary file goes, so
+/// that the rename stays within one file system.
+pub fn folder_of(path: &Path) -> &Path {
+    match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    }
+}
+
 #[cfg(all(test, unix))]
 mod tests {
     use super::*;
@@ -60,6 +69,13 @@ mod tests {
             destination(&file).unwrap(),
             Destination::Replace(file.clone())
         );
+    }
+
+    #[test]
+    fn a_bare_name_is_in_the_current_folder() {
+        assert_eq!(folder_of(Path::new("report.jsonl")), Path::new("."));
+        assert_eq!(folder_of(Path::new("out/report.jsonl")), Path::new("out"));
+        assert_eq!(folder_of(Path::new("/report.jsonl")), Path::new("/"));
     }
 
     #[test]

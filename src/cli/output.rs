@@ -2,7 +2,7 @@
 //! device or FIFO written into).
 
 use super::args::{ColorChoice, OutputArgs};
-use dedup::destination::{destination, Destination};
+use dedup::destination::{destination, folder_of, Destination};
 use std::io::{IsTerminal, Write};
 use std::path::Path;
 
@@ -52,34 +52,33 @@ pub fn write_atomically(
     let target = match destination(path).map_err(|e| failed("cannot resolve the link", e))? {
         Destination::Replace(target) => target,
         Destination::InPlace => {
-            let file = std::fs::OpenOptions::new()
+            let mut file = std::fs::OpenOptions::new()
                 .write(true)
                 .open(path)
                 .map_err(|e| failed("cannot open", e))?;
-            let mut out = std::io::BufWriter::new(file);
-            write(&mut out).map_err(|e| failed("write failed", e))?;
-            out.flush().map_err(|e| failed("write failed", e))?;
-            return Ok(());
+            return write_buffered(&mut file, write).map_err(|e| failed("write failed", e));
         }
     };
     let path = target.as_path();
-    let folder = match path.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p,
-        _ => Path::new("."),
-    };
-    let mut temp =
-        temp_file_in(folder, path).map_err(|e| failed("cannot create a temporary file", e))?;
-    {
-        let mut out = std::io::BufWriter::new(temp.as_file_mut());
-        write(&mut out).map_err(|e| failed("write failed", e))?;
-        out.flush().map_err(|e| failed("write failed", e))?;
-    }
+    let mut temp = temp_file_in(folder_of(path), path)
+        .map_err(|e| failed("cannot create a temporary file", e))?;
+    write_buffered(temp.as_file_mut(), write).map_err(|e| failed("write failed", e))?;
     temp.as_file()
         .sync_all()
         .map_err(|e| failed("write failed", e))?;
     temp.persist(path)
         .map_err(|e| anyhow::anyhow!("{shown}: {}", dedup::corpus::io_reason(&e.error)))?;
     Ok(())
+}
+
+/// Runs `write` against `file` through a buffer, flushed.
+fn write_buffered(
+    file: &mut std::fs::File,
+    write: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
+) -> std::io::Result<()> {
+    let mut out = std::io::BufWriter::new(file);
+    write(&mut out)?;
+    out.flush()
 }
 
 /// A temporary file in `folder` with the permissions a new file would get (those of the file it

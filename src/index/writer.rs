@@ -17,7 +17,7 @@ use super::codec::{encode_sorted, put_varint, shared_prefix};
 use super::format::*;
 use super::{stored_fingerprints, stored_signature, Index, IndexParams};
 use crate::corpus::{discover, read_documents, Diagnostic, SourceFile, WalkOptions};
-use crate::destination::{destination, Destination};
+use crate::destination::{destination, folder_of, Destination};
 use crate::error::Error;
 use crate::scan::ScanConfig;
 use crate::sketch::sketch;
@@ -148,13 +148,6 @@ fn lock_path(index: &Path) -> PathBuf {
 fn sibling(index: &Path, suffix: &str) -> PathBuf {
     let name = index.file_name().unwrap_or_default().to_string_lossy();
     folder_of(index).join(format!(".{name}{suffix}"))
-}
-
-fn folder_of(path: &Path) -> &Path {
-    match path.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p,
-        _ => Path::new("."),
-    }
 }
 
 fn open_lock(index: &Path) -> Result<fd_lock::RwLock<File>, Error> {
