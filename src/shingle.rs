@@ -104,7 +104,7 @@ impl ShingleSet {
     /// never grows. The windows are hashed by the rolling k-gram hash ([`kgram_hash_iter`]), not
     /// xxh3 as for a signature: a set is only ever intersected with another set built here, so
     /// any 64-bit hash of the window gives the same sizes, and rolling costs two multiplies a
-    /// word where xxh3 of each window was 17 us of the 130 us analysis of a 100k-corpus document.
+    /// word: a synth document's set takes 14-17 us, where xxh3 of each window took 25-29 us.
     pub fn of_words(words: &[WordHash], ngram: usize) -> Self {
         debug_assert!(ngram >= 1);
         let mut set = ShingleSet::with_capacity(words.len());
