@@ -113,7 +113,7 @@ fn signatures(c: &mut Criterion) {
         ngram: NGRAM,
         hasher: hasher.clone(),
         winnow: None,
-        fingerprints_for: dedup::sketch::FingerprintUse::Pairing,
+        fingerprints_for: dedup::sketch::FingerprintUse::Groups,
     };
     group.bench_function("sketch_from_bytes", |b| {
         b.iter(|| {
@@ -136,7 +136,7 @@ fn signatures(c: &mut Criterion) {
             let mut first = 0u32;
             for text in &texts {
                 let s = sketch(text, &with_overlap);
-                first ^= s.signature.values()[0] ^ s.anchored.len() as u32;
+                first ^= s.signature.values()[0] ^ s.word_hashes.len() as u32;
             }
             black_box(first)
         })
@@ -151,7 +151,7 @@ fn corpus_signatures(docs: usize) -> Vec<Signature> {
         ngram: NGRAM,
         hasher: MinHasher::new(PERMS, DEFAULT_SEED),
         winnow: None,
-        fingerprints_for: dedup::sketch::FingerprintUse::Pairing,
+        fingerprints_for: dedup::sketch::FingerprintUse::Groups,
     };
     (0..docs)
         .map(|i| sketch(synth.document(i).text.as_bytes(), &params).signature)
@@ -241,35 +241,35 @@ fn fingerprints(c: &mut Criterion) {
     group.finish();
 }
 
-/// The inverted index of anchored fingerprints (`overlap_candidates`) over 8,000 synth documents,
-/// 4.6M fingerprints: large enough that the documents' fingerprints do not fit in cache, as
-/// in a real scan.
-fn fingerprint_index(c: &mut Criterion) {
-    use dedup::fingerprint::{anchor, overlap_candidates, winnow, Anchored, WinnowParams};
+/// The group stage (`find_groups`: shared K-grams, unitigs, extension, folding, edit merging)
+/// over 8,000 synth documents with planted shared passages, about 1.2 million words: the words
+/// do not fit in cache, as in a real scan.
+fn groups(c: &mut Criterion) {
+    use dedup::group::{find_groups, GroupInput, GroupParams};
     let docs = 8000;
     let synth = Synth::new(SynthConfig::new(docs, common::SEED));
-    let params = WinnowParams::for_min_words(8);
-    let anchored: Vec<Vec<Anchored>> = (0..docs)
+    let words: Vec<Vec<u32>> = (0..docs)
         .map(|i| {
             let words = word_hashes(synth.document(i).text.as_bytes());
-            anchor(&words, &winnow(&words, params), params)
+            words.iter().map(|&w| w as u32).collect()
         })
         .collect();
-    let input: Vec<(DocId, &[Anchored])> = anchored
+    let input: Vec<GroupInput<'_>> = words
         .iter()
         .enumerate()
-        .map(|(i, a)| (DocId(i as u32), a.as_slice()))
-        .collect();
-    let mut group = c.benchmark_group("fingerprint");
-    group.throughput(Throughput::Elements(
-        anchored.iter().map(|a| a.len() as u64).sum(),
-    ));
-    group.bench_function("index_8000_docs", |b| {
-        b.iter(|| {
-            overlap_candidates(black_box(&input), params, 50)
-                .pairs
-                .len()
+        .map(|(i, w)| GroupInput {
+            doc: DocId(i as u32),
+            unit: i as u32,
+            words: w,
         })
+        .collect();
+    let params = GroupParams::for_min_words(8, 8, 50);
+    let mut group = c.benchmark_group("group");
+    group.throughput(Throughput::Elements(
+        words.iter().map(|w| w.len() as u64).sum(),
+    ));
+    group.bench_function("find_groups_8000_docs", |b| {
+        b.iter(|| find_groups(black_box(&input), params).len())
     });
     group.finish();
 }
@@ -325,6 +325,6 @@ criterion_group! {
         .sample_size(20)
         .warm_up_time(Duration::from_secs(1))
         .measurement_time(Duration::from_secs(5));
-    targets = tokenize, shingle, signatures, fingerprints, fingerprint_index, lsh, verification
+    targets = tokenize, shingle, signatures, fingerprints, groups, lsh, verification
 }
 criterion_main!(benches);

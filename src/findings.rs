@@ -74,6 +74,9 @@ pub struct Passage {
     pub quoted: bool,
     /// The passage as it reads in the first document.
     pub text: String,
+    /// The shared-text group it is an occurrence of (an index into [`ScanReport::groups`]);
+    /// `None` for a passage aligned between two near-duplicates.
+    pub group: Option<usize>,
 }
 
 /// A reported pair, `a < b`.
@@ -117,6 +120,34 @@ pub struct QuoteFinding {
     pub occurrences: Vec<QuoteOccurrence>,
 }
 
+/// One place a shared text occurs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GroupOccurrenceAt {
+    /// The document.
+    pub doc: DocId,
+    /// Where in it.
+    pub at: Location,
+    /// Its words (an edited copy's own words included).
+    pub words: u32,
+}
+
+/// Shared text, listed once with every place it occurs (see [`crate::group`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GroupFinding {
+    /// The text as it reads at its first occurrence.
+    pub text: String,
+    /// Words the occurrences have in common.
+    pub words: u32,
+    /// Distinct documents holding it.
+    pub docs: usize,
+    /// Inside quotation marks at every occurrence.
+    pub quoted: bool,
+    /// In more than `--max-df` documents (near-duplicates counted once): listed, makes no pairs.
+    pub boilerplate: bool,
+    /// Every occurrence, by document then position.
+    pub occurrences: Vec<GroupOccurrenceAt>,
+}
+
 /// Counts for the summary.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Summary {
@@ -134,8 +165,8 @@ pub struct Summary {
     pub overlap_pairs: usize,
     /// Candidate pairs checked exactly.
     pub candidates: usize,
-    /// Fingerprints in more than `--max-df` documents, which made no pairs.
-    pub boilerplate_fingerprints: usize,
+    /// Shared-text groups in more than `--max-df` documents, which made no pairs.
+    pub boilerplate_groups: usize,
     /// Documents holding such boilerplate.
     pub boilerplate_docs: usize,
     /// Files skipped with a warning.
@@ -167,6 +198,8 @@ pub struct ScanReport {
     pub documents: Vec<DocumentInfo>,
     /// Reported pairs, ordered by `(a, b)`.
     pub pairs: Vec<PairFinding>,
+    /// Shared text, ordered by first occurrence (ids are indices).
+    pub groups: Vec<GroupFinding>,
     /// Shared quotes, ordered by first occurrence.
     pub quotes: Vec<QuoteFinding>,
     /// Clusters of duplicates, ordered by first member.
@@ -192,8 +225,11 @@ impl ScanReport {
             .any(|d| d.severity == Severity::Error)
     }
 
-    /// True when anything was found (exit status 1).
+    /// True when anything was found (exit status 1); boilerplate alone is not a finding.
     pub fn has_findings(&self) -> bool {
-        !self.pairs.is_empty() || !self.clusters.is_empty() || !self.quotes.is_empty()
+        !self.pairs.is_empty()
+            || !self.clusters.is_empty()
+            || !self.quotes.is_empty()
+            || self.groups.iter().any(|g| !g.boilerplate)
     }
 }

@@ -111,26 +111,35 @@ pub fn kgram_hashes_into(words: &[WordHash], k: usize, grams: &mut Vec<u64>) {
 
 /// The values of [`kgram_hashes`], one at a time, for a caller that keeps only some of them.
 pub fn kgram_hash_iter(words: &[WordHash], k: usize) -> impl Iterator<Item = u64> + '_ {
+    kgram_hash_iter_by(words, k, |&w| w)
+}
+
+/// [`kgram_hash_iter`] over any word type, each word's hash given by `hash` (the group stage
+/// keeps 32-bit word hashes).
+pub fn kgram_hash_iter_by<'a, T, F>(
+    words: &'a [T],
+    k: usize,
+    hash: F,
+) -> impl Iterator<Item = u64> + 'a
+where
+    F: Fn(&T) -> u64 + Copy + 'a,
+{
     let whole = k > 0 && words.len() >= k;
     let top = BASE.wrapping_pow(k.saturating_sub(1) as u32);
-    let (first, entering): (&[WordHash], &[WordHash]) =
-        if whole { words.split_at(k) } else { (&[], &[]) };
+    let (first, entering): (&[T], &[T]) = if whole { words.split_at(k) } else { (&[], &[]) };
     let mut rolling = first
         .iter()
-        .fold(0u64, |h, &w| h.wrapping_mul(BASE).wrapping_add(w));
+        .fold(0u64, |h, w| h.wrapping_mul(BASE).wrapping_add(hash(w)));
     let first = whole.then(|| fmix64(rolling));
-    first.into_iter().chain(
-        words
-            .iter()
-            .zip(entering)
-            .map(move |(&leaving, &entering)| {
-                rolling = rolling
-                    .wrapping_sub(leaving.wrapping_mul(top))
-                    .wrapping_mul(BASE)
-                    .wrapping_add(entering);
-                fmix64(rolling)
-            }),
-    )
+    first
+        .into_iter()
+        .chain(words.iter().zip(entering).map(move |(leaving, entering)| {
+            rolling = rolling
+                .wrapping_sub(hash(leaving).wrapping_mul(top))
+                .wrapping_mul(BASE)
+                .wrapping_add(hash(entering));
+            fmix64(rolling)
+        }))
 }
 
 /// MurmurHash3's 64-bit finaliser: a bijection whose every output bit depends on every input bit.

@@ -70,12 +70,15 @@
 
 pub mod check;
 pub mod cluster;
+pub mod containment;
 pub mod corpus;
 pub mod destination;
 pub mod error;
 pub mod findings;
 pub mod fingerprint;
+pub mod group;
 pub mod index;
+pub mod locate;
 pub mod lsh;
 pub mod minhash;
 pub mod passage;

@@ -7,8 +7,7 @@
 //! for reporting (only the shingle set when overlap is off).
 
 use crate::fingerprint::{
-    anchor_grams, distinct_hashes, kgram_hashes_into, winnow, winnow_grams_into, Anchored,
-    Fingerprint, WinnowParams,
+    distinct_hashes, kgram_hashes_into, winnow, winnow_grams_into, Fingerprint, WinnowParams,
 };
 use crate::minhash::{MinHasher, Signature};
 use crate::passage::Seeds;
@@ -27,9 +26,9 @@ pub struct SketchParams {
     pub hasher: MinHasher,
     /// Winnowing for source overlap; `None` when overlap detection is off.
     pub winnow: Option<WinnowParams>,
-    /// What the fingerprints are for: an index and `check` look them up by hash
-    /// ([`Sketch::fingerprints`]), a scan pairs documents through their contexts
-    /// ([`Sketch::anchored`]). Each costs a sort per document, so only one is computed.
+    /// What the overlap sketch is for: an index and `check` look winnowed fingerprints up by
+    /// hash ([`Sketch::fingerprints`]), a scan finds shared text for the whole corpus from every
+    /// word ([`Sketch::word_hashes`], see [`crate::group`]). Only one is computed.
     pub fingerprints_for: FingerprintUse,
 }
 
@@ -38,8 +37,8 @@ pub struct SketchParams {
 pub enum FingerprintUse {
     /// Distinct 64-bit hashes, sorted (an index, `check`).
     Lookup,
-    /// Anchored fingerprints (a scan's inverted index).
-    Pairing,
+    /// The 32-bit hash of every word (a scan's group stage).
+    Groups,
 }
 
 /// The compact summary of one document.
@@ -51,12 +50,12 @@ pub struct Sketch {
     pub content_hash: u128,
     /// MinHash signature of the shingles.
     pub signature: Signature,
-    /// Distinct winnowed fingerprint hashes, sorted (empty when overlap is off or the
-    /// fingerprints are for pairing).
+    /// Distinct winnowed fingerprint hashes, sorted (empty unless overlap is on for
+    /// [`FingerprintUse::Lookup`]).
     pub fingerprints: Vec<u64>,
-    /// The same fingerprints with their contexts, for the scan's candidate filter (empty unless
-    /// they are for pairing).
-    pub anchored: Vec<Anchored>,
+    /// The low 32 bits of every word's hash, in order (empty unless overlap is on for
+    /// [`FingerprintUse::Groups`]): 4 bytes a word, what the group stage reads.
+    pub word_hashes: Vec<u32>,
     /// The quoted words (empty when overlap is off).
     pub quoted: QuotedWords,
 }
@@ -104,7 +103,7 @@ fn sketch_with(bytes: &[u8], params: &SketchParams, scratch: &mut Scratch) -> Sk
             content_hash: content_hash(words),
             signature: params.hasher.sign(shingles(words, params.ngram)),
             fingerprints: Vec::new(),
-            anchored: Vec::new(),
+            word_hashes: Vec::new(),
             quoted: QuotedWords::default(),
         };
     };
@@ -118,18 +117,20 @@ fn sketch_with(bytes: &[u8], params: &SketchParams, scratch: &mut Scratch) -> Sk
             quoted.push(t.hash, id);
         }
     });
-    kgram_hashes_into(words, winnow_params.k, grams);
-    winnow_grams_into(grams, winnow_params.w, selected);
-    let (fingerprints, anchored) = match params.fingerprints_for {
-        FingerprintUse::Lookup => (distinct_hashes(selected), Vec::new()),
-        FingerprintUse::Pairing => (Vec::new(), anchor_grams(grams, selected, winnow_params)),
+    let (fingerprints, word_hashes) = match params.fingerprints_for {
+        FingerprintUse::Lookup => {
+            kgram_hashes_into(words, winnow_params.k, grams);
+            winnow_grams_into(grams, winnow_params.w, selected);
+            (distinct_hashes(selected), Vec::new())
+        }
+        FingerprintUse::Groups => (Vec::new(), words.iter().map(|&w| w as u32).collect()),
     };
     Sketch {
         words: words.len() as u32,
         content_hash: content_hash(words),
         signature: params.hasher.sign(shingles(words, params.ngram)),
         fingerprints,
-        anchored,
+        word_hashes,
         quoted: quoted.exact_copy(),
     }
 }

@@ -182,14 +182,14 @@ fn invalid_utf8_is_matched_lossily_and_offsets_point_into_the_original_bytes() {
     let run = scan(dir.path(), &["."]);
     assert_eq!(run.code, 1, "{}", run.stderr);
     assert!(run.stderr.is_empty(), "{}", run.stderr);
-    let pair = run.of_type("pair")[0];
-    let passages = pair["passages"].as_array().unwrap();
-    assert_eq!(passages.len(), 1, "{pair}");
-    let p = &passages[0];
-    let at = |side: &str, key: &str| p[side][key].as_u64().unwrap() as usize;
-    assert_eq!((at("a", "start"), at("a", "end")), (start_a, end_a));
-    assert_eq!((at("b", "start"), at("b", "end")), (start_b, end_b));
-    assert_eq!(at("b", "line"), 4);
+    let groups = run.of_type("passage");
+    assert_eq!(groups.len(), 1, "{groups:?}");
+    let p = groups[0];
+    let places = p["occurrences"].as_array().unwrap();
+    let at = |i: usize, key: &str| places[i][key].as_u64().unwrap() as usize;
+    assert_eq!((at(0, "start"), at(0, "end")), (start_a, end_a));
+    assert_eq!((at(1, "start"), at(1, "end")), (start_b, end_b));
+    assert_eq!(at(1, "line"), 4);
     assert_eq!(p["words"], 9);
     assert_eq!(
         p["text"].as_str().unwrap(),
@@ -471,12 +471,23 @@ fn a_long_block_in_every_document_is_boilerplate_not_pairs() {
         format!("{}\n\n{block}\n\n{}", words(own, 150), words(own + 1, 100))
     });
     let run = scan(dir.path(), &["."]);
-    assert_eq!(run.code, 0, "{}", run.stderr);
-    assert_eq!(run.records.len(), 1, "only the summary");
+    assert_eq!(
+        run.code, 0,
+        "boilerplate alone is no finding: {}",
+        run.stderr
+    );
+    // The block is listed once, marked, with every place it occurs.
+    let groups = run.of_type("passage");
+    assert_eq!(groups.len(), 1, "{groups:?}");
+    assert_eq!(groups[0]["boilerplate"], true);
+    // The block, and a word around it that every document's own text happens to share.
+    assert!((400..=402).contains(&groups[0]["words"].as_u64().unwrap()));
+    assert_eq!(groups[0]["occurrences"].as_array().unwrap().len(), docs);
+    assert_eq!(run.records.len(), 2, "the block and the summary");
     let summary = run.summary();
     assert_eq!(summary["pairs"], 0);
     assert_eq!(summary["boilerplate_docs"], docs);
-    assert!(summary["boilerplate_fingerprints"].as_u64().unwrap() > 100);
+    assert_eq!(summary["boilerplate_passages"], 1);
 }
 
 #[test]
@@ -630,7 +641,7 @@ fn control_characters_in_passages_never_reach_the_terminal() {
     );
     // JSON escapes them, and keeps the text whole.
     let run = scan(dir.path(), &["."]);
-    let text = run.of_type("pair")[0]["passages"][0]["text"]
+    let text = run.of_type("passage")[0]["text"]
         .as_str()
         .unwrap()
         .to_string();

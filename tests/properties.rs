@@ -397,7 +397,7 @@ fn golden_signature() -> Signature {
         ngram: 5,
         hasher: MinHasher::new(128, DEFAULT_SEED),
         winnow: None,
-        fingerprints_for: dedup::sketch::FingerprintUse::Pairing,
+        fingerprints_for: dedup::sketch::FingerprintUse::Groups,
     };
     sketch(GOLDEN_TEXT.as_bytes(), &params).signature
 }

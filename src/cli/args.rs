@@ -2,6 +2,7 @@
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use dedup::check::CheckOptions;
+use dedup::containment::DEFAULT_MIN_CONTAINMENT;
 use dedup::corpus::input::DEFAULT_TEXT_FIELD;
 use dedup::corpus::{InputFormat, InputOptions, WalkOptions, DEFAULT_MAX_BYTES};
 use dedup::findings::PairKind;
@@ -126,10 +127,16 @@ pub struct SketchArgs {
     #[arg(short = 'm', long, default_value_t = DEFAULT_MIN_WORDS as u32, value_parser = clap::value_parser!(u32).range(3..=10_000))]
     pub min_words: u32,
 
-    /// Text found in more documents than this is boilerplate: it creates no pairs and is counted
-    /// in the summary instead.
+    /// Shared text found in more documents than this is boilerplate: still listed (marked as
+    /// such, one line each in the human report), but it makes no pairs.
     #[arg(long, default_value_t = DEFAULT_MAX_DF as u32, value_parser = clap::value_parser!(u32).range(2..))]
     pub max_df: u32,
+
+    /// Report two documents as a pair when the (non-boilerplate) text they share covers at least
+    /// this share of either of them. 0 reports every pair sharing any text: their number grows
+    /// with the square of the corpus on real text.
+    #[arg(long, default_value_t = DEFAULT_MIN_CONTAINMENT, value_parser = parse_fraction)]
+    pub min_containment: f64,
 
     /// Find near-duplicates only: no shared passages or quotes (faster).
     #[arg(long)]
@@ -250,6 +257,15 @@ fn parse_threshold(s: &str) -> Result<f64, String> {
     }
 }
 
+fn parse_fraction(s: &str) -> Result<f64, String> {
+    let value: f64 = s.parse().map_err(|_| format!("'{s}' is not a number"))?;
+    if (0.0..=1.0).contains(&value) {
+        Ok(value)
+    } else {
+        Err(format!("{value} is not in [0, 1]"))
+    }
+}
+
 impl SketchArgs {
     /// The scan configuration these options describe (not yet validated).
     pub fn to_config(&self, walk: &WalkArgs) -> anyhow::Result<ScanConfig> {
@@ -267,6 +283,7 @@ impl SketchArgs {
             overlap: !self.no_overlap,
             min_words: self.min_words as usize,
             max_df: self.max_df as usize,
+            min_containment: self.min_containment,
             walk: walk.to_options(),
         };
         config.validate()?;

@@ -101,6 +101,7 @@ impl IndexParams {
             overlap: true,
             min_words: self.min_words,
             max_df: self.max_df,
+            min_containment: crate::containment::DEFAULT_MIN_CONTAINMENT,
             walk,
         }
     }

@@ -1,9 +1,13 @@
 //! `--format human`: a readable report, like ripgrep's, coloured only when asked to (the CLI
 //! asks when stdout is a terminal).
 //!
-//! Order: shared quotes first (what a newsroom looks for), then near-duplicate pairs (most similar
-//! first), then pairs that only share passages (most shared words first), then clusters with the
-//! member to keep, then one summary line. Exact copies are shown inside their cluster, not as
+//! Order: shared text first, each text once with where it occurs (the widest reuse first:
+//! documents times words; boilerplate, text in more than `--max-df` documents, folded to one line
+//! each after the rest; at most [`MAX_SHOWN_OCCURRENCES`] places a text, the JSON Lines have
+//! them all), then shared quotes (what a newsroom looks for), then near-duplicate pairs (most
+//! similar first), then pairs whose shared text covers `--min-containment` of one of them (most
+//! shared words first; each passage names its shared text), then clusters with the member to
+//! keep, then one summary line. Exact copies are shown inside their cluster, not as
 //! pairs, so 10,000 copies of one file are one block of output. A pair whose only passages lie
 //! in occurrences of one quote listed above (and neither of whose documents is mostly in the
 //! other) is counted on the summary line, not shown again: the quote's block already names both
@@ -11,7 +15,9 @@
 //! size as matched words ("8 of 13 words" when merged across edits); the JSON output has the
 //! text whole, and every pair.
 
-use crate::findings::{Location, PairFinding, PairKind, Passage, QuoteFinding, ScanReport};
+use crate::findings::{
+    GroupFinding, Location, PairFinding, PairKind, Passage, QuoteFinding, ScanReport,
+};
 use crate::DocId;
 use anstyle::{AnsiColor, Style};
 use std::collections::HashMap;
@@ -19,6 +25,9 @@ use std::io::{self, Write};
 
 /// Longest passage text shown, in characters.
 pub const MAX_SHOWN_CHARS: usize = 160;
+
+/// Places listed under one shared text; the rest are counted.
+pub const MAX_SHOWN_OCCURRENCES: usize = 10;
 
 /// Colours for the parts of the report; all plain when colour is off.
 #[derive(Debug, Clone, Copy, Default)]
@@ -55,6 +64,18 @@ pub(crate) fn paint(style: Style, text: &str) -> String {
 /// Writes the report for a person.
 pub fn write(report: &ScanReport, palette: Palette, out: &mut dyn Write) -> io::Result<()> {
     let printer = Printer { report, palette };
+    let (boilerplate, shared): (Vec<usize>, Vec<usize>) = reading_order(&report.groups)
+        .into_iter()
+        .partition(|&g| report.groups[g].boilerplate);
+    for g in shared {
+        printer.group(g, out)?;
+    }
+    if !boilerplate.is_empty() {
+        for g in boilerplate {
+            printer.boilerplate(g, out)?;
+        }
+        writeln!(out)?;
+    }
     for quote in &report.quotes {
         printer.quote(quote, out)?;
     }
@@ -88,6 +109,19 @@ pub fn write(report: &ScanReport, palette: Palette, out: &mut dyn Write) -> io::
         printer.cluster(cluster, out)?;
     }
     writeln!(out, "{}", summary_line(report, only_quotes.len()))
+}
+
+/// Group indices in the order a reader wants them: the widest reuse first (documents times
+/// words), then by first occurrence.
+pub fn reading_order(groups: &[GroupFinding]) -> Vec<usize> {
+    let mut order: Vec<usize> = (0..groups.len()).collect();
+    order.sort_by_key(|&g| {
+        (
+            std::cmp::Reverse(groups[g].docs as u64 * u64::from(groups[g].words)),
+            g,
+        )
+    });
+    order
 }
 
 /// A pair is folded into a quote block only when neither document has this share of its
@@ -208,6 +242,63 @@ impl Printer<'_> {
         paint(self.palette.path, &self.report.path(doc))
     }
 
+    fn group(&self, g: usize, out: &mut dyn Write) -> io::Result<()> {
+        let group = &self.report.groups[g];
+        let quoted = if group.quoted { ", quoted" } else { "" };
+        writeln!(
+            out,
+            "{} #{g} \"{}\"  {}",
+            paint(self.palette.heading, "shared"),
+            paint(self.palette.text, &one_line(&group.text)),
+            paint(
+                self.palette.dim,
+                &format!(
+                    "({} words, in {} documents{quoted})",
+                    group.words, group.docs
+                )
+            ),
+        )?;
+        for o in group.occurrences.iter().take(MAX_SHOWN_OCCURRENCES) {
+            writeln!(
+                out,
+                "  {}  line {}, bytes {}..{}",
+                self.path(o.doc),
+                paint(self.palette.number, &o.at.line.to_string()),
+                o.at.start,
+                o.at.end,
+            )?;
+        }
+        let more = group
+            .occurrences
+            .len()
+            .saturating_sub(MAX_SHOWN_OCCURRENCES);
+        if more > 0 {
+            writeln!(
+                out,
+                "  {}",
+                paint(
+                    self.palette.dim,
+                    &format!("… and {more} more places (all in --format jsonl)")
+                )
+            )?;
+        }
+        writeln!(out)
+    }
+
+    fn boilerplate(&self, g: usize, out: &mut dyn Write) -> io::Result<()> {
+        let group = &self.report.groups[g];
+        writeln!(
+            out,
+            "{} #{g} \"{}\"  {}",
+            paint(self.palette.heading, "boilerplate"),
+            one_line(&group.text),
+            paint(
+                self.palette.dim,
+                &format!("({} words, in {} documents)", group.words, group.docs)
+            ),
+        )
+    }
+
     fn quote(&self, quote: &crate::findings::QuoteFinding, out: &mut dyn Write) -> io::Result<()> {
         let docs = {
             let mut d: Vec<DocId> = quote.occurrences.iter().map(|o| o.doc).collect();
@@ -300,9 +391,22 @@ impl Printer<'_> {
     }
 }
 
-/// Writes one passage: where it is in both documents, its size, and its text on one line.
+/// Writes one passage: where it is in both documents, its size, and its text on one line (or,
+/// for an occurrence of a shared text listed above, the text's number).
 pub(crate) fn write_passage(palette: Palette, p: &Passage, out: &mut dyn Write) -> io::Result<()> {
     let quoted = if p.quoted { ", quoted" } else { "" };
+    if let Some(g) = p.group {
+        return writeln!(
+            out,
+            "  {} ~ {}  {}",
+            place(palette, &p.a),
+            place(palette, &p.b),
+            paint(
+                palette.dim,
+                &format!("({} words{quoted}, shared #{g})", p.words)
+            ),
+        );
+    }
     let size = passage_size(p);
     let place = |l: &crate::findings::Location| {
         format!(
@@ -320,6 +424,15 @@ pub(crate) fn write_passage(palette: Palette, p: &Passage, out: &mut dyn Write) 
         paint(palette.dim, &format!("({size}{quoted})")),
     )?;
     writeln!(out, "    {}", paint(palette.text, &one_line(&p.text)))
+}
+
+fn place(palette: Palette, l: &Location) -> String {
+    format!(
+        "line {}, bytes {}..{}",
+        paint(palette.number, &l.line.to_string()),
+        l.start,
+        l.end
+    )
 }
 
 /// "8 words", or "8 of 13 words" for a passage merged across edits: `words` counts the matched
@@ -394,6 +507,10 @@ fn folded_note(only_quotes: usize) -> String {
 pub(crate) fn summary_line(report: &ScanReport, only_quotes: usize) -> String {
     let s = &report.summary;
     let mut parts = Counts::default();
+    let boilerplate = s.boilerplate_groups;
+    let shared = report.groups.len() - boilerplate;
+    parts.add(shared, "shared text", "shared texts");
+    parts.add(boilerplate, "boilerplate text", "boilerplate texts");
     parts.add(report.quotes.len(), "shared quote", "shared quotes");
     parts.add(
         s.near_duplicate_pairs,
@@ -409,11 +526,6 @@ pub(crate) fn summary_line(report: &ScanReport, only_quotes: usize) -> String {
     parts.add(s.exact_duplicates, "exact copy", "exact copies");
     parts.add(report.clusters.len(), "cluster", "clusters");
     parts.add(s.empty, "empty document", "empty documents");
-    parts.add(
-        s.boilerplate_fingerprints,
-        "boilerplate fingerprint ignored",
-        "boilerplate fingerprints ignored",
-    );
     parts.add(s.skipped, "skipped", "skipped"); // files or JSON Lines records
     parts.add(s.errors, "error", "errors");
     format!(
@@ -493,6 +605,7 @@ mod tests {
                     words: 3,
                     quoted: true,
                     text: String::new(),
+                    group: None,
                 })
                 .collect(),
         }
@@ -559,6 +672,7 @@ mod tests {
             words,
             quoted: false,
             text: text.into(),
+            group: None,
         };
         let text = "2,000 former DOJ officials signed onto a petition Sunday calling for Barr's \
                     resignation";

@@ -1,7 +1,9 @@
 //! `--format jsonl`: one JSON object per line, each with a `type`, as DESIGN.md specifies.
 //!
-//! Records come in a fixed order: pairs (by `a`, then `b`), quotes (by first occurrence), clusters
-//! (by first member), warnings and errors (by path), and one summary last. Paths are as the user
+//! Records come in a fixed order: shared-text groups (`passage`, by first occurrence, `id` its
+//! rank), quotes (by first occurrence), pairs (by `a`, then `b`; a pair's passage names its group
+//! instead of repeating the text), clusters (by first member), warnings and errors (by path), and
+//! one summary last. Paths are as the user
 //! gave them; offsets are bytes into the original file, end exclusive; lines are 1-based; ratios
 //! are rounded to 6 decimals.
 
@@ -44,23 +46,53 @@ impl From<Location> for SpanRecord {
 
 #[derive(Serialize)]
 pub(crate) struct PassageRecord<'a> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    group: Option<usize>,
     a: SpanRecord,
     b: SpanRecord,
     words: u32,
-    quoted: bool,
-    text: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    quoted: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    text: Option<&'a str>,
 }
 
 impl<'a> From<&'a Passage> for PassageRecord<'a> {
+    /// A passage of a group names it (its text and quoting are in the group's record); one
+    /// aligned between near-duplicates carries its own text.
     fn from(p: &'a Passage) -> Self {
+        let own = p.group.is_none();
         PassageRecord {
+            group: p.group,
             a: p.a.into(),
             b: p.b.into(),
             words: p.words,
-            quoted: p.quoted,
-            text: &p.text,
+            quoted: own.then_some(p.quoted),
+            text: own.then_some(p.text.as_str()),
         }
     }
+}
+
+#[derive(Serialize)]
+struct GroupRecord<'a> {
+    #[serde(rename = "type")]
+    record: &'static str,
+    id: usize,
+    text: &'a str,
+    words: u32,
+    docs: usize,
+    quoted: bool,
+    boilerplate: bool,
+    occurrences: Vec<GroupOccurrenceRecord<'a>>,
+}
+
+#[derive(Serialize)]
+struct GroupOccurrenceRecord<'a> {
+    path: &'a str,
+    start: u32,
+    end: u32,
+    line: u32,
+    words: u32,
 }
 
 #[derive(Serialize)]
@@ -108,9 +140,10 @@ struct SummaryRecord {
     near_duplicate_pairs: usize,
     overlap_pairs: usize,
     clusters: usize,
+    passages: usize,
     quotes: usize,
     candidates: usize,
-    boilerplate_fingerprints: usize,
+    boilerplate_passages: usize,
     boilerplate_docs: usize,
     skipped: usize,
     errors: usize,
@@ -136,17 +169,27 @@ pub fn write(report: &ScanReport, out: &mut dyn Write) -> io::Result<()> {
         .map(|d| d.source.display())
         .collect();
     let path = |d: DocId| paths[d.index()].as_str();
-    for pair in &report.pairs {
-        let record = PairRecord {
-            record: "pair",
-            a: path(pair.a),
-            b: path(pair.b),
-            kind: pair.kind.as_str(),
-            jaccard: round6(pair.jaccard),
-            estimate: round6(pair.estimate),
-            containment_a: round6(pair.containment_a),
-            containment_b: round6(pair.containment_b),
-            passages: pair.passages.iter().map(PassageRecord::from).collect(),
+    for (id, group) in report.groups.iter().enumerate() {
+        let occurrences = group
+            .occurrences
+            .iter()
+            .map(|o| GroupOccurrenceRecord {
+                path: path(o.doc),
+                start: o.at.start,
+                end: o.at.end,
+                line: o.at.line,
+                words: o.words,
+            })
+            .collect();
+        let record = GroupRecord {
+            record: "passage",
+            id,
+            text: &group.text,
+            words: group.words,
+            docs: group.docs,
+            quoted: group.quoted,
+            boilerplate: group.boilerplate,
+            occurrences,
         };
         line(out, &record)?;
     }
@@ -171,6 +214,20 @@ pub fn write(report: &ScanReport, out: &mut dyn Write) -> io::Result<()> {
             },
         )?;
     }
+    for pair in &report.pairs {
+        let record = PairRecord {
+            record: "pair",
+            a: path(pair.a),
+            b: path(pair.b),
+            kind: pair.kind.as_str(),
+            jaccard: round6(pair.jaccard),
+            estimate: round6(pair.estimate),
+            containment_a: round6(pair.containment_a),
+            containment_b: round6(pair.containment_b),
+            passages: pair.passages.iter().map(PassageRecord::from).collect(),
+        };
+        line(out, &record)?;
+    }
     for cluster in &report.clusters {
         let members = cluster.members.iter().map(|&d| path(d)).collect();
         line(
@@ -194,9 +251,10 @@ pub fn write(report: &ScanReport, out: &mut dyn Write) -> io::Result<()> {
         near_duplicate_pairs: s.near_duplicate_pairs,
         overlap_pairs: s.overlap_pairs,
         clusters: report.clusters.len(),
+        passages: report.groups.len(),
         quotes: report.quotes.len(),
         candidates: s.candidates,
-        boilerplate_fingerprints: s.boilerplate_fingerprints,
+        boilerplate_passages: s.boilerplate_groups,
         boilerplate_docs: s.boilerplate_docs,
         skipped: s.skipped,
         errors: s.errors,

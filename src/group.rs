@@ -1,0 +1,628 @@
+//! Groups: the text that documents share, each shared text found once for the whole corpus and
+//! listed with every place it occurs.
+//!
+//! # What a group is
+//! Take every run of `K = --min-words` words (a *K-gram*) of every document. A K-gram held by two
+//! or more units (a unit is a document, or all members of one near-duplicate cluster together) is
+//! *shared*. A group is a word sequence that
+//! 1. occurs in two or more units,
+//! 2. is maximal for its occurrences: extending it by one word to the left or right, in all of
+//!    its occurrences at once, would lose one of them (they disagree there, or one reaches its
+//!    document's edge), and
+//! 3. holds a K-gram that occurs exactly where the group does (its *anchor*): a group is never
+//!    only a concatenation of text that is each more common than the whole.
+//!
+//! So a paragraph in 40 documents is one group of 40 occurrences, and a sentence of it also
+//! quoted by 60 more documents is a second group, nested in the first, of 100 occurrences.
+//! `tests/group_properties.rs` compares [`find_groups`] with a brute-force enumeration of exactly
+//! this definition on small random corpora.
+//!
+//! # How they are found (linear in the words, never pairwise)
+//! The K-grams of all documents form a graph in which each distinct K-gram is a node with its
+//! occurrences, and consecutive K-grams of a document are an edge (a de Bruijn graph of the
+//! corpus, as in genome assembly). Where every occurrence of one node is followed by the same
+//! word and every occurrence of the next node is preceded by the same word, the two nodes occur
+//! in exactly the same places, one word apart: they belong to one *unitig*, a chain of nodes
+//! with one set of occurrences. Both tests read one node's occurrences only, so they are made in
+//! a shuffle by K-gram hash (here: sorted in rounds by the top bits of the hash, in parallel; on
+//! Spark, a group-by on the hash), and each occurrence gets three bits: shared, same word before,
+//! same word after. Each document then cuts its shared positions into unitig instances by those
+//! bits alone, the instances are grouped by the hash of their first node, and each unitig is
+//! extended word by word while all of its occurrences agree (this is where a longer text shared
+//! by fewer documents grows over the nested, more common one). Unitigs that extend to the same
+//! text are one group.
+//!
+//! Finally [`merge_edits`] joins groups with the same documents that follow each other in every
+//! one of them with at most `max_gap` words between: an edited copy is one passage.
+
+use crate::DocId;
+use rayon::prelude::*;
+use std::ops::Range;
+use std::sync::atomic::{AtomicU8, Ordering};
+use std::time::{Duration, Instant};
+
+/// One document as the group stage sees it: its word hashes (32 bits each).
+#[derive(Debug, Clone, Copy)]
+pub struct GroupInput<'a> {
+    /// The document.
+    pub doc: DocId,
+    /// The unit it belongs to: documents of one unit (members of a near-duplicate cluster) do
+    /// not make text shared between them alone.
+    pub unit: u32,
+    /// Its words' hashes, in order.
+    pub words: &'a [u32],
+}
+
+/// How groups are found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct GroupParams {
+    /// K: the shortest run of words that can start a group (see [`GroupParams::for_min_words`]).
+    pub seed_words: usize,
+    /// The fewest words a reported group has in common across its occurrences (`--min-words`).
+    pub min_words: usize,
+    /// Groups with the same documents, in the same order in each, merge across gaps of up to this
+    /// many words (0: no merging).
+    pub max_gap: usize,
+    /// A group in more units than this is boilerplate (`--max-df`).
+    pub max_df: usize,
+    /// Fold a group nested in a longer one, of at least half its words, into it
+    /// ([`fold_partial_copies`]).
+    pub fold: bool,
+}
+
+impl GroupParams {
+    /// K is half of `--min-words` (at least 3): an edited copy whose pieces between edits are
+    /// shorter than `--min-words` is still found, its pieces merged across the edits
+    /// ([`merge_edits`]) and reported when they match `--min-words` words together. Groups of
+    /// fewer words (unmerged) are dropped. Folding ([`fold_partial_copies`]) is on.
+    pub fn for_min_words(min_words: usize, max_gap: usize, max_df: usize) -> Self {
+        GroupParams {
+            seed_words: (min_words / 2).max(3).min(min_words),
+            min_words,
+            max_gap,
+            max_df,
+            fold: true,
+        }
+    }
+}
+
+/// Where one group occurs: a document and a range of its words.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct GroupOccurrence {
+    /// The document.
+    pub doc: DocId,
+    /// Its words `start..end`.
+    pub words: Range<u32>,
+}
+
+/// Shared text: every place it occurs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TextGroup {
+    /// Every occurrence, by document then position.
+    pub occurrences: Vec<GroupOccurrence>,
+    /// Words the occurrences have in common (an edited copy's own words not counted).
+    pub words: u32,
+    /// Distinct units holding it.
+    pub units: u32,
+    /// In more than `max_df` units: listed, but makes no pairs.
+    pub boilerplate: bool,
+}
+
+impl TextGroup {
+    /// The distinct documents holding it, ascending.
+    pub fn docs(&self) -> impl Iterator<Item = DocId> + '_ {
+        let mut last = None;
+        self.occurrences.iter().filter_map(move |o| {
+            let new = last != Some(o.doc);
+            last = Some(o.doc);
+            new.then_some(o.doc)
+        })
+    }
+
+    /// The occurrences in `doc`.
+    pub fn in_doc(&self, doc: DocId) -> &[GroupOccurrence] {
+        let from = self.occurrences.partition_point(|o| o.doc < doc);
+        let to = self.occurrences.partition_point(|o| o.doc <= doc);
+        &self.occurrences[from..to]
+    }
+}
+
+/// Positions hashed per round of the shuffle: a round's postings (16 bytes each) take at most
+/// 256 MB, whatever the corpus size.
+const POSITIONS_PER_ROUND: usize = 1 << 24;
+
+/// Flag bits per K-gram position.
+const SHARED: u8 = 1;
+/// Every occurrence of this K-gram is preceded by the same word.
+const SAME_BEFORE: u8 = 2;
+/// Every occurrence of this K-gram is followed by the same word.
+const SAME_AFTER: u8 = 4;
+
+/// Finds the groups of `docs` (sorted by document, one input per document), ordered by first
+/// occurrence, then longest first.
+pub fn find_groups(docs: &[GroupInput<'_>], params: GroupParams) -> Vec<TextGroup> {
+    find_groups_timed(docs, params).0
+}
+
+/// [`find_groups`], with the wall time of each step (for `dedup scan --timings`).
+pub fn find_groups_timed(
+    docs: &[GroupInput<'_>],
+    params: GroupParams,
+) -> (Vec<TextGroup>, Vec<(&'static str, Duration)>) {
+    let mut times = Vec::new();
+    let mut clock = Instant::now();
+    let mut lap = |name: &'static str, times: &mut Vec<(&'static str, Duration)>| {
+        times.push((name, clock.elapsed()));
+        clock = Instant::now();
+    };
+    let k = params.seed_words.max(1);
+    let flags = shared_flags(docs, k);
+    lap("shared k-grams", &mut times);
+    let unitigs = unitigs(docs, &flags, k);
+    drop(flags);
+    lap("unitigs", &mut times);
+    let mut groups: Vec<Vec<Occ>> = unitigs
+        .par_iter()
+        .map(|u| extend(docs, u, k as u32))
+        .collect();
+    drop(unitigs);
+    groups.par_sort_unstable_by(|x, y| group_order(x, y));
+    groups.dedup();
+    lap("extend", &mut times);
+    if params.fold {
+        groups = fold_partial_copies(groups);
+        lap("fold partial copies", &mut times);
+    }
+    let mut groups: Vec<TextGroup> = groups
+        .into_par_iter()
+        .map(|occurrences| text_group(docs, occurrences, params.max_df))
+        .collect();
+    if params.max_gap > 0 {
+        groups = merge_edits(groups, params.max_gap);
+    }
+    groups.retain(|g| g.words as usize >= params.min_words);
+    lap("merge edits", &mut times);
+    (groups, times)
+}
+
+/// Folds each group nested in a longer group of at most twice its words into that group: its
+/// occurrences outside the longer group's join it as partial copies (fewer words). A paragraph
+/// in 1,300 documents, cut short in 80 of them at different places (a document that ends
+/// mid-paragraph), is one group of 1,300 occurrences, not 80 nested groups of about 1,300 each
+/// (measured on the 10k real-text corpus: single records of 115 KB, each listing almost the same
+/// places). A short sentence of a long paragraph, quoted widely, stays a group of its own.
+///
+/// `groups` are exact repeats (before [`merge_edits`]) in [`group_order`], each occurrence
+/// `(document index, start, end)`; a group holds every place its text occurs, so one
+/// occurrence of a longer group holding one of a shorter means that all of them do.
+pub fn fold_partial_copies(groups: Vec<Vec<Occ>>) -> Vec<Vec<Occ>> {
+    let len = |g: &[Occ]| g[0].2 - g[0].1;
+    // Every occurrence by document and start: (doc, start, end, group).
+    let mut places: Vec<(u32, u32, u32, u32)> = groups
+        .iter()
+        .enumerate()
+        .flat_map(|(g, occ)| occ.iter().map(move |o| (o.0, o.1, o.2, g as u32)))
+        .collect();
+    places.par_sort_unstable();
+    // Per document, in one sweep by start: the longest other group holding each occurrence.
+    let by_doc: Vec<&[(u32, u32, u32, u32)]> = places.chunk_by(|x, y| x.0 == y.0).collect();
+    let mut held_by: Vec<(u32, u32, u32)> = by_doc
+        .par_iter()
+        .flat_map_iter(|doc| {
+            let mut active: Vec<(u32, u32, u32)> = Vec::new(); // (end, words, group)
+            let mut found = Vec::new();
+            for &(_, start, end, g) in doc.iter() {
+                active.retain(|a| a.0 > start);
+                let words = end - start;
+                if let Some(best) = active
+                    .iter()
+                    .filter(|a| a.0 >= end && a.1 > words)
+                    .max_by_key(|a| (a.1, std::cmp::Reverse(a.2)))
+                {
+                    found.push((g, best.1, best.2));
+                }
+                active.push((end, words, g));
+            }
+            found
+        })
+        .collect();
+    held_by.par_sort_unstable_by_key(|&(g, words, h)| (g, std::cmp::Reverse(words), h));
+    let mut parents: Vec<Option<usize>> = vec![None; groups.len()];
+    for run in held_by.chunk_by(|x, y| x.0 == y.0) {
+        parents[run[0].0 as usize] = Some(run[0].2 as usize);
+    }
+    let longest = groups.iter().map(|g| len(g)).max().unwrap_or(0);
+    drop(places);
+    // Longest first: where a parent went is known before its nested groups are placed.
+    let mut order: Vec<usize> = (0..groups.len()).collect();
+    order.par_sort_unstable_by_key(|&g| (std::cmp::Reverse(len(&groups[g])), g));
+    let mut home: Vec<usize> = (0..groups.len()).collect();
+    for &g in &order {
+        if let Some(p) = parents[g] {
+            let h = home[p];
+            if 2 * len(&groups[g]) >= len(&groups[h]) {
+                home[g] = h;
+            }
+        }
+    }
+    let mut groups = groups;
+    for &g in &order {
+        let h = home[g];
+        if h == g {
+            continue;
+        }
+        let nested = std::mem::take(&mut groups[g]);
+        let outer = &groups[h];
+        let inside = |o: &Occ| {
+            let at = outer.partition_point(|p| (p.0, p.1) <= (o.0, o.1));
+            outer[..at]
+                .iter()
+                .rev()
+                .take_while(|p| p.0 == o.0 && p.1 + longest >= o.1)
+                .any(|p| p.2 >= o.2)
+        };
+        let extra: Vec<Occ> = nested.into_iter().filter(|o| !inside(o)).collect();
+        if !extra.is_empty() {
+            let outer = &mut groups[h];
+            outer.extend(extra);
+            outer.sort_unstable();
+        }
+    }
+    let mut folded: Vec<Vec<Occ>> = groups.into_iter().filter(|g| !g.is_empty()).collect();
+    folded.par_sort_unstable_by(|x, y| group_order(x, y));
+    folded
+}
+
+/// An occurrence while groups are found: document index, first word, one past the last.
+pub type Occ = (u32, u32, u32);
+
+/// First occurrence first; of two groups starting at the same place, the longer first.
+pub fn group_order(x: &[Occ], y: &[Occ]) -> std::cmp::Ordering {
+    let (a, b) = (x[0], y[0]);
+    (a.0, a.1)
+        .cmp(&(b.0, b.1))
+        .then(b.2.cmp(&a.2))
+        .then(x.len().cmp(&y.len()))
+        .then_with(|| x.cmp(y))
+}
+
+fn text_group(docs: &[GroupInput<'_>], occurrences: Vec<Occ>, max_df: usize) -> TextGroup {
+    let mut units: Vec<u32> = occurrences
+        .iter()
+        .map(|o| docs[o.0 as usize].unit)
+        .collect();
+    units.sort_unstable();
+    units.dedup();
+    // The full text's length: a folded group's partial copies are shorter.
+    let words = occurrences.iter().map(|o| o.2 - o.1).max().unwrap_or(0);
+    TextGroup {
+        occurrences: occurrences
+            .into_iter()
+            .map(|(i, start, end)| GroupOccurrence {
+                doc: docs[i as usize].doc,
+                words: start..end,
+            })
+            .collect(),
+        words,
+        units: units.len() as u32,
+        boilerplate: units.len() > max_df,
+    }
+}
+
+/// The flag bits of every K-gram position of every document, one byte each, concatenated in
+/// document order (see [`positions`] for where each document's start).
+fn shared_flags(docs: &[GroupInput<'_>], k: usize) -> Flags {
+    let flags = Flags::new(docs, k);
+    let total = flags.len();
+    let bits = round_bits(total);
+    for round in 0..(1u64 << bits) {
+        // Each chunk of documents files its postings by bucket (the hash bits below the round's),
+        // then each bucket is gathered from every chunk and sorted on its own: a few tens of
+        // thousands of postings, sorted in cache, in parallel.
+        let chunks: Vec<(Vec<Posting>, Vec<usize>)> = docs
+            .par_chunks(DOCS_PER_CHUNK)
+            .enumerate()
+            .map(|(c, chunk)| {
+                let first = (c * DOCS_PER_CHUNK) as u32;
+                let mut postings = Vec::new();
+                for (j, d) in chunk.iter().enumerate() {
+                    let i = first + j as u32;
+                    postings.extend(
+                        kgram_iter(d.words, k)
+                            .enumerate()
+                            .filter(|&(_, h)| in_round(h, bits, round))
+                            .map(|(p, h)| (h, i, p as u32)),
+                    );
+                }
+                by_bucket(postings, bits)
+            })
+            .collect();
+        (0..BUCKETS).into_par_iter().for_each(|b| {
+            let mut bucket: Vec<Posting> = chunks
+                .iter()
+                .flat_map(|(postings, starts)| &postings[starts[b]..starts[b + 1]])
+                .copied()
+                .collect();
+            bucket.sort_unstable();
+            for node in bucket.chunk_by(|x, y| x.0 == y.0) {
+                flag_node(docs, node, k, &flags);
+            }
+        });
+    }
+    flags
+}
+
+/// One occurrence of a K-gram: its hash, document index and position.
+type Posting = (u64, u32, u32);
+
+/// Documents whose postings one task files.
+const DOCS_PER_CHUNK: usize = 256;
+
+/// Buckets per round, by the hash bits below the round's.
+const BUCKETS: usize = 1024;
+
+/// `postings` ordered by bucket (a counting sort), with where each bucket starts (and the end).
+fn by_bucket(postings: Vec<Posting>, round_bits: u32) -> (Vec<Posting>, Vec<usize>) {
+    let bucket = |h: u64| ((h << round_bits) >> (64 - BUCKETS.trailing_zeros())) as usize;
+    let mut starts = vec![0usize; BUCKETS + 1];
+    for p in &postings {
+        starts[bucket(p.0) + 1] += 1;
+    }
+    for b in 0..BUCKETS {
+        starts[b + 1] += starts[b];
+    }
+    let mut next = starts.clone();
+    let mut sorted = vec![(0u64, 0u32, 0u32); postings.len()];
+    for p in postings {
+        let b = bucket(p.0);
+        sorted[next[b]] = p;
+        next[b] += 1;
+    }
+    (sorted, starts)
+}
+
+/// Rounds are numbered by the top `bits` bits of the hash.
+fn in_round(hash: u64, bits: u32, round: u64) -> bool {
+    bits == 0 || hash >> (64 - bits) == round
+}
+
+/// The number of top hash bits that split `total` positions into rounds of at most
+/// [`POSITIONS_PER_ROUND`] (on average).
+fn round_bits(total: usize) -> u32 {
+    let rounds = total.div_ceil(POSITIONS_PER_ROUND).max(1);
+    rounds.next_power_of_two().trailing_zeros()
+}
+
+/// Sets the flags of every occurrence of one K-gram (`node`: its postings `(hash, doc, pos)`).
+fn flag_node(docs: &[GroupInput<'_>], node: &[Posting], k: usize, flags: &Flags) {
+    if node.len() < 2 || !in_two_units(docs, node) {
+        return;
+    }
+    let word = |&(_, i, p): &(u64, u32, u32), at: isize| -> Option<u32> {
+        let words = docs[i as usize].words;
+        let at = p as isize + at;
+        (at >= 0).then(|| words.get(at as usize).copied()).flatten()
+    };
+    let same = |at: isize| {
+        let first = word(&node[0], at);
+        first.is_some() && node.iter().all(|o| word(o, at) == first)
+    };
+    let mut bits = SHARED;
+    if same(-1) {
+        bits |= SAME_BEFORE;
+    }
+    if same(k as isize) {
+        bits |= SAME_AFTER;
+    }
+    for &(_, i, p) in node {
+        flags.set(i, p, bits);
+    }
+}
+
+/// True when the postings (sorted by document) span two units or more.
+fn in_two_units(docs: &[GroupInput<'_>], node: &[(u64, u32, u32)]) -> bool {
+    let first = docs[node[0].1 as usize].unit;
+    node.iter().any(|o| docs[o.1 as usize].unit != first)
+}
+
+/// One byte of flags per K-gram position, written from many threads (each position once).
+struct Flags {
+    bytes: Vec<AtomicU8>,
+    /// Where each document's positions start in `bytes`.
+    starts: Vec<usize>,
+}
+
+impl Flags {
+    fn new(docs: &[GroupInput<'_>], k: usize) -> Self {
+        let mut starts = Vec::with_capacity(docs.len() + 1);
+        let mut total = 0;
+        for d in docs {
+            starts.push(total);
+            total += positions(d.words.len(), k);
+        }
+        starts.push(total);
+        Flags {
+            bytes: (0..total).map(|_| AtomicU8::new(0)).collect(),
+            starts,
+        }
+    }
+
+    fn len(&self) -> usize {
+        self.bytes.len()
+    }
+
+    fn set(&self, doc: u32, pos: u32, bits: u8) {
+        self.bytes[self.starts[doc as usize] + pos as usize].store(bits, Ordering::Relaxed);
+    }
+
+    fn of(&self, doc: usize) -> impl Iterator<Item = u8> + '_ {
+        self.bytes[self.starts[doc]..self.starts[doc + 1]]
+            .iter()
+            .map(|b| b.load(Ordering::Relaxed))
+    }
+}
+
+/// The K-gram positions of a document of `words` words.
+fn positions(words: usize, k: usize) -> usize {
+    (words + 1).saturating_sub(k)
+}
+
+/// A unitig: its occurrences (document index, first position) and its length in K-grams.
+struct Unitig {
+    starts: Vec<(u32, u32)>,
+    nodes: u32,
+}
+
+/// Cuts every document's shared positions into unitig instances by their flags, and groups the
+/// instances by the hash of their first K-gram.
+fn unitigs(docs: &[GroupInput<'_>], flags: &Flags, k: usize) -> Vec<Unitig> {
+    let mut instances: Vec<(u64, u32, u32, u32)> = docs
+        .par_iter()
+        .enumerate()
+        .flat_map_iter(|(i, d)| {
+            let mut found = Vec::new();
+            let mut open: Option<(u32, u32)> = None; // (first position, nodes)
+            let mut previous = 0u8;
+            for (p, bits) in flags.of(i).enumerate() {
+                let continues = bits & SHARED != 0
+                    && bits & SAME_BEFORE != 0
+                    && previous & SHARED != 0
+                    && previous & SAME_AFTER != 0;
+                if continues {
+                    if let Some(o) = open.as_mut() {
+                        o.1 += 1;
+                    }
+                } else {
+                    if let Some((s, n)) = open.take() {
+                        found.push((s, n));
+                    }
+                    if bits & SHARED != 0 {
+                        open = Some((p as u32, 1));
+                    }
+                }
+                previous = bits;
+            }
+            found.extend(open);
+            found.into_iter().map(move |(s, n)| {
+                let at = s as usize;
+                (kgram_hash(&d.words[at..at + k]), i as u32, s, n)
+            })
+        })
+        .collect();
+    instances.par_sort_unstable();
+    instances
+        .chunk_by(|x, y| x.0 == y.0)
+        .map(|run| Unitig {
+            starts: run.iter().map(|&(_, i, s, _)| (i, s)).collect(),
+            nodes: run[0].3,
+        })
+        .collect()
+}
+
+/// A unitig's occurrences as word ranges, extended left and right while all of them agree.
+fn extend(docs: &[GroupInput<'_>], unitig: &Unitig, k: u32) -> Vec<Occ> {
+    // `nodes` K-grams one word apart span K words and one more for each further node.
+    let span = unitig.nodes - 1 + k;
+    let mut ranges: Vec<Occ> = unitig
+        .starts
+        .iter()
+        .map(|&(i, s)| (i, s, s + span))
+        .collect();
+    let word_at = |i: u32, at: Option<u32>| at.and_then(|p| docs[i as usize].words.get(p as usize));
+    let agree = |ranges: &[Occ], at: fn(&Occ) -> Option<u32>| {
+        let first = word_at(ranges[0].0, at(&ranges[0]));
+        first.is_some() && ranges.iter().all(|o| word_at(o.0, at(o)) == first)
+    };
+    while agree(&ranges, |o| o.1.checked_sub(1)) {
+        ranges.iter_mut().for_each(|o| o.1 -= 1);
+    }
+    while agree(&ranges, |o| Some(o.2)) {
+        ranges.iter_mut().for_each(|o| o.2 += 1);
+    }
+    ranges
+}
+
+/// Joins groups with the same documents (one occurrence in each) that follow each other in every
+/// one of them, with at most `max_gap` words between: an edited copy (a word changed, a few
+/// inserted) is one passage, its `words` the words matched in all occurrences.
+pub fn merge_edits(groups: Vec<TextGroup>, max_gap: usize) -> Vec<TextGroup> {
+    // Merge candidates by their documents (one occurrence each), in order of first position.
+    let mut order: Vec<usize> = (0..groups.len())
+        .filter(|&g| one_per_doc(&groups[g]))
+        .collect();
+    order.par_sort_unstable_by(|&x, &y| {
+        let (gx, gy) = (&groups[x], &groups[y]);
+        gx.docs()
+            .cmp(gy.docs())
+            .then(
+                gx.occurrences[0]
+                    .words
+                    .start
+                    .cmp(&gy.occurrences[0].words.start),
+            )
+            .then(x.cmp(&y))
+    });
+    let mut merged_into: Vec<Option<usize>> = vec![None; groups.len()];
+    let mut groups = groups;
+    let mut head: Option<usize> = None;
+    for &g in &order {
+        if let Some(h) = head {
+            if follows(&groups[h], &groups[g], max_gap) {
+                let next = std::mem::replace(
+                    &mut groups[g],
+                    TextGroup {
+                        occurrences: Vec::new(),
+                        words: 0,
+                        units: 0,
+                        boilerplate: false,
+                    },
+                );
+                let into = &mut groups[h];
+                for (o, n) in into.occurrences.iter_mut().zip(&next.occurrences) {
+                    o.words.end = n.words.end;
+                }
+                into.words += next.words;
+                merged_into[g] = Some(h);
+                continue;
+            }
+        }
+        head = Some(g);
+    }
+    groups
+        .into_iter()
+        .zip(merged_into)
+        .filter(|(_, m)| m.is_none())
+        .map(|(g, _)| g)
+        .collect()
+}
+
+fn one_per_doc(group: &TextGroup) -> bool {
+    group.occurrences.windows(2).all(|w| w[0].doc != w[1].doc)
+}
+
+/// True when `next` has the documents of `head` and starts in each after `head` ends, at most
+/// `max_gap` words later.
+fn follows(head: &TextGroup, next: &TextGroup, max_gap: usize) -> bool {
+    head.occurrences.len() == next.occurrences.len()
+        && head.boilerplate == next.boilerplate
+        && head
+            .occurrences
+            .iter()
+            .zip(&next.occurrences)
+            .all(|(h, n)| {
+                h.doc == n.doc
+                    && n.words.start >= h.words.end
+                    && (n.words.start - h.words.end) as usize <= max_gap
+            })
+}
+
+/// The hash of every K-gram of `words`, in order: the rolling hash of
+/// [`crate::fingerprint::kgram_hash_iter`] over 32-bit word hashes.
+pub fn kgram_iter(words: &[u32], k: usize) -> impl Iterator<Item = u64> + '_ {
+    crate::fingerprint::kgram_hash_iter_by(words, k, |&w| u64::from(w))
+}
+
+/// The hash of one K-gram: the value [`kgram_iter`] gives it.
+pub fn kgram_hash(words: &[u32]) -> u64 {
+    kgram_iter(words, words.len()).next().unwrap_or(0)
+}
