@@ -1,7 +1,8 @@
 //! The HTML report in a real browser: headless Chromium renders the seeds report and takes a
 //! screenshot, and the DOM (read back with `--dump-dom` after a probe script ran in the page)
-//! shows the quote "Cannot allow this miscarriage of justice" highlighted, with the same colour, in
-//! both columns. Document text must be escaped: a `<script>` in a document never runs.
+//! shows the quote "miscarriage of justice" highlighted, with the same colour, in both columns of
+//! the view that the shared text of 000 and 001 links to, and the shared text listed with a link
+//! to that view. Document text must be escaped: a `<script>` in a document never runs.
 //!
 //! `.ci/run` installs Debian's chromium. Without a browser the test fails under CI (`CI` set) and
 //! says so and passes elsewhere, so `cargo test` still works on a machine without one.
@@ -95,14 +96,15 @@ fn probe(browser: &Path, dir: &Path, page: &Path, probe: &str) -> String {
 
 /// For each column of the first pair: the computed background colour of every highlighted
 /// passage that contains the quote.
-const HIGHLIGHTS: &str = r#"(() => {
-  const needle = "Cannot allow this miscarriage of justice";
+const HIGHLIGHTS: &str = r##"(() => {
+  const needle = "miscarriage of justice";
   const pair = document.querySelector("article.pair");
   const column = (side) => Array.from(pair.querySelectorAll(".doc-" + side + " a.passage"))
     .filter((el) => el.textContent.replace(/\s+/g, " ").includes(needle))
     .map((el) => getComputedStyle(el).backgroundColor);
-  return JSON.stringify({ a: column("a"), b: column("b") });
-})()"#;
+  const link = document.querySelector("#shared .group a[href^='#pair-']");
+  return JSON.stringify({ a: column("a"), b: column("b"), link: link && link.getAttribute("href"), view: pair.id });
+})()"##;
 
 #[test]
 fn seeds_report_highlights_the_quote_in_both_columns() {
@@ -136,6 +138,9 @@ fn seeds_report_highlights_the_quote_in_both_columns() {
         );
     }
     assert_eq!(found["a"], found["b"], "the same colour on both sides");
+    // The shared text of 000 and 001 links to that view.
+    assert_eq!(found["link"], "#pair-0", "{found}");
+    assert_eq!(found["view"], "pair-0");
 }
 
 #[test]

@@ -1,13 +1,16 @@
 //! `--format html`: one self-contained page (no network access needed) with the summary, the
-//! shared quotes, the pairs sorted by similarity, and for each pair a side-by-side view of both
-//! documents with the shared passages highlighted in the same colour on both sides and linked to
-//! each other. Every piece of document text is escaped, so a document holding `<script>` shows as
+//! shared texts (widest reuse first, each with its documents and a link to a side-by-side view of
+//! its first two), the shared quotes, the pairs sorted by similarity, and side-by-side views of
+//! two documents with everything they share (passages and quotes) highlighted in the same colour
+//! on both sides and linked to each other. The page is bounded whatever the corpus: at most
+//! [`MAX_GROUPS_SHOWN`] shared texts and quotes, [`MAX_SIDE_BY_SIDE`] views, and
+//! [`MAX_PLACES_SHOWN`] places a text (the rest folded); it says where the JSON Lines have the rest. Every piece of document text is escaped, so a document holding `<script>` shows as
 //! text and never runs.
 //!
 //! The writer does not read files: the caller hands it a function that returns a document's bytes.
 
-use crate::findings::{PairFinding, PairKind, Passage, QuoteFinding, ScanReport};
-use crate::report::human::{measures, summary_line, Palette};
+use crate::findings::{Location, PairFinding, PairKind, Passage, QuoteFinding, ScanReport};
+use crate::report::human::{measures, reading_order, summary_line, Palette};
 use crate::DocId;
 use std::io::{self, Write};
 
@@ -15,6 +18,15 @@ use std::io::{self, Write};
 /// are listed in the table. A cluster of 1,000 near-duplicates would otherwise be half a million
 /// views.
 pub const MAX_SIDE_BY_SIDE: usize = 200;
+
+/// Shared texts listed (the widest reuse first), and quotes; the rest are in the JSON Lines.
+pub const MAX_GROUPS_SHOWN: usize = 500;
+
+/// Places listed under a shared text before the rest are folded.
+pub const MAX_PLACES_SHOWN: usize = 10;
+
+/// Places listed at all under one shared text (in the folded part too).
+pub const MAX_PLACES_LISTED: usize = 200;
 
 /// Highlight colours, cycled over the passages of a pair.
 const COLOURS: usize = 8;
@@ -51,27 +63,233 @@ pub fn write(
         "<h1>dedup report</h1>\n<p class=\"summary\">{}</p>",
         escape(&summary_line(report, 0))
     )?;
+    let views = views(report);
+    groups(report, &views, out)?;
     quotes(report, out)?;
     let pairs = sorted_pairs(report);
-    pair_table(report, &pairs, out)?;
-    for (n, pair) in pairs.iter().enumerate().take(MAX_SIDE_BY_SIDE) {
-        side_by_side(report, n, pair, text_of, out)?;
+    pair_table(report, &pairs, views.pair_views, out)?;
+    for (n, view) in views.pairs.iter().enumerate() {
+        side_by_side(report, n, view, text_of, out)?;
     }
     clusters(report, out)?;
     writeln!(out, "</body>\n</html>")
 }
 
+/// The side-by-side views of the page: the pairs (most similar first), then for shared texts not
+/// in a shown pair, their first two documents, at most [`MAX_SIDE_BY_SIDE`] in all; and for each
+/// shared text, the view that shows it.
+struct Views {
+    pairs: Vec<PairFinding>,
+    of_group: Vec<Option<usize>>,
+    /// How many of `pairs` are reported pairs (the rest were made for shared texts).
+    pair_views: usize,
+}
+
+fn views(report: &ScanReport) -> Views {
+    // Half the views for pairs when there is shared text to show too.
+    let for_pairs = if report.groups.is_empty() {
+        MAX_SIDE_BY_SIDE
+    } else {
+        MAX_SIDE_BY_SIDE / 2
+    };
+    let mut pairs: Vec<PairFinding> = sorted_pairs(report)
+        .into_iter()
+        .take(for_pairs)
+        .cloned()
+        .collect();
+    let pair_views = pairs.len();
+    let mut of_group = vec![None; report.groups.len()];
+    let shown =
+        |pairs: &[PairFinding], a: DocId, b: DocId| pairs.iter().position(|p| (p.a, p.b) == (a, b));
+    for g in reading_order(&report.groups)
+        .into_iter()
+        .take(MAX_GROUPS_SHOWN)
+    {
+        let mut docs = report.groups[g].occurrences.iter().map(|o| o.doc);
+        let (Some(a), Some(b)) = (
+            docs.next(),
+            docs.find(|&d| d != report.groups[g].occurrences[0].doc),
+        ) else {
+            continue;
+        };
+        of_group[g] = match shown(&pairs, a, b) {
+            Some(n) => Some(n),
+            None if pairs.len() < MAX_SIDE_BY_SIDE => {
+                pairs.push(shared_view(report, a, b));
+                Some(pairs.len() - 1)
+            }
+            None => None,
+        };
+    }
+    Views {
+        pairs,
+        of_group,
+        pair_views,
+    }
+}
+
+/// Two documents with everything they share: the first occurrence in each of every shared text
+/// and quote holding both, nested ones left out.
+fn shared_view(report: &ScanReport, a: DocId, b: DocId) -> PairFinding {
+    let mut passages: Vec<Passage> = Vec::new();
+    let first_in = |places: &mut dyn Iterator<Item = (DocId, Location)>| {
+        let (mut in_a, mut in_b) = (None, None);
+        for (doc, at) in places {
+            if doc == a && in_a.is_none() {
+                in_a = Some(at);
+            }
+            if doc == b && in_b.is_none() {
+                in_b = Some(at);
+            }
+        }
+        in_a.zip(in_b)
+    };
+    for (id, group) in report.groups.iter().enumerate() {
+        if let Some((pa, pb)) = first_in(&mut group.occurrences.iter().map(|o| (o.doc, o.at))) {
+            passages.push(Passage {
+                a: pa,
+                b: pb,
+                words: group.words,
+                quoted: group.quoted,
+                text: group.text.clone(),
+                group: Some(id),
+            });
+        }
+    }
+    for quote in &report.quotes {
+        if let Some((pa, pb)) = first_in(&mut quote.occurrences.iter().map(|o| (o.doc, o.at))) {
+            passages.push(Passage {
+                a: pa,
+                b: pb,
+                words: quote.words as u32,
+                quoted: true,
+                text: quote.text.clone(),
+                group: None,
+            });
+        }
+    }
+    passages.sort_by_key(|p| (p.a.start, std::cmp::Reverse(p.a.end)));
+    let mut kept: Vec<Passage> = Vec::new();
+    for p in passages {
+        if !kept
+            .iter()
+            .any(|k| k.a.start <= p.a.start && p.a.end <= k.a.end)
+        {
+            kept.push(p);
+        }
+    }
+    PairFinding {
+        a,
+        b,
+        kind: PairKind::Overlap,
+        jaccard: f64::NAN,
+        estimate: f64::NAN,
+        containment_a: f64::NAN,
+        containment_b: f64::NAN,
+        passages: kept,
+    }
+}
+
 /// The documents whose text the page shows side by side: what `text_of` will be asked for.
 pub fn documents_shown(report: &ScanReport) -> Vec<DocId> {
-    let mut docs: Vec<DocId> = sorted_pairs(report)
-        .into_iter()
-        .take(MAX_SIDE_BY_SIDE)
+    let mut docs: Vec<DocId> = views(report)
+        .pairs
+        .iter()
         .filter(|p| p.kind != PairKind::ExactDuplicate)
         .flat_map(|p| [p.a, p.b])
         .collect();
     docs.sort_unstable();
     docs.dedup();
     docs
+}
+
+/// The shared texts in reading order: each text once, its size and documents, where it occurs
+/// (the first [`MAX_PLACES_SHOWN`] places, the rest folded), and a link to a view showing it.
+/// Boilerplate comes last, folded, one line each.
+fn groups(report: &ScanReport, views: &Views, out: &mut dyn Write) -> io::Result<()> {
+    if report.groups.is_empty() {
+        return Ok(());
+    }
+    let order = reading_order(&report.groups);
+    let (boilerplate, shared): (Vec<usize>, Vec<usize>) = order
+        .into_iter()
+        .partition(|&g| report.groups[g].boilerplate);
+    writeln!(out, "<section id=\"shared\">\n<h2>Shared text</h2>")?;
+    if shared.len() > MAX_GROUPS_SHOWN {
+        writeln!(
+            out,
+            "<p class=\"muted\">The {MAX_GROUPS_SHOWN} most widely shared of {} texts (documents × words); the JSON Lines output (<code>--format jsonl</code>) has them all.</p>",
+            shared.len()
+        )?;
+    }
+    for &g in shared.iter().take(MAX_GROUPS_SHOWN) {
+        let group = &report.groups[g];
+        let view = match views.of_group[g] {
+            Some(n) => format!(" <a href=\"#pair-{n}\">side by side</a>"),
+            None => String::new(),
+        };
+        writeln!(
+            out,
+            "<div class=\"quote group\" id=\"shared-{g}\">\n<blockquote>{}</blockquote>\n<p class=\"muted\">#{g}: {} words, in {} documents{}{view}</p>\n<ul>",
+            escape(&group.text),
+            group.words,
+            group.docs,
+            if group.quoted { ", quoted" } else { "" },
+        )?;
+        let place = |o: &crate::findings::GroupOccurrenceAt| {
+            format!(
+                "<li><code>{}</code> <span class=\"muted\">line {}, bytes {}..{}</span></li>",
+                escape(&report.path(o.doc)),
+                o.at.line,
+                o.at.start,
+                o.at.end
+            )
+        };
+        for o in group.occurrences.iter().take(MAX_PLACES_SHOWN) {
+            writeln!(out, "{}", place(o))?;
+        }
+        writeln!(out, "</ul>")?;
+        let more = group.occurrences.len().saturating_sub(MAX_PLACES_SHOWN);
+        if more > 0 {
+            writeln!(out, "<details><summary>{more} more places</summary><ul>")?;
+            for o in group
+                .occurrences
+                .iter()
+                .skip(MAX_PLACES_SHOWN)
+                .take(MAX_PLACES_LISTED - MAX_PLACES_SHOWN)
+            {
+                writeln!(out, "{}", place(o))?;
+            }
+            if group.occurrences.len() > MAX_PLACES_LISTED {
+                writeln!(
+                    out,
+                    "<li class=\"muted\">… the JSON Lines output lists all {}</li>",
+                    group.occurrences.len()
+                )?;
+            }
+            writeln!(out, "</ul></details>")?;
+        }
+        writeln!(out, "</div>")?;
+    }
+    if !boilerplate.is_empty() {
+        writeln!(
+            out,
+            "<details><summary>{} boilerplate texts (in more than <code>--max-df</code> documents; they make no pairs)</summary><ul>",
+            boilerplate.len()
+        )?;
+        for &g in boilerplate.iter().take(MAX_GROUPS_SHOWN) {
+            let group = &report.groups[g];
+            writeln!(
+                out,
+                "<li>{} <span class=\"muted\">({} words, in {} documents)</span></li>",
+                escape(&crate::report::human::one_line(&group.text)),
+                group.words,
+                group.docs
+            )?;
+        }
+        writeln!(out, "</ul></details>")?;
+    }
+    writeln!(out, "</section>")
 }
 
 /// Pairs by similarity: near-duplicates by Jaccard, then overlaps by shared words, then exact.
@@ -98,7 +316,22 @@ fn quotes(report: &ScanReport, out: &mut dyn Write) -> io::Result<()> {
         return Ok(());
     }
     writeln!(out, "<section id=\"quotes\">\n<h2>Shared quotes</h2>")?;
-    for quote in &report.quotes {
+    // The widest reuse first, as for shared text: documents times words.
+    let mut order: Vec<&QuoteFinding> = report.quotes.iter().collect();
+    let docs = |q: &QuoteFinding| {
+        let mut d: Vec<DocId> = q.occurrences.iter().map(|o| o.doc).collect();
+        d.dedup();
+        d.len()
+    };
+    order.sort_by_key(|q| std::cmp::Reverse(docs(q) * q.words));
+    if order.len() > MAX_GROUPS_SHOWN {
+        writeln!(
+            out,
+            "<p class=\"muted\">The {MAX_GROUPS_SHOWN} most widely shared of {} quotes; the JSON Lines output has them all.</p>",
+            order.len()
+        )?;
+    }
+    for quote in order.into_iter().take(MAX_GROUPS_SHOWN) {
         quote_block(report, quote, out)?;
     }
     writeln!(out, "</section>")
@@ -110,7 +343,7 @@ fn quote_block(report: &ScanReport, quote: &QuoteFinding, out: &mut dyn Write) -
         "<div class=\"quote\">\n<blockquote>{}</blockquote>\n<ul>",
         escape(&quote.text)
     )?;
-    for o in &quote.occurrences {
+    for o in quote.occurrences.iter().take(MAX_PLACES_LISTED) {
         writeln!(
             out,
             "<li><code>{}</code> <span class=\"muted\">line {}, bytes {}..{}</span></li>",
@@ -123,22 +356,27 @@ fn quote_block(report: &ScanReport, quote: &QuoteFinding, out: &mut dyn Write) -
     writeln!(out, "</ul>\n</div>")
 }
 
-fn pair_table(report: &ScanReport, pairs: &[&PairFinding], out: &mut dyn Write) -> io::Result<()> {
+fn pair_table(
+    report: &ScanReport,
+    pairs: &[&PairFinding],
+    linked: usize,
+    out: &mut dyn Write,
+) -> io::Result<()> {
     if pairs.is_empty() {
         return Ok(());
     }
     writeln!(out, "<section id=\"pairs\">\n<h2>Pairs</h2>")?;
-    if pairs.len() > MAX_SIDE_BY_SIDE {
+    if pairs.len() > linked {
         writeln!(
             out,
-            "<p class=\"muted\">Side-by-side views for the first {MAX_SIDE_BY_SIDE} of {} pairs; the JSON Lines output has them all.</p>",
+            "<p class=\"muted\">Side-by-side views for the first {linked} of {} pairs; the JSON Lines output has them all.</p>",
             pairs.len()
         )?;
     }
     writeln!(out, "<table>\n<tr><th>kind</th><th>jaccard</th><th>passages</th><th>document A</th><th>document B</th></tr>")?;
     for (n, pair) in pairs.iter().enumerate() {
         let link = |text: String| {
-            if n < MAX_SIDE_BY_SIDE {
+            if n < linked {
                 format!("<a href=\"#pair-{n}\">{text}</a>")
             } else {
                 text
@@ -164,18 +402,29 @@ fn side_by_side(
     text_of: &dyn Fn(DocId) -> Option<Vec<u8>>,
     out: &mut dyn Write,
 ) -> io::Result<()> {
+    // A view made for a shared text (no pair was reported) has no measures.
+    let heading = if pair.jaccard.is_nan() {
+        format!(
+            "<span class=\"kind\">shared text</span> <span class=\"muted\">{} passages and quotes</span>",
+            pair.passages.len()
+        )
+    } else {
+        format!(
+            "<span class=\"kind\">{}</span> <span class=\"muted\">{}, {} passages</span>",
+            pair.kind.as_str().replace('_', "-"),
+            measures(
+                Palette::plain(),
+                pair.kind,
+                pair.jaccard,
+                pair.estimate,
+                [pair.containment_a, pair.containment_b]
+            ),
+            pair.passages.len()
+        )
+    };
     writeln!(
         out,
-        "<article class=\"pair\" id=\"pair-{n}\">\n<h3><span class=\"kind\">{}</span> <span class=\"muted\">{}, {} passages</span></h3>",
-        pair.kind.as_str().replace('_', "-"),
-        measures(
-            Palette::plain(),
-            pair.kind,
-            pair.jaccard,
-            pair.estimate,
-            [pair.containment_a, pair.containment_b]
-        ),
-        pair.passages.len()
+        "<article class=\"pair\" id=\"pair-{n}\">\n<h3>{heading}</h3>"
     )?;
     if pair.kind == PairKind::ExactDuplicate {
         writeln!(
