@@ -127,9 +127,9 @@ impl TextGroup {
     }
 }
 
-/// Positions hashed per round of the shuffle: a round's postings (16 bytes each) take at most
-/// 256 MB, whatever the corpus size.
-const POSITIONS_PER_ROUND: usize = 1 << 24;
+/// Positions hashed per round of the shuffle: a round's postings (24 bytes each) take about
+/// 200 MB, whatever the corpus size.
+const POSITIONS_PER_ROUND: usize = 1 << 23;
 
 /// Flag bits per K-gram position.
 const SHARED: u8 = 1;
@@ -158,19 +158,26 @@ pub fn find_groups_timed(
     let k = params.seed_words.max(1);
     let flags = shared_flags(docs, k);
     lap("shared k-grams", &mut times);
-    let unitigs = unitigs(docs, &flags, k);
-    drop(flags);
+    let instances = unitigs(docs, &flags, k);
     lap("unitigs", &mut times);
-    let mut groups: Vec<Vec<Occ>> = unitigs
+    let runs: Vec<&[Instance]> = instances.chunk_by(|x, y| x.0 == y.0).collect();
+    // A group of fewer than --min-words words is kept only while it may still merge with another
+    // across an edit, which needs one occurrence in each of its documents.
+    let mut groups: Vec<Vec<Occ>> = runs
         .par_iter()
-        .map(|u| extend(docs, u, k as u32))
+        .map(|u| extend(docs, &flags, u, k as u32))
+        .filter(|g| {
+            g[0].2 - g[0].1 >= params.min_words as u32 || g.windows(2).all(|w| w[0].0 != w[1].0)
+        })
         .collect();
-    drop(unitigs);
+    drop(runs);
+    drop(instances);
+    drop(flags);
     groups.par_sort_unstable_by(|x, y| group_order(x, y));
     groups.dedup();
     lap("extend", &mut times);
     if params.fold {
-        groups = fold_partial_copies(groups);
+        groups = fold_partial_copies(groups, params.min_words as u32);
         lap("fold partial copies", &mut times);
     }
     let mut groups: Vec<TextGroup> = groups
@@ -195,7 +202,7 @@ pub fn find_groups_timed(
 /// `groups` are exact repeats (before [`merge_edits`]) in [`group_order`], each occurrence
 /// `(document index, start, end)`; a group holds every place its text occurs, so one
 /// occurrence of a longer group holding one of a shorter means that all of them do.
-pub fn fold_partial_copies(groups: Vec<Vec<Occ>>) -> Vec<Vec<Occ>> {
+pub fn fold_partial_copies(groups: Vec<Vec<Occ>>, min_words: u32) -> Vec<Vec<Occ>> {
     let len = |g: &[Occ]| g[0].2 - g[0].1;
     // Every occurrence by document and start: (doc, start, end, group).
     let mut places: Vec<(u32, u32, u32, u32)> = groups
@@ -240,7 +247,9 @@ pub fn fold_partial_copies(groups: Vec<Vec<Occ>>) -> Vec<Vec<Occ>> {
     for &g in &order {
         if let Some(p) = parents[g] {
             let h = home[p];
-            if 2 * len(&groups[g]) >= len(&groups[h]) {
+            // A copy shorter than --min-words is no shared text: it stays a group (to merge
+            // across an edit, or be dropped).
+            if len(&groups[g]) >= min_words && 2 * len(&groups[g]) >= len(&groups[h]) {
                 home[g] = h;
             }
         }
@@ -326,12 +335,21 @@ fn shared_flags(docs: &[GroupInput<'_>], k: usize) -> Flags {
                 let first = (c * DOCS_PER_CHUNK) as u32;
                 let mut postings = Vec::new();
                 for (j, d) in chunk.iter().enumerate() {
-                    let i = first + j as u32;
+                    let doc = first + j as u32;
+                    let words = d.words;
+                    // The words around each K-gram travel with it, so that judging a K-gram
+                    // never reads another document's words (a cache miss per occurrence).
                     postings.extend(
-                        kgram_iter(d.words, k)
+                        kgram_iter(words, k)
                             .enumerate()
                             .filter(|&(_, h)| in_round(h, bits, round))
-                            .map(|(p, h)| (h, i, p as u32)),
+                            .map(|(p, hash)| Posting {
+                                hash,
+                                doc,
+                                pos: p as u32,
+                                before: if p > 0 { words[p - 1] } else { 0 },
+                                after: words.get(p + k).copied().unwrap_or(0),
+                            }),
                     );
                 }
                 by_bucket(postings, bits)
@@ -343,8 +361,8 @@ fn shared_flags(docs: &[GroupInput<'_>], k: usize) -> Flags {
                 .flat_map(|(postings, starts)| &postings[starts[b]..starts[b + 1]])
                 .copied()
                 .collect();
-            bucket.sort_unstable();
-            for node in bucket.chunk_by(|x, y| x.0 == y.0) {
+            bucket.sort_unstable_by_key(|p| p.hash);
+            for node in bucket.chunk_by(|x, y| x.hash == y.hash) {
                 flag_node(docs, node, k, &flags);
             }
         });
@@ -352,8 +370,16 @@ fn shared_flags(docs: &[GroupInput<'_>], k: usize) -> Flags {
     flags
 }
 
-/// One occurrence of a K-gram: its hash, document index and position.
-type Posting = (u64, u32, u32);
+/// One occurrence of a K-gram: its hash, document index and position, and the words just
+/// before and after it (0 at the document's edge, where the position says so).
+#[derive(Debug, Clone, Copy, Default)]
+struct Posting {
+    hash: u64,
+    doc: u32,
+    pos: u32,
+    before: u32,
+    after: u32,
+}
 
 /// Documents whose postings one task files.
 const DOCS_PER_CHUNK: usize = 256;
@@ -366,15 +392,15 @@ fn by_bucket(postings: Vec<Posting>, round_bits: u32) -> (Vec<Posting>, Vec<usiz
     let bucket = |h: u64| ((h << round_bits) >> (64 - BUCKETS.trailing_zeros())) as usize;
     let mut starts = vec![0usize; BUCKETS + 1];
     for p in &postings {
-        starts[bucket(p.0) + 1] += 1;
+        starts[bucket(p.hash) + 1] += 1;
     }
     for b in 0..BUCKETS {
         starts[b + 1] += starts[b];
     }
     let mut next = starts.clone();
-    let mut sorted = vec![(0u64, 0u32, 0u32); postings.len()];
+    let mut sorted = vec![Posting::default(); postings.len()];
     for p in postings {
-        let b = bucket(p.0);
+        let b = bucket(p.hash);
         sorted[next[b]] = p;
         next[b] += 1;
     }
@@ -398,31 +424,28 @@ fn flag_node(docs: &[GroupInput<'_>], node: &[Posting], k: usize, flags: &Flags)
     if node.len() < 2 || !in_two_units(docs, node) {
         return;
     }
-    let word = |&(_, i, p): &(u64, u32, u32), at: isize| -> Option<u32> {
-        let words = docs[i as usize].words;
-        let at = p as isize + at;
-        (at >= 0).then(|| words.get(at as usize).copied()).flatten()
-    };
-    let same = |at: isize| {
-        let first = word(&node[0], at);
-        first.is_some() && node.iter().all(|o| word(o, at) == first)
-    };
+    let has_before = |o: &Posting| o.pos > 0;
+    let has_after = |o: &Posting| (o.pos as usize + k) < docs[o.doc as usize].words.len();
+    let first = &node[0];
     let mut bits = SHARED;
-    if same(-1) {
+    if node
+        .iter()
+        .all(|o| has_before(o) && o.before == first.before)
+    {
         bits |= SAME_BEFORE;
     }
-    if same(k as isize) {
+    if node.iter().all(|o| has_after(o) && o.after == first.after) {
         bits |= SAME_AFTER;
     }
-    for &(_, i, p) in node {
-        flags.set(i, p, bits);
+    for o in node {
+        flags.set(o.doc, o.pos, bits);
     }
 }
 
-/// True when the postings (sorted by document) span two units or more.
-fn in_two_units(docs: &[GroupInput<'_>], node: &[(u64, u32, u32)]) -> bool {
-    let first = docs[node[0].1 as usize].unit;
-    node.iter().any(|o| docs[o.1 as usize].unit != first)
+/// True when the postings span two units or more.
+fn in_two_units(docs: &[GroupInput<'_>], node: &[Posting]) -> bool {
+    let first = docs[node[0].doc as usize].unit;
+    node.iter().any(|o| docs[o.doc as usize].unit != first)
 }
 
 /// One byte of flags per K-gram position, written from many threads (each position once).
@@ -455,10 +478,8 @@ impl Flags {
         self.bytes[self.starts[doc as usize] + pos as usize].store(bits, Ordering::Relaxed);
     }
 
-    fn of(&self, doc: usize) -> impl Iterator<Item = u8> + '_ {
-        self.bytes[self.starts[doc]..self.starts[doc + 1]]
-            .iter()
-            .map(|b| b.load(Ordering::Relaxed))
+    fn doc(&self, doc: usize) -> &[AtomicU8] {
+        &self.bytes[self.starts[doc]..self.starts[doc + 1]]
     }
 }
 
@@ -468,66 +489,71 @@ fn positions(words: usize, k: usize) -> usize {
 }
 
 /// A unitig: its occurrences (document index, first position) and its length in K-grams.
-struct Unitig {
-    starts: Vec<(u32, u32)>,
-    nodes: u32,
-}
+/// A unitig instance: the hash of its first K-gram, document index, first position (its length
+/// is read from the flags again, [`unitig_nodes`]).
+type Instance = (u64, u32, u32);
 
 /// Cuts every document's shared positions into unitig instances by their flags, and groups the
 /// instances by the hash of their first K-gram.
-fn unitigs(docs: &[GroupInput<'_>], flags: &Flags, k: usize) -> Vec<Unitig> {
-    let mut instances: Vec<(u64, u32, u32, u32)> = docs
-        .par_iter()
-        .enumerate()
-        .flat_map_iter(|(i, d)| {
-            let mut found = Vec::new();
-            let mut open: Option<(u32, u32)> = None; // (first position, nodes)
-            let mut previous = 0u8;
-            for (p, bits) in flags.of(i).enumerate() {
-                let continues = bits & SHARED != 0
-                    && bits & SAME_BEFORE != 0
-                    && previous & SHARED != 0
-                    && previous & SAME_AFTER != 0;
-                if continues {
-                    if let Some(o) = open.as_mut() {
-                        o.1 += 1;
-                    }
-                } else {
-                    if let Some((s, n)) = open.take() {
-                        found.push((s, n));
-                    }
-                    if bits & SHARED != 0 {
-                        open = Some((p as u32, 1));
-                    }
-                }
-                previous = bits;
-            }
-            found.extend(open);
-            found.into_iter().map(move |(s, n)| {
-                let at = s as usize;
-                (kgram_hash(&d.words[at..at + k]), i as u32, s, n)
-            })
-        })
+fn unitigs(docs: &[GroupInput<'_>], flags: &Flags, k: usize) -> Vec<Instance> {
+    // Counted first and written in place: collecting a parallel iterator of unknown length held
+    // the instances twice at the peak (they are the largest buffer of the stage).
+    let counts: Vec<usize> = (0..docs.len())
+        .into_par_iter()
+        .map(|i| unitig_starts(flags.doc(i)).count())
         .collect();
+    let mut instances: Vec<Instance> = vec![(0, 0, 0); counts.iter().sum()];
+    let mut slices: Vec<&mut [Instance]> = Vec::with_capacity(docs.len());
+    let mut rest = instances.as_mut_slice();
+    for &n in &counts {
+        let (head, tail) = rest.split_at_mut(n);
+        slices.push(head);
+        rest = tail;
+    }
+    slices.into_par_iter().enumerate().for_each(|(i, out)| {
+        let words = docs[i].words;
+        for (slot, p) in out.iter_mut().zip(unitig_starts(flags.doc(i))) {
+            *slot = (kgram_hash(&words[p..p + k]), i as u32, p as u32);
+        }
+    });
     instances.par_sort_unstable();
     instances
-        .chunk_by(|x, y| x.0 == y.0)
-        .map(|run| Unitig {
-            starts: run.iter().map(|&(_, i, s, _)| (i, s)).collect(),
-            nodes: run[0].3,
-        })
-        .collect()
+}
+
+/// Whether the K-gram at a position continues the unitig of the one before it: both shared,
+/// this one always preceded by the same word, that one always followed by the same word.
+fn continues(previous: u8, bits: u8) -> bool {
+    bits & SHARED != 0
+        && bits & SAME_BEFORE != 0
+        && previous & SHARED != 0
+        && previous & SAME_AFTER != 0
+}
+
+/// The positions of a document's flags where a unitig instance starts.
+fn unitig_starts(flags: &[AtomicU8]) -> impl Iterator<Item = usize> + '_ {
+    let bits = |p: usize| flags[p].load(Ordering::Relaxed);
+    (0..flags.len()).filter(move |&p| {
+        let here = bits(p);
+        here & SHARED != 0 && (p == 0 || !continues(bits(p - 1), here))
+    })
+}
+
+/// The K-grams in the unitig instance starting at `start`.
+fn unitig_nodes(flags: &[AtomicU8], start: usize) -> u32 {
+    let bits = |p: usize| flags[p].load(Ordering::Relaxed);
+    let mut end = start + 1;
+    while end < flags.len() && continues(bits(end - 1), bits(end)) {
+        end += 1;
+    }
+    (end - start) as u32
 }
 
 /// A unitig's occurrences as word ranges, extended left and right while all of them agree.
-fn extend(docs: &[GroupInput<'_>], unitig: &Unitig, k: u32) -> Vec<Occ> {
+fn extend(docs: &[GroupInput<'_>], flags: &Flags, unitig: &[Instance], k: u32) -> Vec<Occ> {
     // `nodes` K-grams one word apart span K words and one more for each further node.
-    let span = unitig.nodes - 1 + k;
-    let mut ranges: Vec<Occ> = unitig
-        .starts
-        .iter()
-        .map(|&(i, s)| (i, s, s + span))
-        .collect();
+    let (_, first_doc, first) = unitig[0];
+    let span = unitig_nodes(flags.doc(first_doc as usize), first as usize) - 1 + k;
+    let mut ranges: Vec<Occ> = unitig.iter().map(|&(_, i, s)| (i, s, s + span)).collect();
     let word_at = |i: u32, at: Option<u32>| at.and_then(|p| docs[i as usize].words.get(p as usize));
     let agree = |ranges: &[Occ], at: fn(&Occ) -> Option<u32>| {
         let first = word_at(ranges[0].0, at(&ranges[0]));

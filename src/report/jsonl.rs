@@ -92,7 +92,10 @@ struct GroupOccurrenceRecord<'a> {
     start: u32,
     end: u32,
     line: u32,
-    words: u32,
+    /// Only where it differs from the group's (an edited or partial copy): most occurrences are
+    /// whole, and the field was a tenth of the output on real text.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    words: Option<u32>,
 }
 
 #[derive(Serialize)]
@@ -178,7 +181,7 @@ pub fn write(report: &ScanReport, out: &mut dyn Write) -> io::Result<()> {
                 start: o.at.start,
                 end: o.at.end,
                 line: o.at.line,
-                words: o.words,
+                words: (o.words != group.words).then_some(o.words),
             })
             .collect();
         let record = GroupRecord {
