@@ -197,18 +197,16 @@ fn lsh(c: &mut Criterion) {
     group.finish();
 }
 
-/// The fingerprint steps of the overlap sketch, each from the output of the one before: k-gram
-/// hashes from word hashes, winnowing from k-gram hashes, anchoring (contexts and the order by
-/// top bits) from both.
+/// The fingerprint steps of an index's sketch, each from the output of the one before: k-gram
+/// hashes from word hashes, winnowing from k-gram hashes.
 fn fingerprints(c: &mut Criterion) {
-    use dedup::fingerprint::{anchor_grams, kgram_hashes, winnow_grams, WinnowParams};
+    use dedup::fingerprint::{kgram_hashes, winnow_grams, WinnowParams};
     let synth = Synth::new(SynthConfig::new(1000, common::SEED));
     let words: Vec<Vec<WordHash>> = (0..1000)
         .map(|i| word_hashes(synth.document(i).text.as_bytes()))
         .collect();
     let params = WinnowParams::for_min_words(8);
     let grams: Vec<Vec<u64>> = words.iter().map(|w| kgram_hashes(w, params.k)).collect();
-    let selected: Vec<_> = grams.iter().map(|g| winnow_grams(g, params.w)).collect();
     let mut group = c.benchmark_group("fingerprint");
     group.throughput(Throughput::Elements(
         words.iter().map(|w| w.len() as u64).sum(),
@@ -226,15 +224,6 @@ fn fingerprints(c: &mut Criterion) {
             grams
                 .iter()
                 .map(|g| winnow_grams(g, params.w).len())
-                .sum::<usize>()
-        })
-    });
-    group.bench_function("anchor", |b| {
-        b.iter(|| {
-            grams
-                .iter()
-                .zip(&selected)
-                .map(|(g, s)| anchor_grams(g, s, params).len())
                 .sum::<usize>()
         })
     });

@@ -415,8 +415,7 @@ fn in_round(hash: u64, bits: u32, round: u64) -> bool {
 /// The number of top hash bits that split `total` positions into rounds of at most
 /// [`POSITIONS_PER_ROUND`] (on average).
 fn round_bits(total: usize) -> u32 {
-    let rounds = total.div_ceil(POSITIONS_PER_ROUND).max(1);
-    rounds.next_power_of_two().trailing_zeros()
+    crate::fingerprint::split_bits(total, POSITIONS_PER_ROUND)
 }
 
 /// Sets the flags of every occurrence of one K-gram (`node`: its postings `(hash, doc, pos)`).

@@ -20,7 +20,7 @@ use crate::tokenize::{Token, WordHash};
 use crate::DocId;
 use bitvec::prelude::*;
 use rayon::prelude::*;
-use rustc_hash::{FxHashMap, FxHashSet};
+use rustc_hash::FxHashMap;
 use std::collections::HashMap;
 use std::ops::Range;
 
@@ -503,26 +503,6 @@ impl QuotedWords {
             region_ids: &self.region_ids,
         }
     }
-
-    /// The number of words in the quote that starts at quoted word `start`.
-    fn region_len(&self, start: usize) -> usize {
-        let id = self.region_ids[start];
-        self.region_ids[start..].partition_point(|&r| r == id)
-    }
-
-    /// The words of the whole quote that starts at quoted word `start`.
-    fn whole_quote_at(&self, start: usize) -> &[WordHash] {
-        &self.words[start..start + self.region_len(start)]
-    }
-
-    /// True when this document has `words` inside one quote, starting at its quoted word `at`.
-    fn holds_in_one_quote(&self, at: usize, words: &[WordHash]) -> bool {
-        let end = at + words.len();
-        !words.is_empty()
-            && end <= self.words.len()
-            && self.region_ids[end - 1] == self.region_ids[at]
-            && self.words[at..end] == *words
-    }
 }
 
 /// Words so common in a corpus's quotes that a quote made of nothing else is chance, not reuse:
@@ -591,82 +571,6 @@ fn document_frequencies(docs: &[&QuotedWords]) -> FxHashMap<WordHash, (u32, u32)
         }
     }
     counts
-}
-
-/// Pairs of documents `(a, b)`, `a < b`, one of which has a whole quote (of at least
-/// [`MIN_QUOTE_WORDS`] words) that the other has inside quotation marks: the only pairs that can
-/// share a quoted passage shorter than `--min-words`. Checked on the quoted words alone, so a gram
-/// shared by chance inside two unrelated quotes makes no pair. Grams in more than `max_df`
-/// documents make none either (like boilerplate fingerprints), nor quotes of `common` words only.
-pub fn whole_quote_pairs<'a>(
-    shared: &SharedQuoteGrams,
-    quoted_of: impl Fn(DocId) -> &'a QuotedWords + Sync,
-    max_df: usize,
-    common: &CommonWords,
-) -> Vec<(DocId, DocId)> {
-    // Each gram's run on its own, in parallel (it took as long at two threads as at one).
-    let mut pairs: Vec<(DocId, DocId)> = shared
-        .run_slices()
-        .par_iter()
-        .map_init(
-            || (FxHashSet::default(), Vec::new()),
-            |(paired, openers), run| {
-                whole_quote_pairs_of_run(run, &quoted_of, max_df, common, paired, openers)
-            },
-        )
-        .flatten_iter()
-        .collect();
-    pairs.par_sort_unstable();
-    pairs.dedup();
-    pairs
-}
-
-/// The pairs of [`whole_quote_pairs`] that one gram's run makes; `paired` and `openers` are
-/// reused buffers.
-fn whole_quote_pairs_of_run<'a>(
-    run: &[GramPosting],
-    quoted_of: &impl Fn(DocId) -> &'a QuotedWords,
-    max_df: usize,
-    common: &CommonWords,
-    paired: &mut FxHashSet<(DocId, DocId)>,
-    openers: &mut Vec<(DocId, &'a [WordHash])>,
-) -> Vec<(DocId, DocId)> {
-    let mut pairs = Vec::new();
-    let distinct = 1 + run.windows(2).filter(|w| w[0].doc != w[1].doc).count();
-    if distinct > max_df || !run.iter().any(|p| p.opens) {
-        return pairs;
-    }
-    // Each distinct whole quote of each document once, and each pair once: a document that
-    // repeats a quote ten thousand times asks the question once, so the work does not grow
-    // with the square of the repeats.
-    openers.clear();
-    openers.extend(
-        run.iter()
-            .filter(|p| p.opens)
-            .map(|p| (p.doc, quoted_of(p.doc).whole_quote_at(p.pos as usize)))
-            .filter(|(_, whole)| common.any_distinctive(whole)),
-    );
-    openers.sort_unstable();
-    openers.dedup();
-    paired.clear();
-    for &(a, whole) in openers.iter() {
-        for in_b in run.chunk_by(|x, y| x.doc == y.doc) {
-            let b = in_b[0].doc;
-            let pair = (a.min(b), a.max(b));
-            if b == a || paired.contains(&pair) {
-                continue;
-            }
-            let quoted_b = quoted_of(b);
-            if in_b
-                .iter()
-                .any(|o| quoted_b.holds_in_one_quote(o.pos as usize, whole))
-            {
-                paired.insert(pair);
-                pairs.push(pair);
-            }
-        }
-    }
-    pairs
 }
 
 /// One place a shared quote occurs: document and word range.
@@ -918,36 +822,6 @@ mod tests {
         let ids = quote_region_ids(&tokens, &regions);
         let by_id: Vec<u32> = ids.into_iter().filter(|&id| id != 0).collect();
         assert_eq!(by_id, q.region_ids);
-    }
-
-    #[test]
-    fn whole_quote_pairs_need_a_whole_quote_inside_another_quote() {
-        let docs = [
-            quoted_of("A said \"stop the war\" today."),
-            quoted_of("B wrote \"we must stop the war now\" loudly."),
-            quoted_of("C: stop the war, unquoted, and \"stop the\" quoted."),
-            quoted_of("D quoted \"stop the warm\" air."),
-            quoted_of("E quoted \"stop the war\" too."),
-        ];
-        let with_ids: Vec<(DocId, &QuotedWords)> = docs
-            .iter()
-            .enumerate()
-            .map(|(i, q)| (DocId(i as u32), q))
-            .collect();
-        let none = CommonWords::default();
-        let shared = SharedQuoteGrams::of(&with_ids);
-        let quoted_of = |d: DocId| &docs[d.index()];
-        let pairs = whole_quote_pairs(&shared, quoted_of, 50, &none);
-        let id = DocId;
-        assert_eq!(pairs, [(id(0), id(1)), (id(0), id(4)), (id(1), id(4))]);
-        // A gram in more documents than max_df makes no pair.
-        assert!(whole_quote_pairs(&shared, quoted_of, 2, &none).is_empty());
-        // Nor does a quote of common words only: here, words in the quotes of more than one of
-        // the five documents ("stop", "the", "war").
-        let quoted: Vec<&QuotedWords> = docs.iter().collect();
-        let common = CommonWords::of(&quoted, 1);
-        assert_eq!(common.len(), 3);
-        assert!(whole_quote_pairs(&shared, quoted_of, 50, &common).is_empty());
     }
 
     /// Shared grams found in many parts and rounds are exactly those of sorting every quoted
