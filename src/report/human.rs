@@ -259,14 +259,7 @@ impl Printer<'_> {
             ),
         )?;
         for o in group.occurrences.iter().take(MAX_SHOWN_OCCURRENCES) {
-            writeln!(
-                out,
-                "  {}  line {}, bytes {}..{}",
-                self.path(o.doc),
-                paint(self.palette.number, &o.at.line.to_string()),
-                o.at.start,
-                o.at.end,
-            )?;
+            self.place(o.doc, &o.at, out)?;
         }
         let more = group
             .occurrences
@@ -283,6 +276,11 @@ impl Printer<'_> {
             )?;
         }
         writeln!(out)
+    }
+
+    /// One place a shared text or quote occurs: `  PATH  line N, bytes S..E`.
+    fn place(&self, doc: DocId, at: &Location, out: &mut dyn Write) -> io::Result<()> {
+        writeln!(out, "  {}  {}", self.path(doc), place(self.palette, at))
     }
 
     fn boilerplate(&self, g: usize, out: &mut dyn Write) -> io::Result<()> {
@@ -316,14 +314,7 @@ impl Printer<'_> {
             ),
         )?;
         for o in &quote.occurrences {
-            writeln!(
-                out,
-                "  {}  line {}, bytes {}..{}",
-                self.path(o.doc),
-                paint(self.palette.number, &o.at.line.to_string()),
-                o.at.start,
-                o.at.end,
-            )?;
+            self.place(o.doc, &o.at, out)?;
         }
         writeln!(out)
     }
@@ -408,24 +399,17 @@ pub(crate) fn write_passage(palette: Palette, p: &Passage, out: &mut dyn Write) 
         );
     }
     let size = passage_size(p);
-    let place = |l: &crate::findings::Location| {
-        format!(
-            "line {}, bytes {}..{}",
-            paint(palette.number, &l.line.to_string()),
-            l.start,
-            l.end
-        )
-    };
     writeln!(
         out,
         "  {} ~ {}  {}",
-        place(&p.a),
-        place(&p.b),
+        place(palette, &p.a),
+        place(palette, &p.b),
         paint(palette.dim, &format!("({size}{quoted})")),
     )?;
     writeln!(out, "    {}", paint(palette.text, &one_line(&p.text)))
 }
 
+/// Where a passage or occurrence is: `line N, bytes S..E`.
 fn place(palette: Palette, l: &Location) -> String {
     format!(
         "line {}, bytes {}..{}",
