@@ -1,18 +1,19 @@
 //! Scan: the whole pipeline over a set of paths, from files to findings.
 //!
 //! 1. Sketch every document in parallel ([`crate::sketch`]), 16,384 files per pass: signature,
-//!    content hash, and for source overlap the anchored fingerprints and the quoted words. The
+//!    content hash, and for source overlap every word's 32-bit hash and the quoted words. The
 //!    text is dropped.
 //! 2. Group exact duplicates by content hash, so 10,000 copies cost linear time and become one
 //!    cluster; only one representative of each group goes on.
-//! 3. Candidates among the representatives: LSH buckets shared by two documents (near-duplicates),
-//!    fingerprints shared by at most `--max-df` documents whose contexts meet (passages), and
-//!    whole quotes of one document found inside a quote of another (short quoted passages).
-//! 4. Quote groups from the quoted words of the sketches, located without reading anything again.
-//! 5. Check every candidate pair exactly, a chunk of first documents at a time: read the chunk's
-//!    documents again, Jaccard on the shingle sets, alignment for passages, drop the analyses.
-//!    Only what holds is reported.
+//! 3. Near-duplicate candidates among the representatives: LSH buckets shared by two documents.
+//! 4. Quote groups from the quoted words of the sketches.
+//! 5. Check every candidate pair exactly, a chunk of documents at a time: read the chunk's
+//!    documents again, Jaccard on the shingle sets, alignment of a near-duplicate pair's
+//!    passages, drop the analyses. Only what holds is reported.
 //! 6. Clusters from exact groups and near-duplicate pairs (union-find).
+//! 7. Shared text for the whole corpus at once ([`crate::group`], clusters as units), the overlap
+//!    pairs it makes ([`crate::containment`]), and where it all is in the files
+//!    ([`crate::locate`]).
 //!
 //! Everything is sorted by document id (= path order), so the output is byte-identical whatever
 //! the thread count.
@@ -55,9 +56,9 @@ pub const DEFAULT_SEED: u64 = 0x05EE_DDED_u64;
 /// The default `--min-words`: shortest shared passage reported (quoted text counts from 3).
 pub const DEFAULT_MIN_WORDS: usize = 8;
 
-/// The default `--max-df`: a fingerprint in more documents than this is boilerplate. A fixed
-/// number, not a fraction of the corpus, so the pairs one fingerprint can create stay bounded and
-/// the scan stays linear however large the corpus grows.
+/// The default `--max-df`: shared text in more documents than this is boilerplate (listed, but
+/// making no pairs). A fixed number, not a fraction of the corpus, so the pairs one shared text
+/// can create stay bounded and the scan stays linear however large the corpus grows.
 pub const DEFAULT_MAX_DF: usize = 50;
 
 /// Everything a scan needs to know, resolved from the command line once.
