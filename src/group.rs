@@ -163,7 +163,7 @@ pub fn find_groups_timed(
     let runs: Vec<&[Instance]> = instances.chunk_by(|x, y| x.0 == y.0).collect();
     // A group of fewer than --min-words words is kept only while it may still merge with another
     // across an edit, which needs one occurrence in each of its documents.
-    let mut groups: Vec<Vec<Occ>> = runs
+    let groups: Vec<Vec<Occ>> = runs
         .par_iter()
         .map(|u| extend(docs, &flags, u, k as u32))
         .filter(|g| {
@@ -173,8 +173,7 @@ pub fn find_groups_timed(
     drop(runs);
     drop(instances);
     drop(flags);
-    groups.par_sort_unstable_by(|x, y| group_order(x, y));
-    groups.dedup();
+    let mut groups = distinct_in_group_order(groups);
     lap("extend", &mut times);
     if params.fold {
         groups = fold_partial_copies(groups, params.min_words as u32);
@@ -190,6 +189,23 @@ pub fn find_groups_timed(
     groups.retain(|g| g.words as usize >= params.min_words);
     lap("merge edits", &mut times);
     (groups, times)
+}
+
+/// `groups` without repeats, in [`group_order`]. A group is the set of every place its text
+/// occurs, so two groups whose first occurrences are the same words are the same group: sorting
+/// and comparing that first occurrence alone is enough (and reads no group's other places).
+fn distinct_in_group_order(groups: Vec<Vec<Occ>>) -> Vec<Vec<Occ>> {
+    let mut keys: Vec<(Occ, u32)> = groups
+        .iter()
+        .enumerate()
+        .map(|(i, g)| ((g[0].0, g[0].1, u32::MAX - g[0].2), i as u32))
+        .collect();
+    keys.par_sort_unstable();
+    keys.dedup_by_key(|k| k.0);
+    let mut groups: Vec<Option<Vec<Occ>>> = groups.into_iter().map(Some).collect();
+    keys.into_iter()
+        .filter_map(|(_, i)| groups[i as usize].take())
+        .collect()
 }
 
 /// Folds each group nested in a longer group of at most twice its words into that group: its
@@ -213,7 +229,7 @@ pub fn fold_partial_copies(groups: Vec<Vec<Occ>>, min_words: u32) -> Vec<Vec<Occ
     places.par_sort_unstable();
     // Per document, in one sweep by start: the longest other group holding each occurrence.
     let by_doc: Vec<&[(u32, u32, u32, u32)]> = places.chunk_by(|x, y| x.0 == y.0).collect();
-    let mut held_by: Vec<(u32, u32, u32)> = by_doc
+    let held_by: Vec<(u32, u32, u32)> = by_doc
         .par_iter()
         .flat_map_iter(|doc| {
             let mut active: Vec<(u32, u32, u32)> = Vec::new(); // (end, words, group)
@@ -233,23 +249,32 @@ pub fn fold_partial_copies(groups: Vec<Vec<Occ>>, min_words: u32) -> Vec<Vec<Occ
             found
         })
         .collect();
-    held_by.par_sort_unstable_by_key(|&(g, words, h)| (g, std::cmp::Reverse(words), h));
-    let mut parents: Vec<Option<usize>> = vec![None; groups.len()];
-    for run in held_by.chunk_by(|x, y| x.0 == y.0) {
-        parents[run[0].0 as usize] = Some(run[0].2 as usize);
+    // Each group's parent: the longest group holding one of its occurrences (the first such
+    // group on ties).
+    let mut parents: Vec<Option<(u32, u32)>> = vec![None; groups.len()];
+    for (g, words, h) in held_by {
+        let best = &mut parents[g as usize];
+        if best.is_none_or(|(w, p)| (words, std::cmp::Reverse(h)) > (w, std::cmp::Reverse(p))) {
+            *best = Some((words, h));
+        }
     }
+    let parents: Vec<Option<usize>> = parents
+        .into_iter()
+        .map(|p| p.map(|(_, h)| h as usize))
+        .collect();
     let longest = groups.iter().map(|g| len(g)).max().unwrap_or(0);
     drop(places);
     // Longest first: where a parent went is known before its nested groups are placed.
+    let lens: Vec<u32> = groups.iter().map(|g| len(g)).collect();
     let mut order: Vec<usize> = (0..groups.len()).collect();
-    order.par_sort_unstable_by_key(|&g| (std::cmp::Reverse(len(&groups[g])), g));
+    order.par_sort_unstable_by_key(|&g| (std::cmp::Reverse(lens[g]), g));
     let mut home: Vec<usize> = (0..groups.len()).collect();
     for &g in &order {
         if let Some(p) = parents[g] {
             let h = home[p];
             // A copy shorter than --min-words is no shared text: it stays a group (to merge
             // across an edit, or be dropped).
-            if len(&groups[g]) >= min_words && 2 * len(&groups[g]) >= len(&groups[h]) {
+            if lens[g] >= min_words && 2 * lens[g] >= lens[h] {
                 home[g] = h;
             }
         }
