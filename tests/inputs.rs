@@ -570,6 +570,92 @@ fn write_deduped_leaves_out_exactly_the_dropped_lines() {
 }
 
 #[test]
+fn cut_passages_leaves_each_shared_text_once_and_every_other_field_as_it_was() {
+    let dir = tempfile::tempdir().unwrap();
+    let out_path = dir.path().join("clean.jsonl");
+    let jsonl = run(&["scan", NEWS, "--id-field", "id", "--format", "jsonl"]);
+    let passages: Vec<serde_json::Value> = jsonl
+        .stdout
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
+        .filter(|r| r["type"] == "passage")
+        .collect();
+    assert!(!passages.is_empty());
+    let out = run(&[
+        "scan",
+        NEWS,
+        "--id-field",
+        "id",
+        "--write-deduped",
+        out_path.to_str().unwrap(),
+        "--cut-passages",
+    ]);
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    let written = std::fs::read_to_string(&out_path).unwrap();
+    let original = std::fs::read_to_string(NEWS).unwrap();
+    let parse = |l: &str| serde_json::from_str::<serde_json::Value>(l).ok();
+    let texts: Vec<String> = written
+        .lines()
+        .filter_map(parse)
+        .filter_map(|r| r["text"].as_str().map(String::from))
+        .collect();
+    let all = texts.join("\n");
+    for passage in &passages {
+        let text = passage["text"].as_str().unwrap();
+        assert_eq!(all.matches(text).count(), 1, "{text}\n{all}");
+    }
+    // Same lines as --write-deduped alone (blank and malformed ones included), the edited
+    // records with their other fields in their order.
+    let plain_path = dir.path().join("plain.jsonl");
+    run(&[
+        "scan",
+        NEWS,
+        "--write-deduped",
+        plain_path.to_str().unwrap(),
+    ]);
+    let plain = std::fs::read_to_string(&plain_path).unwrap();
+    assert_eq!(written.lines().count(), plain.lines().count());
+    let mut edited = 0;
+    for (cut, whole) in written.lines().zip(plain.lines()) {
+        if cut == whole {
+            continue;
+        }
+        edited += 1;
+        let (cut, whole) = (parse(cut).unwrap(), parse(whole).unwrap());
+        let keys =
+            |v: &serde_json::Value| v.as_object().unwrap().keys().cloned().collect::<Vec<_>>();
+        assert_eq!(keys(&cut), keys(&whole));
+        assert_eq!(cut["id"], whole["id"]);
+        assert_eq!(cut["title"], whole["title"]);
+        assert!(cut["text"].as_str().unwrap().len() < whole["text"].as_str().unwrap().len());
+    }
+    assert!(edited > 0 && original.len() > written.len());
+}
+
+#[test]
+fn cut_passages_needs_write_deduped_and_the_shared_texts() {
+    let dir = tempfile::tempdir().unwrap();
+    let output = dir.path().join("out.jsonl");
+    let alone = run(&["scan", NEWS, "--cut-passages"]);
+    assert_eq!(alone.code, 2, "{}", alone.stderr);
+    assert!(alone.stderr.contains("--write-deduped"), "{}", alone.stderr);
+    let out = run(&[
+        "scan",
+        NEWS,
+        "--no-overlap",
+        "--write-deduped",
+        output.to_str().unwrap(),
+        "--cut-passages",
+    ]);
+    assert_eq!(out.code, 2);
+    assert_eq!(
+        out.stderr,
+        "dedup: --cut-passages needs the shared texts that --no-overlap turns off\n"
+    );
+    assert!(!output.exists());
+}
+
+#[test]
 fn write_deduped_compresses_as_the_name_says_and_reads_compressed_input() {
     let dir = tempfile::tempdir().unwrap();
     let plain = dir.path().join("plain.jsonl");

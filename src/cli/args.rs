@@ -197,6 +197,13 @@ pub struct SelectArgs {
     /// was, files in path order; gzip or zstd when FILE ends in .gz or .zst. Never an input file.
     #[arg(long, value_name = "FILE")]
     pub write_deduped: Option<PathBuf>,
+
+    /// With --write-deduped, also cut repeated passages out of the documents kept, as
+    /// exact-substring deduplication of training data does: every shared text (boilerplate
+    /// included) stays at one place, its first whole copy in a document kept, and is cut everywhere
+    /// else. Edited records are written again with their other fields as they were.
+    #[arg(long, requires = "write_deduped")]
+    pub cut_passages: bool,
 }
 
 /// Options for printing.

@@ -16,6 +16,9 @@ use std::io::IsTerminal;
 /// deduplicated copy `--write-deduped` asks for, and says how the run ended.
 pub fn run(args: &ScanArgs) -> anyhow::Result<ExitStatus> {
     let config = args.sketch.to_config(&args.walk)?;
+    if args.select.cut_passages && !config.overlap {
+        anyhow::bail!("--cut-passages needs the shared texts that --no-overlap turns off");
+    }
     configure_threads(args.output.jobs)?;
     let deduped = match &args.select.write_deduped {
         Some(output) => Some((output, deduped_inputs(output, &args.paths, &config.walk)?)),
@@ -64,7 +67,13 @@ pub fn run(args: &ScanArgs) -> anyhow::Result<ExitStatus> {
         }
     })?;
     if let Some((output, inputs)) = deduped {
-        write_deduped(output, &inputs, &report)?;
+        write_deduped(
+            output,
+            &inputs,
+            &report,
+            args.select.cut_passages,
+            &config.walk.input.text_field,
+        )?;
     }
     if args.timings {
         super::error_line(&timings(&report.summary));

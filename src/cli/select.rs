@@ -1,14 +1,15 @@
-//! `--emit keep|drop` and `--write-deduped FILE`: acting on the duplicates found.
+//! `--emit keep|drop` and `--write-deduped FILE [--cut-passages]`: acting on the duplicates found.
 
 use super::args::Emit;
 use super::output::write_atomically;
 use anyhow::{bail, Context};
 use dedup::corpus::input::{Compression, Encoder};
-use dedup::corpus::jsonl::copy_without;
+use dedup::corpus::jsonl::copy_edited;
 use dedup::corpus::{discover, FileKind, SourceFile, WalkOptions};
 use dedup::findings::ScanReport;
-use dedup::selection::Selection;
+use dedup::selection::{passage_cuts, Selection};
 use std::io::{self, Write};
+use std::ops::Range;
 use std::path::{Path, PathBuf};
 
 /// Prints the names of the documents to keep or to drop, in document order, each ended by a
@@ -57,11 +58,15 @@ pub fn deduped_inputs(
     Ok(files)
 }
 
-/// Writes every line of `inputs` except the dropped documents to `output`, atomically.
+/// Writes every line of `inputs` except the dropped documents to `output`, atomically; with
+/// `cut_passages`, the records kept lose the passages [`passage_cuts`] names from their
+/// `text_field`.
 pub fn write_deduped(
     output: &Path,
     inputs: &[SourceFile],
     report: &ScanReport,
+    cut_passages: bool,
+    text_field: &str,
 ) -> anyhow::Result<()> {
     if report.has_errors() {
         bail!(
@@ -75,11 +80,44 @@ pub fn write_deduped(
             .binary_search_by(|(p, _)| p.as_path().cmp(path))
             .map_or(&[], |i| &dropped[i].1)
     };
+    let selection = Selection::of(report);
+    let cuts = if cut_passages {
+        passage_cuts(report, &selection)
+    } else {
+        Vec::new()
+    };
+    // (file, line, ranges), files and lines ascending.
+    let mut cut_lines: Vec<(&Path, u64, &[Range<u32>])> = cuts
+        .iter()
+        .filter_map(|(doc, ranges)| {
+            let source = &report.documents[doc.index()].source;
+            Some((
+                source.path.as_path(),
+                source.record.as_ref()?.line,
+                &ranges[..],
+            ))
+        })
+        .collect();
+    cut_lines.sort_unstable_by_key(|&(path, line, _)| (path, line));
+    let cuts_of = |path: &Path| -> Vec<(u64, &[Range<u32>])> {
+        let from = cut_lines.partition_point(|c| c.0 < path);
+        cut_lines[from..]
+            .iter()
+            .take_while(|c| c.0 == path)
+            .map(|&(_, line, ranges)| (line, ranges))
+            .collect()
+    };
     write_atomically(output, |out| {
         let mut encoder = Encoder::new(out, Compression::for_output(output))?;
         for file in inputs {
-            copy_without(&file.path, lines_of(&file.path), &mut encoder)
-                .map_err(|e| io::Error::new(e.kind(), format!("{}: {e}", file.display())))?;
+            copy_edited(
+                &file.path,
+                lines_of(&file.path),
+                &cuts_of(&file.path),
+                text_field,
+                &mut encoder,
+            )
+            .map_err(|e| io::Error::new(e.kind(), format!("{}: {e}", file.display())))?;
         }
         encoder.finish()?;
         Ok(())

@@ -15,6 +15,7 @@ use super::input::{open_decoded, Compression, DecodedReader, InputOptions};
 use super::{io_reason, Diagnostic, DocumentSource, Record, WalkOptions};
 use serde_json::Value;
 use std::io::{self, BufRead, Seek, SeekFrom, Write};
+use std::ops::Range;
 use std::path::{Path, PathBuf};
 
 /// A batch holds at most this many lines ...
@@ -366,6 +367,17 @@ fn scan_lines(
         .collect())
 }
 
+/// One JSON line with `cuts` cut out of its text field, serialised again.
+fn cut_record(raw: &[u8], cuts: &[Range<u32>], text_field: &str) -> Result<Vec<u8>, String> {
+    let changed = || "changed since it was scanned".to_string();
+    let mut value: Value = serde_json::from_slice(raw).map_err(|_| changed())?;
+    let Some(Value::String(text)) = field_mut(&mut value, text_field) else {
+        return Err(changed());
+    };
+    *text = crate::selection::cut_text(text, cuts).ok_or_else(changed)?;
+    serde_json::to_vec(&value).map_err(|e| e.to_string())
+}
+
 /// What [`copy_without`] did.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct CopyCounts {
@@ -380,12 +392,47 @@ pub struct CopyCounts {
 /// dropped documents go. A last line without a line ending gets one, so files can be
 /// concatenated. Streams: no line is held in memory, however long.
 pub fn copy_without(path: &Path, drop: &[u64], out: &mut dyn Write) -> io::Result<CopyCounts> {
+    copy_edited(path, drop, &[], "text", out)
+}
+
+/// [`copy_without`], and the lines numbered in `cuts` (sorted, 1-based, none dropped) written with
+/// the byte ranges given cut out of their `text_field` (a key, or a JSON Pointer): the record is
+/// parsed and written again, its other fields as they were (serde_json keeps their order). An
+/// edited line is held in memory while it is rewritten; every other line streams.
+pub fn copy_edited(
+    path: &Path,
+    drop: &[u64],
+    cuts: &[(u64, &[Range<u32>])],
+    text_field: &str,
+    out: &mut dyn Write,
+) -> io::Result<CopyCounts> {
     let (mut reader, _) = open_decoded(path)?;
     let mut counts = CopyCounts::default();
     let mut line = 1u64;
     let mut next_drop = drop.iter().copied().peekable();
+    let mut next_cut = cuts.iter().peekable();
     let mut at_line_start = true;
+    let mut held = Vec::new();
     loop {
+        while next_cut.peek().is_some_and(|c| c.0 < line) {
+            next_cut.next();
+        }
+        if at_line_start && next_cut.peek().is_some_and(|c| c.0 == line) {
+            let ranges = next_cut.next().map_or(&[][..], |c| c.1);
+            held.clear();
+            if reader.read_until(b'\n', &mut held)? == 0 {
+                break;
+            }
+            let edited =
+                cut_record(trim_line(&held, line), ranges, text_field).map_err(|reason| {
+                    io::Error::new(io::ErrorKind::InvalidData, format!("line {line}: {reason}"))
+                })?;
+            out.write_all(&edited)?;
+            out.write_all(b"\n")?;
+            counts.kept += 1;
+            line += 1;
+            continue;
+        }
         let available = match reader.fill_buf() {
             Ok(bytes) => bytes,
             Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
