@@ -220,6 +220,29 @@ impl LshIndex {
         found
     }
 
+    /// The documents after `doc` (whose band keys are `keys`) that share a bucket with it: all
+    /// of them in buckets of at most `max_bucket` documents. A larger bucket is one text in many
+    /// documents (a corpus of edited copies of one template), where all pairs would cost and
+    /// print the square of its size; there `doc` is paired with the bucket's first document and
+    /// with the next one after it only, a linear number of pairs that still connects every member
+    /// whose pairs verify (clusters come out the same when the copies are near-duplicates of
+    /// each other, as such a bucket's members almost always are).
+    pub fn partners_after(&self, doc: DocId, keys: &[BandKey], max_bucket: usize) -> Vec<DocId> {
+        let mut found: Vec<DocId> = Vec::new();
+        for (table, &key) in self.tables.iter().zip(keys) {
+            let bucket = table.bucket(key);
+            let at = bucket.partition_point(|&d| d <= doc);
+            if bucket.len() <= max_bucket || bucket.first() == Some(&doc) {
+                found.extend_from_slice(&bucket[at..]);
+            } else {
+                found.extend(bucket.get(at).copied());
+            }
+        }
+        found.sort_unstable();
+        found.dedup();
+        found
+    }
+
     /// Every document that shares a bucket with another one.
     pub fn documents_with_candidates(&self) -> Vec<DocId> {
         let mut docs: Vec<DocId> = self
@@ -322,5 +345,35 @@ mod tests {
         let index = LshIndex::build(params, &docs, false);
         assert_eq!(index.query(&a), vec![DocId(0), DocId(1)]);
         assert_eq!(index.documents_with_candidates(), vec![DocId(0), DocId(1)]);
+    }
+
+    /// All pairs of a small bucket; of a large one, its first document with every other and
+    /// each with the next: linear, and still one connected component.
+    #[test]
+    fn a_large_bucket_makes_a_linear_number_of_connecting_pairs() {
+        let hasher = MinHasher::new(128, 0);
+        let params = LshParams::for_threshold(0.8, 128);
+        let keys = params.band_keys(&hasher.sign(0..500u64));
+        let docs: Vec<(DocId, Vec<BandKey>)> = (0..100).map(|i| (DocId(i), keys.clone())).collect();
+        let index = LshIndex::build(params, &docs, false);
+        let pairs = |max_bucket: usize| -> Vec<(u32, u32)> {
+            (0..100)
+                .flat_map(|a| {
+                    index
+                        .partners_after(DocId(a), &keys, max_bucket)
+                        .into_iter()
+                        .map(move |b| (a, b.0))
+                })
+                .collect()
+        };
+        assert_eq!(pairs(100).len(), 100 * 99 / 2);
+        let linear = pairs(32);
+        assert_eq!(linear.len(), 99 + 98);
+        assert!(linear.iter().all(|&(a, b)| a < b && (a == 0 || b == a + 1)));
+        let mut components = crate::cluster::UnionFind::new(100);
+        for &(a, b) in &linear {
+            components.union(a, b);
+        }
+        assert!((0..100).all(|d| components.find(d) == components.find(0)));
     }
 }

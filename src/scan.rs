@@ -721,7 +721,13 @@ fn find_quote_work(
     }
 }
 
-/// Pairs of representatives that share an LSH bucket.
+/// An LSH bucket of more documents than this makes a linear number of candidate pairs, not all
+/// of them ([`LshIndex::partners_after`]). 600 edited copies of one text made 179,700 verified
+/// pairs and 794 MB of output from 360 KB of text when every pair was a candidate.
+const MAX_ALL_PAIRS_BUCKET: usize = 32;
+
+/// Pairs of representatives that share an LSH bucket (all of them in buckets of up to
+/// [`MAX_ALL_PAIRS_BUCKET`] documents).
 fn lsh_pairs(
     documents: &[DocumentInfo],
     representatives: &[DocId],
@@ -740,9 +746,8 @@ fn lsh_pairs(
             // for every document.
             let keys = params.band_keys(&documents[a.index()].signature);
             index
-                .query(&keys)
+                .partners_after(a, &keys, MAX_ALL_PAIRS_BUCKET)
                 .into_iter()
-                .filter(move |&b| b > a)
                 .map(move |b| (a, b))
         })
         .collect()

@@ -462,6 +462,35 @@ fn two_thousand_identical_documents_are_one_cluster_in_linear_output() {
 }
 
 #[test]
+fn a_corpus_that_is_all_one_text_edited_is_one_cluster_and_no_shared_text() {
+    // 600 copies of one text, each with one word of its own in the middle and at the end: all
+    // near-duplicates of each other. They count as one unit, so none of their common text is
+    // "shared" with anyone else: no passage records, and the output grows with the documents.
+    let dir = tempfile::tempdir().unwrap();
+    let (head, tail) = (words(21, 300), words(22, 300));
+    let docs = 600;
+    write_copies(dir.path(), docs, |i| format!("{head} own{i} {tail} end{i}"));
+    let run = scan(dir.path(), &["."]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    let clusters = run.of_type("cluster");
+    assert_eq!(clusters.len(), 1);
+    assert_eq!(clusters[0]["members"].as_array().unwrap().len(), docs);
+    assert!(run.of_type("passage").is_empty());
+    assert!(run
+        .of_type("pair")
+        .iter()
+        .all(|p| p["kind"] == "near_duplicate"));
+    // Every pair of copies is a near-duplicate, but candidates from a bucket that large are
+    // linear in its size (all 179,700 pairs made 794 MB of output here): the output is a few
+    // times the corpus, never its square.
+    let pairs = run.of_type("pair").len();
+    assert!((docs - 1..=8 * docs).contains(&pairs), "{pairs} pairs");
+    let corpus = docs * (head.len() + tail.len());
+    let bytes: usize = run.records.iter().map(|r| r.to_string().len()).sum();
+    assert!(bytes < 50 * corpus, "{bytes} bytes of output for {corpus}");
+}
+
+#[test]
 fn a_long_block_in_every_document_is_boilerplate_not_pairs() {
     let dir = tempfile::tempdir().unwrap();
     let block = words(16, 400);
