@@ -33,10 +33,9 @@ use crate::index::{
     band_keys, estimate_stored, fingerprints_of, stored_fingerprint, stored_signature, Index,
 };
 use crate::lsh::LshParams;
+use crate::pairs::{analyse, analysis_of, verify_pair, PassageFilter};
 use crate::quote::CommonWords;
-use crate::scan::{
-    analyse, analysis_of, exact_groups, sketch_all, verify_pair, PassageFilter, ScanConfig,
-};
+use crate::scan::{exact_groups, sketch_all, ScanConfig};
 use crate::sketch::{content_hash, Analysis};
 use crate::tokenize::tokenize;
 use crate::DocId;

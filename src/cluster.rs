@@ -86,6 +86,17 @@ pub fn clusters(
     out
 }
 
+/// For each document, the first member of its cluster (itself when it is in none).
+pub fn first_member_of(clusters: &[Cluster], docs: usize) -> Vec<u32> {
+    let mut cluster_of: Vec<u32> = (0..docs as u32).collect();
+    for cluster in clusters {
+        for member in &cluster.members {
+            cluster_of[member.index()] = cluster.members[0].0;
+        }
+    }
+    cluster_of
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

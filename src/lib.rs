@@ -81,6 +81,7 @@ pub mod index;
 pub mod locate;
 pub mod lsh;
 pub mod minhash;
+pub mod pairs;
 pub mod passage;
 pub mod progress;
 pub mod quote;

@@ -7,9 +7,9 @@
 //!    cluster; only one representative of each group goes on.
 //! 3. Near-duplicate candidates among the representatives: LSH buckets shared by two documents.
 //! 4. Quote groups from the quoted words of the sketches.
-//! 5. Check every candidate pair exactly, a chunk of documents at a time: read the chunk's
-//!    documents again, Jaccard on the shingle sets, alignment of a near-duplicate pair's
-//!    passages, drop the analyses. Only what holds is reported.
+//! 5. Check every candidate pair exactly, a chunk of documents at a time ([`crate::pairs`]):
+//!    read the chunk's documents again, Jaccard on the shingle sets, alignment of a
+//!    near-duplicate pair's passages, drop the analyses. Only what holds is reported.
 //! 6. Clusters from exact groups and near-duplicate pairs (union-find).
 //! 7. Shared text for the whole corpus at once ([`crate::group`], clusters as units), the overlap
 //!    pairs it makes ([`crate::containment`]), and where it all is in the files
@@ -20,28 +20,20 @@
 
 use crate::cluster::clusters;
 use crate::containment::{overlap_pairs, SharedPair, DEFAULT_MIN_CONTAINMENT};
-use crate::corpus::{
-    discover, read_batches, reload_many, Diagnostic, DocumentSource, Severity, SourceFile,
-    WalkOptions,
-};
+use crate::corpus::{discover, read_batches, Diagnostic, Severity, SourceFile, WalkOptions};
 use crate::error::Error;
 use crate::findings::*;
 use crate::fingerprint::WinnowParams;
 use crate::group::{find_groups_timed, GroupInput, GroupParams, TextGroup};
-use crate::locate::{locate, Located as SpanLocated, WantedSpan};
+use crate::locate::{locate, Located as SpanLocated, QuoteLocations, WantedSpan};
 use crate::lsh::{LshIndex, LshParams};
 use crate::minhash::{MinHasher, Signature};
-use crate::passage::{align_seeded, AlignInput, AlignedPassage, PassageParams, MAX_GAP_WORDS};
+use crate::pairs::{check_pairs, CandidatePair, CHECK_CHUNK_DOCS};
+use crate::passage::MAX_GAP_WORDS;
 use crate::progress::{on_exhausted, NoProgress, Progress};
-use crate::quote::{
-    quote_groups, quote_regions, CommonWords, QuoteGroup, QuoteTracker, QuotedWords,
-    SharedQuoteGrams,
-};
+use crate::quote::{quote_groups, CommonWords, QuoteGroup, QuotedWords, SharedQuoteGrams};
 use crate::shingle::ShingleSet;
-use crate::sketch::{
-    content_hash, line_at, line_starts, sketch, Analysis, FingerprintUse, SketchParams,
-};
-use crate::tokenize::for_each_token;
+use crate::sketch::{sketch, FingerprintUse, SketchParams};
 use crate::verify::SetOverlap;
 use crate::DocId;
 use rayon::prelude::*;
@@ -167,7 +159,7 @@ impl ScanConfig {
         )
     }
 
-    fn winnow(&self) -> Option<WinnowParams> {
+    pub(crate) fn winnow(&self) -> Option<WinnowParams> {
         self.overlap
             .then(|| WinnowParams::for_min_words(self.min_words))
     }
@@ -335,7 +327,7 @@ fn shared_text(
     config: &ScanConfig,
     clock: &mut Stopwatch,
 ) -> SharedText {
-    let unit_of = cluster_of(clusters, documents.len());
+    let unit_of = crate::cluster::first_member_of(clusters, documents.len());
     let inputs: Vec<GroupInput<'_>> = representatives
         .iter()
         .map(|&d| GroupInput {
@@ -421,6 +413,7 @@ fn locate_shared_text(
                 .map(move |(o, occ)| WantedSpan {
                     doc: occ.doc,
                     words: occ.words.clone(),
+                    quoted_only: false,
                     text: o == named,
                     tag: first + o,
                 })
@@ -559,7 +552,7 @@ impl Stopwatch {
 }
 
 /// Runs `work` and says how long it took.
-fn timed<T>(work: impl FnOnce() -> T) -> (T, Duration) {
+pub(crate) fn timed<T>(work: impl FnOnce() -> T) -> (T, Duration) {
     let started = Instant::now();
     let result = work();
     (result, started.elapsed())
@@ -688,9 +681,6 @@ fn exact_pairs(groups: &[Vec<DocId>]) -> Vec<PairFinding> {
         .collect()
 }
 
-/// A candidate pair `(a, b, shares_text)`; see [`Candidates::pairs`].
-type CandidatePair = (DocId, DocId, bool);
-
 /// What the representatives' quotes give: the evidence (common words, shared grams), the quote
 /// groups (not located yet), and how long each step took.
 #[derive(Default)]
@@ -753,361 +743,6 @@ fn lsh_pairs(
         .collect()
 }
 
-/// Reads documents again and analyses them, sorted by id. A document whose normalised text changed
-/// since the first pass is an error, never a silently wrong answer.
-pub(crate) fn analyse(
-    documents: &[DocumentInfo],
-    wanted: &[DocId],
-    config: &ScanConfig,
-    progress: &dyn Progress,
-) -> (Vec<(DocId, Analysis)>, Vec<Diagnostic>) {
-    let sources: Vec<&DocumentSource> = wanted
-        .iter()
-        .map(|d| &documents[d.index()].source)
-        .collect();
-    let loaded = reload_many(&sources, &config.walk);
-    let results: Vec<Result<(DocId, Analysis), Diagnostic>> = wanted
-        .par_iter()
-        .zip(loaded)
-        .map(|(&doc, bytes)| {
-            let info = &documents[doc.index()];
-            let analysis = Analysis::new(bytes?, config.ngram, config.winnow());
-            progress.document_reloaded();
-            if analysis.content_hash != info.content_hash {
-                return Err(Diagnostic::error(
-                    info.source.location(),
-                    "file changed during the scan",
-                ));
-            }
-            Ok((doc, analysis))
-        })
-        .collect();
-    let mut analyses = Vec::with_capacity(results.len());
-    let mut problems = Vec::new();
-    for result in results {
-        match result {
-            Ok(found) => analyses.push(found),
-            Err(problem) => problems.push(problem),
-        }
-    }
-    (analyses, problems)
-}
-
-pub(crate) fn analysis_of(analyses: &[(DocId, Analysis)], doc: DocId) -> Option<&Analysis> {
-    analyses
-        .binary_search_by_key(&doc, |(d, _)| *d)
-        .ok()
-        .map(|i| &analyses[i].1)
-}
-
-/// Checks every candidate pair exactly and returns those that hold, with the problems met
-/// re-reading documents; the quote occurrences in the documents analysed are located on the way.
-///
-/// Pairs are taken in order of their first document, a chunk at a time: the documents of a chunk
-/// are read again and analysed, its pairs checked, and the analyses dropped, so memory is bounded
-/// by the chunk, not the corpus (an analysis holds several times a document's size).
-fn check_pairs(
-    documents: &[DocumentInfo],
-    candidates: &[CandidatePair],
-    common_words: &CommonWords,
-    config: &ScanConfig,
-    progress: &dyn Progress,
-    chunk_docs: usize,
-    quotes: &mut QuoteLocations,
-) -> (Vec<PairFinding>, Vec<Diagnostic>, CheckTimes) {
-    let mut times = CheckTimes::default();
-    let filter = PassageFilter {
-        boilerplate: None,
-        common_words,
-    };
-    let (mut found, mut problems) = (Vec::new(), Vec::new());
-    let plan = check_plan(candidates, documents.len(), chunk_docs);
-    progress.reloading(plan.iter().map(|(_, wanted)| wanted.len() as u64).sum());
-    progress.verifying(candidates.len() as u64);
-    for (chunk, wanted) in plan {
-        let ((analyses, chunk_problems), took) =
-            timed(|| analyse(documents, &wanted, config, progress));
-        times.analyse += took;
-        problems.extend(chunk_problems);
-        let ((), took) = timed(|| {
-            let located: Vec<Located> = analyses
-                .par_iter()
-                .flat_map_iter(|(doc, analysis)| quotes.located_in_analysis(*doc, analysis))
-                .collect();
-            quotes.record(located);
-            found.par_extend(
-                chunk
-                    .par_iter()
-                    .inspect(|_| progress.pair_verified())
-                    .filter_map(|&(a, b, shares_text)| {
-                        let (da, db) = (analysis_of(&analyses, a)?, analysis_of(&analyses, b)?);
-                        let estimate = documents[a.index()]
-                            .signature
-                            .estimate(&documents[b.index()].signature);
-                        verify_pair((a, da), (b, db), estimate, shares_text, config, &filter)
-                    }),
-            );
-        });
-        times.verify += took;
-    }
-    // A document that could not be read again is reported once, whatever its chunks.
-    problems.sort();
-    problems.dedup();
-    (found, problems, times)
-}
-
-/// Where [`check_pairs`] spends its time, summed over the chunks, for `--timings`.
-#[derive(Default)]
-struct CheckTimes {
-    /// Reading the documents again and analysing them.
-    analyse: Duration,
-    /// Locating quotes in the analyses and checking the pairs (exact Jaccard and alignment).
-    verify: Duration,
-}
-
-/// Documents analysed per chunk: about a thousand analyses in memory at once (tens of kilobytes
-/// each with overlap, 8 bytes a shingle without), and enough pairs per chunk to keep every
-/// thread busy.
-const CHECK_CHUNK_DOCS: usize = 1024;
-
-/// The candidate pairs cut into chunks checked one after the other, each with the documents it
-/// reads (sorted). Pairs are grouped by connected component of the candidate graph, and whole
-/// components are packed into a chunk up to `chunk_docs` documents, so that a document is read
-/// and analysed once: when chunks were cut by first document alone, a partner with pairs in
-/// several chunks was read for each (14% of the analyses of the 100k synth corpus). A component
-/// larger than a chunk is cut by first document, at most `chunk_docs / 2` first documents a
-/// chunk, as before.
-fn check_plan(
-    pairs: &[CandidatePair],
-    docs: usize,
-    chunk_docs: usize,
-) -> Vec<(Vec<CandidatePair>, Vec<DocId>)> {
-    let mut components = crate::cluster::UnionFind::new(docs);
-    for &(a, b, _) in pairs {
-        components.union(a.0, b.0);
-    }
-    // Pairs by component (named by its root), in pair order within each.
-    let mut by_component: Vec<(u32, CandidatePair)> = pairs
-        .iter()
-        .map(|&p| (components.find(p.0 .0), p))
-        .collect();
-    by_component.sort_by_key(|&(root, p)| (root, p.0, p.1));
-    let mut plan = Vec::new();
-    let (mut chunk, mut wanted): (Vec<CandidatePair>, Vec<DocId>) = (Vec::new(), Vec::new());
-    for component in by_component.chunk_by(|x, y| x.0 == y.0) {
-        let mut docs: Vec<DocId> = component
-            .iter()
-            .flat_map(|&(_, (a, b, _))| [a, b])
-            .collect();
-        docs.sort_unstable();
-        docs.dedup();
-        if !chunk.is_empty() && wanted.len() + docs.len() > chunk_docs {
-            plan.push(finish_chunk(
-                std::mem::take(&mut chunk),
-                std::mem::take(&mut wanted),
-            ));
-        }
-        if docs.len() > chunk_docs {
-            let pairs: Vec<CandidatePair> = component.iter().map(|&(_, p)| p).collect();
-            for part in pair_chunks(&pairs, (chunk_docs / 2).max(1)) {
-                let docs = part.iter().flat_map(|&(a, b, _)| [a, b]).collect();
-                plan.push(finish_chunk(part.to_vec(), docs));
-            }
-            continue;
-        }
-        chunk.extend(component.iter().map(|&(_, p)| p));
-        wanted.extend(docs);
-    }
-    if !chunk.is_empty() {
-        plan.push(finish_chunk(chunk, wanted));
-    }
-    plan
-}
-
-/// A chunk of the check plan, its documents sorted and without repeats.
-fn finish_chunk(
-    pairs: Vec<CandidatePair>,
-    mut docs: Vec<DocId>,
-) -> (Vec<CandidatePair>, Vec<DocId>) {
-    docs.sort_unstable();
-    docs.dedup();
-    (pairs, docs)
-}
-
-/// Splits pairs sorted by first document into runs whose first documents number at most
-/// `first_docs`; all pairs of one first document stay together.
-fn pair_chunks(
-    pairs: &[CandidatePair],
-    first_docs: usize,
-) -> impl Iterator<Item = &[CandidatePair]> {
-    let mut rest = pairs;
-    std::iter::from_fn(move || {
-        if rest.is_empty() {
-            return None;
-        }
-        let (mut end, mut firsts) = (0, 0);
-        while end < rest.len() {
-            if end == 0 || rest[end].0 != rest[end - 1].0 {
-                if firsts == first_docs {
-                    break;
-                }
-                firsts += 1;
-            }
-            end += 1;
-        }
-        let (chunk, later) = rest.split_at(end);
-        rest = later;
-        Some(chunk)
-    })
-}
-
-/// Which aligned passages are not worth reporting.
-pub(crate) struct PassageFilter<'a> {
-    /// True for a fingerprint hash that is boilerplate; `None` when none is.
-    pub(crate) boilerplate: Option<&'a (dyn Fn(u64) -> bool + Sync)>,
-    /// A quoted passage shorter than `--min-words` made only of these is chance.
-    pub(crate) common_words: &'a CommonWords,
-}
-
-/// Checks one candidate pair exactly: the finding when it is a near-duplicate or shares a
-/// passage that is not boilerplate (judged by the fingerprints of `a`). `shares_text` says that a
-/// fingerprint or a quoted gram, not only an LSH bucket, made the pair a candidate.
-pub(crate) fn verify_pair(
-    (a, da): (DocId, &Analysis),
-    (b, db): (DocId, &Analysis),
-    estimate: f64,
-    shares_text: bool,
-    config: &ScanConfig,
-    filter: &PassageFilter<'_>,
-) -> Option<PairFinding> {
-    let overlap = SetOverlap::of(&da.shingles, &db.shingles);
-    let near = overlap.reaches(config.threshold);
-    // A pair that only an LSH bucket brought, below the threshold, shares no fingerprint but
-    // boilerplate, so it has no passage to report: aligning it anyway made a corpus whose
-    // documents all share one long block cost an alignment for each of its (quadratic) LSH pairs.
-    let passages = if config.overlap && (near || shares_text) {
-        passages(da, db, config, filter)
-    } else {
-        Vec::new()
-    };
-    if !near && passages.is_empty() {
-        return None;
-    }
-    Some(PairFinding {
-        a,
-        b,
-        kind: if near {
-            PairKind::NearDuplicate
-        } else {
-            PairKind::Overlap
-        },
-        jaccard: overlap.jaccard(),
-        estimate,
-        containment_a: overlap.containment_a(),
-        containment_b: overlap.containment_b(),
-        passages,
-    })
-}
-
-/// The passages of two analysed documents, without those that are mostly boilerplate and the
-/// short quoted ones made of common words only.
-fn passages(
-    a: &Analysis,
-    b: &Analysis,
-    config: &ScanConfig,
-    filter: &PassageFilter<'_>,
-) -> Vec<Passage> {
-    let aligned = align_seeded(
-        AlignInput {
-            words: &a.words,
-            quoted: &a.quoted,
-        },
-        &a.seeds,
-        AlignInput {
-            words: &b.words,
-            quoted: &b.quoted,
-        },
-        &b.seeds,
-        PassageParams::new(config.min_words),
-    );
-    let k = WinnowParams::for_min_words(config.min_words).k;
-    aligned
-        .into_iter()
-        .filter(|p| {
-            (p.matched as usize >= config.min_words
-                || filter
-                    .common_words
-                    .any_distinctive(&a.words[p.a.start as usize..p.a.end as usize]))
-                && filter
-                    .boilerplate
-                    .is_none_or(|fp| !is_boilerplate(a, p, k, config.min_words, fp))
-        })
-        .map(|p| {
-            let (sa, ea) = a.byte_span(&p.a);
-            let (sb, eb) = b.byte_span(&p.b);
-            Passage {
-                a: Location {
-                    start: sa,
-                    end: ea,
-                    line: a.line_of(sa),
-                },
-                b: Location {
-                    start: sb,
-                    end: eb,
-                    line: b.line_of(sb),
-                },
-                words: p.matched,
-                quoted: p.quoted,
-                text: String::from_utf8_lossy(&a.bytes[sa as usize..ea as usize]).into_owned(),
-                group: None,
-            }
-        })
-        .collect()
-}
-
-/// True when, without the words covered by boilerplate fingerprints (k-grams found in more than
-/// `--max-df` documents), fewer than `min_words` of the passage's matched words remain.
-///
-/// Winnowing selects the first few k-grams of a boilerplate block depending on the text before
-/// it, so the edges of a shared footer are not always boilerplate fingerprints; counting covered
-/// words, rather than asking that every fingerprint be boilerplate, makes the rule robust to
-/// that. Words are counted run by run (the gaps of a merged passage are one document's own words
-/// and count for nothing), and a run that is mostly boilerplate counts for nothing either unless
-/// what it leaves uncovered is a passage by itself: a template's header and footer merged across
-/// the date between them have a few uncovered words at each edge, which together would reach
-/// `min_words` and keep the template.
-fn is_boilerplate(
-    doc: &Analysis,
-    passage: &AlignedPassage,
-    k: usize,
-    min_words: usize,
-    boilerplate: &(dyn Fn(u64) -> bool + Sync),
-) -> bool {
-    let (start, end) = (passage.a.start as usize, passage.a.end as usize);
-    let mut covered = bitvec::bitvec![0; end - start];
-    for f in doc.fingerprints().iter().filter(|f| boilerplate(f.hash)) {
-        let (from, to) = ((f.pos as usize).max(start), (f.pos as usize + k).min(end));
-        if from < to {
-            covered[from - start..to - start].fill(true);
-        }
-    }
-    let shared: usize = passage
-        .runs
-        .iter()
-        .map(|run| {
-            let words = &covered[run.start as usize - start..run.end as usize - start];
-            let uncovered = words.count_zeros();
-            let mostly_boilerplate = 2 * words.count_ones() >= words.len();
-            if mostly_boilerplate && uncovered < min_words {
-                0
-            } else {
-                uncovered
-            }
-        })
-        .sum();
-    shared < min_words
-}
-
 /// What the representatives' quotes say about the corpus: the words too common to make a shared
 /// quote, and the quoted grams two documents or more hold. Both the quote candidate pairs and the
 /// quote groups are made from these, computed once.
@@ -1147,331 +782,11 @@ fn find_quote_groups(sketches: &[OverlapSketch], quotes: &QuoteEvidence) -> Vec<
     )
 }
 
-/// One occurrence wanted: its document, its group, and its index in the group.
-type Wanted = (DocId, usize, usize);
-
-/// One occurrence located: its group, its index in the group, where it is, and the text (taken
-/// only for a group's first occurrence, which names the group).
-type Located = (usize, usize, Location, Option<String>);
-
-/// Quote groups being located in the original bytes. A group's documents usually make candidate
-/// pairs (one quotes what another quotes), so most occurrences are located from the analyses the
-/// check makes anyway; the documents left are read again at the end, only for the groups that are
-/// reported (the 100k synth corpus has 7,321 groups, of which 2,708 lie within one cluster of
-/// near-duplicates).
-#[derive(Default)]
-struct QuoteLocations {
-    groups: Vec<QuoteGroup>,
-    /// Every occurrence, ordered by document.
-    wanted: Vec<Wanted>,
-    /// Where each occurrence of each group is, once known.
-    located: Vec<Vec<Option<Location>>>,
-    /// The text of each group, once its first occurrence is located.
-    texts: Vec<Option<String>>,
-}
-
-impl QuoteLocations {
-    fn new(groups: Vec<QuoteGroup>) -> Self {
-        let mut wanted: Vec<Wanted> = groups
-            .iter()
-            .enumerate()
-            .flat_map(|(g, group)| {
-                (group.occurrences.iter().enumerate()).map(move |(o, occ)| (occ.doc, g, o))
-            })
-            .collect();
-        wanted.sort_unstable();
-        QuoteLocations {
-            located: groups
-                .iter()
-                .map(|g| vec![None; g.occurrences.len()])
-                .collect(),
-            texts: vec![None; groups.len()],
-            groups,
-            wanted,
-        }
-    }
-
-    /// The occurrences wanted in `doc`.
-    fn wanted_in(&self, doc: DocId) -> &[Wanted] {
-        let from = self.wanted.partition_point(|w| w.0 < doc);
-        let to = from + self.wanted[from..].partition_point(|w| w.0 == doc);
-        &self.wanted[from..to]
-    }
-
-    /// The occurrences in `doc` located from its analysis. The analysis marks the same words
-    /// quoted as the sketch did (both by [`QuoteTracker`]), and its text was checked against the
-    /// content hash.
-    fn located_in_analysis(&self, doc: DocId, analysis: &Analysis) -> Vec<Located> {
-        let wanted = self.wanted_in(doc);
-        if wanted.is_empty() {
-            return Vec::new();
-        }
-        let quoted: Vec<u32> = analysis.quoted.iter_ones().map(|i| i as u32).collect();
-        wanted
-            .iter()
-            .filter_map(|&(_, g, o)| {
-                let occurrence = &self.groups[g].occurrences[o];
-                let first = *quoted.get(occurrence.start as usize)?;
-                let last = *quoted.get(occurrence.end as usize - 1)?;
-                let (start, end) = analysis.byte_span(&(first..last + 1));
-                let text = (o == 0).then(|| {
-                    String::from_utf8_lossy(&analysis.bytes[start as usize..end as usize])
-                        .into_owned()
-                });
-                let line = analysis.line_of(start);
-                Some((g, o, Location { start, end, line }, text))
-            })
-            .collect()
-    }
-
-    fn record(&mut self, found: impl IntoIterator<Item = Located>) {
-        for (g, o, at, text) in found {
-            self.located[g][o] = Some(at);
-            if text.is_some() {
-                self.texts[g] = text;
-            }
-        }
-    }
-
-    /// The groups found in two different documents once near-duplicates count as one (the
-    /// quotes two copies of an article share are no news), located: the occurrences not located
-    /// yet are found by reading their documents again. A group one of whose documents cannot be
-    /// read again, or has changed, is left out and the document reported: a group with an
-    /// occurrence missing would misstate where the quote is.
-    fn finish(
-        mut self,
-        documents: &[DocumentInfo],
-        clusters: &[crate::cluster::Cluster],
-        walk: &WalkOptions,
-    ) -> (Vec<QuoteFinding>, Vec<Diagnostic>) {
-        let cluster_of = cluster_of(clusters, documents.len());
-        let reported: Vec<bool> = self
-            .groups
-            .iter()
-            .map(|g| {
-                let first = cluster_of[g.occurrences[0].doc.index()];
-                g.occurrences
-                    .iter()
-                    .any(|o| cluster_of[o.doc.index()] != first)
-            })
-            .collect();
-        let missing: Vec<Wanted> = self
-            .wanted
-            .iter()
-            .copied()
-            .filter(|&(_, g, o)| reported[g] && self.located[g][o].is_none())
-            .collect();
-        let (found, problems) = read_and_locate(documents, &self.groups, &missing, walk);
-        self.record(found);
-        let findings = self
-            .groups
-            .into_iter()
-            .zip(self.located)
-            .zip(self.texts)
-            .zip(reported)
-            .filter(|(_, reported)| *reported)
-            .filter_map(|(((group, at), text), _)| {
-                let occurrences = group
-                    .occurrences
-                    .iter()
-                    .zip(at)
-                    .map(|(o, at)| {
-                        Some(QuoteOccurrence {
-                            doc: o.doc,
-                            at: at?,
-                        })
-                    })
-                    .collect::<Option<Vec<_>>>()?;
-                Some(QuoteFinding {
-                    text: text?,
-                    words: group.words,
-                    occurrences,
-                })
-            })
-            .collect();
-        (findings, problems)
-    }
-}
-
-/// For each document, the first member of its cluster (itself when it is in none).
-fn cluster_of(clusters: &[crate::cluster::Cluster], docs: usize) -> Vec<u32> {
-    let mut cluster_of: Vec<u32> = (0..docs as u32).collect();
-    for cluster in clusters {
-        for member in &cluster.members {
-            cluster_of[member.index()] = cluster.members[0].0;
-        }
-    }
-    cluster_of
-}
-
-/// Documents read again per pass to locate quotes, so that the texts held at once stay bounded.
-const LOCATE_CHUNK_DOCS: usize = 4096;
-
-/// The occurrences `wanted` (ordered by document) located by reading their documents again, and
-/// the problems met.
-fn read_and_locate(
-    documents: &[DocumentInfo],
-    groups: &[QuoteGroup],
-    wanted: &[Wanted],
-    walk: &WalkOptions,
-) -> (Vec<Located>, Vec<Diagnostic>) {
-    let by_doc: Vec<&[Wanted]> = wanted.chunk_by(|x, y| x.0 == y.0).collect();
-    let (mut found, mut problems) = (Vec::new(), Vec::new());
-    for chunk in by_doc.chunks(LOCATE_CHUNK_DOCS) {
-        let sources: Vec<&DocumentSource> = chunk
-            .iter()
-            .map(|occurrences| &documents[occurrences[0].0.index()].source)
-            .collect();
-        let results: Vec<Result<Vec<Located>, Diagnostic>> = chunk
-            .par_iter()
-            .zip(reload_many(&sources, walk))
-            .map(|(occurrences, bytes)| {
-                let info = &documents[occurrences[0].0.index()];
-                locate_in(&bytes?, info, occurrences, groups)
-            })
-            .collect();
-        for result in results {
-            match result {
-                Ok(located) => found.extend(located),
-                Err(problem) => problems.push(problem),
-            }
-        }
-    }
-    (found, problems)
-}
-
-/// The occurrences `wanted` (all in the document `info`, whose bytes are `bytes`) located.
-fn locate_in(
-    bytes: &[u8],
-    info: &DocumentInfo,
-    wanted: &[Wanted],
-    groups: &[QuoteGroup],
-) -> Result<Vec<Located>, Diagnostic> {
-    let changed = || Diagnostic::error(info.source.location(), "file changed during the scan");
-    let regions = quote_regions(bytes);
-    let mut tracker = QuoteTracker::new(&regions);
-    let (mut words, mut spans) = (Vec::new(), Vec::new());
-    for_each_token(bytes, |t| {
-        words.push(t.hash);
-        if tracker.region_of(&t).is_some() {
-            spans.push((t.start, t.end));
-        }
-    });
-    if content_hash(&words) != info.content_hash {
-        return Err(changed());
-    }
-    let lines = line_starts(bytes);
-    wanted
-        .iter()
-        .map(|&(_, g, o)| {
-            let occurrence = &groups[g].occurrences[o];
-            let first = spans.get(occurrence.start as usize).ok_or_else(changed)?;
-            let last = spans.get(occurrence.end as usize - 1).ok_or_else(changed)?;
-            let (start, end) = (first.0, last.1);
-            let line = line_at(&lines, start);
-            let text = (o == 0).then(|| {
-                String::from_utf8_lossy(&bytes[start as usize..end as usize]).into_owned()
-            });
-            Ok((g, o, Location { start, end, line }, text))
-        })
-        .collect()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::pairs::analyse;
     use crate::synth::{Synth, SynthConfig, Truth};
-
-    #[test]
-    fn pairs_are_chunked_by_first_document_and_never_split() {
-        let p = |a, b| (DocId(a), DocId(b), true);
-        let pairs = [
-            p(0, 1),
-            p(0, 5),
-            p(2, 3),
-            p(3, 4),
-            p(3, 9),
-            p(3, 10),
-            p(7, 8),
-        ];
-        let chunks: Vec<&[(DocId, DocId, bool)]> = pair_chunks(&pairs, 2).collect();
-        assert_eq!(chunks, [&pairs[..3], &pairs[3..]]);
-        let singles: Vec<usize> = pair_chunks(&pairs, 1).map(|c| c.len()).collect();
-        assert_eq!(singles, [2, 1, 3, 1]);
-        assert_eq!(pair_chunks(&[], 4).count(), 0);
-    }
-
-    /// Every pair is checked once, with both its documents read in its chunk; components that
-    /// fit are never split, so their documents are read once; a component too large for a chunk
-    /// is cut by first document.
-    #[test]
-    fn the_check_plan_reads_each_document_of_a_small_component_once() {
-        let p = |a, b| (DocId(a), DocId(b), a % 2 == 0);
-        // Components {0, 5, 9}, {1, 2}, {3, 4, 6, 7, 8} (a chain), and {10, 11}.
-        let pairs = [
-            p(0, 5),
-            p(0, 9),
-            p(1, 2),
-            p(3, 4),
-            p(4, 6),
-            p(6, 7),
-            p(7, 8),
-            p(10, 11),
-        ];
-        for chunk_docs in [1, 2, 3, 4, 5, 8, 100] {
-            let plan = check_plan(&pairs, 12, chunk_docs);
-            let mut checked: Vec<CandidatePair> =
-                plan.iter().flat_map(|(c, _)| c.iter().copied()).collect();
-            checked.sort();
-            assert_eq!(checked, pairs, "chunks of {chunk_docs}");
-            for (chunk, wanted) in &plan {
-                assert!(wanted.windows(2).all(|w| w[0] < w[1]));
-                for &(a, b, _) in chunk {
-                    assert!(wanted.contains(&a) && wanted.contains(&b));
-                }
-                let fits = wanted.len() <= chunk_docs.max(2);
-                assert!(
-                    fits || chunk_docs < 5,
-                    "{wanted:?} in chunks of {chunk_docs}"
-                );
-            }
-            let reads: usize = plan.iter().map(|(_, w)| w.len()).sum();
-            if chunk_docs >= 5 {
-                assert_eq!(reads, 12, "chunks of {chunk_docs}: {plan:?}");
-            }
-        }
-        assert!(check_plan(&[], 12, 4).is_empty());
-    }
-
-    #[test]
-    fn a_short_quote_of_common_words_is_no_passage() {
-        let config = ScanConfig::new(0.8);
-        let analyse = |text: &str| Analysis::new(text.as_bytes().to_vec(), 5, config.winnow());
-        let a = analyse("First he said \"of the and\" and left the room at noon.");
-        let b = analyse("Then she wrote \"of the and\" in a letter to the editor.");
-        let check = |common: &CommonWords| {
-            let filter = PassageFilter {
-                boilerplate: None,
-                common_words: common,
-            };
-            verify_pair((DocId(0), &a), (DocId(1), &b), 0.0, true, &config, &filter)
-        };
-        let found = check(&CommonWords::default()).expect("a quoted passage");
-        assert_eq!(found.passages.len(), 1);
-        assert_eq!(found.passages[0].text, "of the and");
-        let quotes: Vec<QuotedWords> = ["\"of the and\"", "\"the and of\"", "\"and of the\""]
-            .iter()
-            .map(|t| {
-                QuotedWords::collect(
-                    crate::tokenize::tokenize(t.as_bytes()),
-                    &crate::quote::quote_regions(t.as_bytes()),
-                )
-            })
-            .collect();
-        let common = CommonWords::of(&quotes.iter().collect::<Vec<_>>(), 2);
-        assert_eq!(common.len(), 3);
-        assert!(check(&common).is_none());
-    }
 
     /// Quote groups are located by reading their documents again: offsets slice the quote out of
     /// each file, lines count from 1, and a document that changed since it was sketched drops its
@@ -1516,7 +831,7 @@ mod tests {
         let (analyses, problems) = analyse(&documents, &representatives, &config, &NoProgress);
         assert!(problems.is_empty());
         let mut from_analyses = QuoteLocations::new(groups.clone());
-        let located: Vec<Located> = analyses
+        let located: Vec<crate::locate::QuoteLocated> = analyses
             .iter()
             .flat_map(|(doc, analysis)| from_analyses.located_in_analysis(*doc, analysis))
             .collect();
