@@ -346,10 +346,24 @@ fn text_group(docs: &[GroupInput<'_>], occurrences: Vec<Occ>, max_df: usize) -> 
 /// The flag bits of every K-gram position of every document, one byte each, concatenated in
 /// document order (see [`positions`] for where each document's start).
 fn shared_flags(docs: &[GroupInput<'_>], k: usize) -> Flags {
+    shared_flags_in_rounds(docs, k, POSITIONS_PER_ROUND)
+}
+
+/// [`shared_flags`], in rounds of about `per_round` positions.
+fn shared_flags_in_rounds(docs: &[GroupInput<'_>], k: usize, per_round: usize) -> Flags {
     let flags = Flags::new(docs, k);
     let total = flags.len();
-    let bits = round_bits(total);
+    let bits = round_bits(total, per_round);
+    // Each position's round, in its flag byte until its round comes: the K-grams are hashed
+    // once here and once in their round, not once per round (hashing every position in every
+    // round made the stage grow with the square of the corpus: 32 rounds at 300k documents).
+    docs.par_iter().enumerate().for_each(|(i, d)| {
+        for (slot, hash) in flags.doc(i).iter().zip(kgram_iter(d.words, k)) {
+            slot.store(FIRST_ROUND + round_of(hash, bits), Ordering::Relaxed);
+        }
+    });
     for round in 0..(1u64 << bits) {
+        let pending = FIRST_ROUND + round as u8;
         // Each chunk of documents files its postings by bucket (the hash bits below the round's),
         // then each bucket is gathered from every chunk and sorted on its own: a few tens of
         // thousands of postings, sorted in cache, in parallel.
@@ -364,18 +378,20 @@ fn shared_flags(docs: &[GroupInput<'_>], k: usize) -> Flags {
                     let words = d.words;
                     // The words around each K-gram travel with it, so that judging a K-gram
                     // never reads another document's words (a cache miss per occurrence).
-                    postings.extend(
-                        kgram_iter(words, k)
-                            .enumerate()
-                            .filter(|&(_, h)| in_round(h, bits, round))
-                            .map(|(p, hash)| Posting {
-                                hash,
-                                doc,
-                                pos: p as u32,
-                                before: if p > 0 { words[p - 1] } else { 0 },
-                                after: words.get(p + k).copied().unwrap_or(0),
-                            }),
-                    );
+                    for (p, slot) in flags.doc(doc as usize).iter().enumerate() {
+                        if slot.load(Ordering::Relaxed) != pending {
+                            continue;
+                        }
+                        // Not shared until its node says so.
+                        slot.store(0, Ordering::Relaxed);
+                        postings.push(Posting {
+                            hash: kgram_hash(&words[p..p + k]),
+                            doc,
+                            pos: p as u32,
+                            before: if p > 0 { words[p - 1] } else { 0 },
+                            after: words.get(p + k).copied().unwrap_or(0),
+                        });
+                    }
                 }
                 by_bucket(postings, bits)
             })
@@ -433,14 +449,21 @@ fn by_bucket(postings: Vec<Posting>, round_bits: u32) -> (Vec<Posting>, Vec<usiz
 }
 
 /// Rounds are numbered by the top `bits` bits of the hash.
-fn in_round(hash: u64, bits: u32, round: u64) -> bool {
-    bits == 0 || hash >> (64 - bits) == round
+fn round_of(hash: u64, bits: u32) -> u8 {
+    hash.checked_shr(64 - bits).unwrap_or(0) as u8
 }
 
+/// A position waiting for round `r` holds `FIRST_ROUND + r` in its flag byte (flags are below).
+const FIRST_ROUND: u8 = 8;
+
+/// The most rounds: a round's number is kept in a flag byte. Past 2^30 positions (about 4 GB of
+/// text) rounds grow beyond [`POSITIONS_PER_ROUND`].
+const MAX_ROUND_BITS: u32 = 7;
+
 /// The number of top hash bits that split `total` positions into rounds of at most
-/// [`POSITIONS_PER_ROUND`] (on average).
-fn round_bits(total: usize) -> u32 {
-    crate::fingerprint::split_bits(total, POSITIONS_PER_ROUND)
+/// `per_round` (on average).
+fn round_bits(total: usize, per_round: usize) -> u32 {
+    crate::fingerprint::split_bits(total, per_round).min(MAX_ROUND_BITS)
 }
 
 /// Sets the flags of every occurrence of one K-gram (`node`: its postings `(hash, doc, pos)`).
@@ -675,4 +698,51 @@ pub fn kgram_iter(words: &[u32], k: usize) -> impl Iterator<Item = u64> + '_ {
 /// The hash of one K-gram: the value [`kgram_iter`] gives it.
 pub fn kgram_hash(words: &[u32]) -> u64 {
     kgram_iter(words, words.len()).next().unwrap_or(0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The flags do not depend on how many rounds the shuffle takes (each position is filed in
+    /// exactly one round, and every occurrence of a K-gram in the same one).
+    #[test]
+    fn flags_are_the_same_in_one_round_or_in_many() {
+        let mut x = 0x2545_F491_4F6C_DD1Du64;
+        let mut word = || {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            (x % 12) as u32 + 1
+        };
+        let texts: Vec<Vec<u32>> = (0..40)
+            .map(|i| (0..20 + i).map(|_| word()).collect())
+            .collect();
+        let docs: Vec<GroupInput<'_>> = texts
+            .iter()
+            .enumerate()
+            .map(|(i, words)| GroupInput {
+                doc: DocId(i as u32),
+                unit: (i / 2) as u32,
+                words,
+            })
+            .collect();
+        let bytes = |flags: Flags| -> Vec<u8> {
+            flags
+                .bytes
+                .iter()
+                .map(|b| b.load(Ordering::Relaxed))
+                .collect()
+        };
+        let one = bytes(shared_flags_in_rounds(&docs, 3, usize::MAX));
+        assert!(one.iter().any(|&b| b & SHARED != 0) && one.iter().any(|&b| b == 0));
+        assert!(one.iter().all(|&b| b < FIRST_ROUND));
+        for per_round in [1, 10, 100] {
+            assert_eq!(
+                bytes(shared_flags_in_rounds(&docs, 3, per_round)),
+                one,
+                "{per_round}"
+            );
+        }
+    }
 }
