@@ -735,7 +735,7 @@ mod tests {
                 .collect()
         };
         let one = bytes(shared_flags_in_rounds(&docs, 3, usize::MAX));
-        assert!(one.iter().any(|&b| b & SHARED != 0) && one.iter().any(|&b| b == 0));
+        assert!(one.iter().any(|&b| b & SHARED != 0) && one.contains(&0));
         assert!(one.iter().all(|&b| b < FIRST_ROUND));
         for per_round in [1, 10, 100] {
             assert_eq!(
