@@ -4,6 +4,7 @@
     dedup scan CORPUS --format jsonl -q > found.jsonl
     python3 scripts/plagdet.py --truth CORPUS/truth.jsonl --found found.jsonl     # dedup-synth
     python3 scripts/plagdet.py --truth PAN_DIR --found found.jsonl --root PAN_DIR [--pairs PAN_DIR/pairs]
+    python3 scripts/plagdet.py --truth CORPUS/truth.jsonl --found found.jsonl --groups  # shared texts onto pairs
     python3 scripts/plagdet.py --self-test                                        # the measures on hand-worked cases
 
 The measures are those of the PAN text alignment task (Potthast, Stein, Barrón-Cedeño and Rosso,
@@ -132,6 +133,37 @@ def read_detections(path, near, pairs, to_chars, min_words):
     return found
 
 
+def read_group_detections(path, near, pairs, to_chars, min_words):
+    """dedup's shared texts (`passage` records) projected onto pairs of documents: each group
+    that is not boilerplate is one detection per two of its documents (its first occurrence in
+    each), as an overlap pair's passage would be, whatever the pair's containment."""
+    found, paths = [], {}
+    with open(path, encoding="utf-8") as f:
+        for line in f:
+            rec = json.loads(line)
+            if rec.get("type") != "passage" or rec.get("boilerplate") or rec["words"] < min_words:
+                continue
+            first = {}
+            for o in rec["occurrences"]:
+                doc = name(o["path"])
+                if paths.setdefault(doc, o["path"]) != o["path"]:
+                    raise SystemExit(f"plagdet.py: two documents named {doc}")
+                first.setdefault(doc, o)
+            docs = sorted(first)
+            for i, a in enumerate(docs):
+                for b in docs[i + 1:]:
+                    if frozenset((a, b)) in near:
+                        continue
+                    if pairs is not None and frozenset((a, b)) not in pairs:
+                        continue
+                    at, bt = first[a], first[b]
+                    found.append(
+                        (a, to_chars(a, at["start"]), to_chars(a, at["end"]),
+                         b, to_chars(b, bt["start"]), to_chars(b, bt["end"]))
+                    )
+    return found
+
+
 def oriented(detection, target, source):
     """The detection's spans as (target span, source span), or None when about other documents."""
     a, sa, ea, b, sb, eb = detection
@@ -244,6 +276,13 @@ def main():
         help="only passages of at least this many words (the scan's --min-words leaves out the "
         "short quoted passages, which are shared quotes rather than reused passages)",
     )
+    ap.add_argument(
+        "--groups",
+        action="store_true",
+        help="detections are the shared texts (passage records) projected onto every pair of "
+        "their documents, not the passages of the pair records (which are only the pairs past "
+        "--min-containment)",
+    )
     args = ap.parse_args()
     if os.path.isdir(args.truth):
         cases, near = read_pan_truth(args.truth), set()
@@ -257,7 +296,8 @@ def main():
     if args.pairs:
         with open(args.pairs, encoding="utf-8") as f:
             pairs = {frozenset(map(name, line.split()[:2])) for line in f if line.strip()}
-    detections = read_detections(args.found, near, pairs, to_chars, args.min_words)
+    read = read_group_detections if args.groups else read_detections
+    detections = read(args.found, near, pairs, to_chars, args.min_words)
     precision, recall, granularity, plagdet, detected = measure(cases, detections)
     print(f"cases {len(cases)}, detected {detected}, detections {len(detections)}")
     print(f"precision {precision:.4f}  recall {recall:.4f}  granularity {granularity:.4f}  plagdet {plagdet:.4f}")
