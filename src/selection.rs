@@ -73,26 +73,31 @@ impl Selection {
 /// boilerplate included) stays at one place only, as exact-substring deduplication of training
 /// data does: per document, ascending, disjoint.
 ///
-/// The place a text stays is its first whole occurrence in a document kept: never a folded
-/// group's partial copy (its tail would be lost), never a copy in a document that is dropped
-/// anyway. A place one group keeps is never cut for another: a sentence nested in a
-/// paragraph stays where the paragraph stays, and where the paragraph's copy is cut the
-/// sentence survives if that was its own place to stay. So every shared text found is still in
-/// the output once.
+/// The place a text stays is its first whole occurrence in a document kept, never a copy in a
+/// document that is dropped anyway; its other copies are cut, a folded group's partial copies
+/// too (their words are inside the whole text). A text with no whole copy in a kept document is
+/// left as it is (partial copies may hold different parts of it), and so is an edited copy (a
+/// group merged across edits): its range holds each copy's own words between the shared pieces,
+/// which cutting it would take. A place one group keeps is never cut for another: a sentence
+/// nested in a paragraph stays where the paragraph stays, and where the paragraph's copy is cut
+/// the sentence survives if that was its own place to stay. So no word is cut that is not in
+/// the output at another place.
 pub fn passage_cuts(report: &ScanReport, selection: &Selection) -> Vec<(DocId, Vec<Range<u32>>)> {
     let mut cut: Vec<(DocId, Range<u32>)> = Vec::new();
     let mut stay: Vec<(DocId, Range<u32>)> = Vec::new();
     for group in &report.groups {
-        let kept = |o: &&GroupOccurrenceAt| !selection.is_dropped(o.doc);
-        let mut in_kept = group.occurrences.iter().filter(kept);
-        let Some(staying) = in_kept
-            .clone()
-            .position(|o| o.words >= group.words)
-            .or_else(|| in_kept.next().map(|_| 0))
-        else {
+        let in_kept: Vec<&GroupOccurrenceAt> = group
+            .occurrences
+            .iter()
+            .filter(|o| !selection.is_dropped(o.doc))
+            .collect();
+        if in_kept.iter().any(|o| o.words > group.words) {
+            continue;
+        }
+        let Some(staying) = in_kept.iter().position(|o| o.words == group.words) else {
             continue;
         };
-        for (i, o) in group.occurrences.iter().filter(kept).enumerate() {
+        for (i, o) in in_kept.into_iter().enumerate() {
             let place = (o.doc, o.at.start..o.at.end);
             if i == staying {
                 stay.push(place);
@@ -249,6 +254,20 @@ mod tests {
         assert_eq!(cut.len(), 2, "{cut:?}");
         assert!(cut[0].contains(PARAGRAPH), "{cut:?}");
         assert!(!cut[1].contains("first Tuesday"), "{cut:?}");
+    }
+
+    #[test]
+    fn an_edited_copy_keeps_its_own_words() {
+        // One paragraph in two documents, a name changed in the middle of the second: one
+        // passage merged across the edit, whose range holds each document's own name. Nothing
+        // is cut, so neither name is lost.
+        let second = PARAGRAPH.replace("first Tuesday", "second Wednesday");
+        let texts = [
+            format!("Alpha opening here. {PARAGRAPH} Alpha close."),
+            format!("Beta opening there. {second} Beta close."),
+        ];
+        let texts: Vec<&str> = texts.iter().map(String::as_str).collect();
+        assert_eq!(cut_corpus(&texts), texts);
     }
 
     #[test]

@@ -201,7 +201,8 @@ pub struct SelectArgs {
     /// With --write-deduped, also cut repeated passages out of the documents kept, as
     /// exact-substring deduplication of training data does: every shared text (boilerplate
     /// included) stays at one place, its first whole copy in a document kept, and is cut everywhere
-    /// else. Edited records are written again with their other fields as they were.
+    /// else; edited copies are left as they are. Edited records are written again with their
+    /// other fields as they were.
     #[arg(long, requires = "write_deduped")]
     pub cut_passages: bool,
 }

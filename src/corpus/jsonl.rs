@@ -397,8 +397,10 @@ pub fn copy_without(path: &Path, drop: &[u64], out: &mut dyn Write) -> io::Resul
 
 /// [`copy_without`], and the lines numbered in `cuts` (sorted, 1-based, none dropped) written with
 /// the byte ranges given cut out of their `text_field` (a key, or a JSON Pointer): the record is
-/// parsed and written again, its other fields as they were (serde_json keeps their order). An
-/// edited line is held in memory while it is rewritten; every other line streams.
+/// parsed and written again, its other fields as they were (in their order, numbers with their
+/// digits: serde_json's preserve_order and arbitrary_precision; a repeated key keeps its last
+/// value, and the line ends in `\n`). An edited line is held in memory while it is rewritten;
+/// every other line streams.
 pub fn copy_edited(
     path: &Path,
     drop: &[u64],
@@ -682,6 +684,25 @@ mod tests {
         let last = results.last().unwrap().as_ref().unwrap_err();
         assert!(last.contains("after line"), "{last}");
         assert!(results.iter().filter(|r| r.is_ok()).count() > 100);
+    }
+
+    #[test]
+    fn a_cut_record_keeps_its_other_fields_as_written() {
+        let raw = br#"{"z":18446744073709551616123,"a":1E5,"text":"caf\u00e9 au lait","n":[1.50]}"#;
+        let cuts: Vec<Range<u32>> = std::iter::once(0..6).collect();
+        let cut = cut_record(raw, &cuts, "text").unwrap();
+        assert_eq!(
+            String::from_utf8(cut).unwrap(),
+            // Numbers keep their digits (serde_json's arbitrary_precision); only an exponent is
+            // spelled its way.
+            r#"{"z":18446744073709551616123,"a":1e+5,"text":"au lait","n":[1.50]}"#
+        );
+        let inside: Vec<Range<u32>> = std::iter::once(0..4).collect();
+        assert!(
+            cut_record(raw, &inside, "text").is_err(),
+            "inside a character"
+        );
+        assert!(cut_record(br#"{"text":5}"#, &cuts, "text").is_err());
     }
 
     #[test]
