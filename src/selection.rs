@@ -176,7 +176,8 @@ mod tests {
     use crate::scan::{scan, ScanConfig};
 
     /// `texts` as a JSON Lines corpus, scanned with ids, then each kept text with its cuts made.
-    fn cut_corpus(texts: &[&str]) -> Vec<String> {
+    fn cut_corpus(texts: &[impl AsRef<str>]) -> Vec<String> {
+        let texts: Vec<&str> = texts.iter().map(AsRef::as_ref).collect();
         let dir = tempfile::tempdir().unwrap();
         let lines: Vec<String> = texts
             .iter()
@@ -210,7 +211,6 @@ mod tests {
             format!("A second story starts differently. {PARAGRAPH} And closes its way."),
             format!("{PARAGRAPH} The third one adds only this line of its own."),
         ];
-        let texts: Vec<&str> = texts.iter().map(String::as_str).collect();
         let cut = cut_corpus(&texts);
         assert_eq!(cut[0], texts[0]);
         // Words are cut, not the punctuation after them.
@@ -228,7 +228,6 @@ mod tests {
             format!("Second piece differs. {PARAGRAPH} {SENTENCE} Another close two."),
             format!("Third piece quotes only: {SENTENCE} Nothing else in common here."),
         ];
-        let texts: Vec<&str> = texts.iter().map(String::as_str).collect();
         let cut = cut_corpus(&texts);
         let all = cut.join(" | ");
         assert_eq!(all.matches(SENTENCE).count(), 1, "{all}");
@@ -249,7 +248,6 @@ mod tests {
             format!("{base} with more"),
             format!("Different start entirely. {PARAGRAPH} Different end."),
         ];
-        let texts: Vec<&str> = texts.iter().map(String::as_str).collect();
         let cut = cut_corpus(&texts);
         assert_eq!(cut.len(), 2, "{cut:?}");
         assert!(cut[0].contains(PARAGRAPH), "{cut:?}");
@@ -266,7 +264,6 @@ mod tests {
             format!("Alpha opening here. {PARAGRAPH} Alpha close."),
             format!("Beta opening there. {second} Beta close."),
         ];
-        let texts: Vec<&str> = texts.iter().map(String::as_str).collect();
         assert_eq!(cut_corpus(&texts), texts);
     }
 
