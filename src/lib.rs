@@ -59,9 +59,13 @@
 //! let incoming = tempfile::tempdir()?;
 //! std::fs::write(incoming.path().join("new.txt"), format!("Good news for the valley: {shared}, said the trust."))?;
 //! let report = check_path(&index, &[incoming.path().to_path_buf()], &CheckOptions::default())?;
-//! assert_eq!(report.findings.len(), 1);
-//! assert!(report.other_name(&report.findings[0].other).ends_with("council.txt"));
-//! assert_eq!(report.findings[0].passages[0].text, shared);
+//! // No duplicate; one shared passage, and the indexed document that holds it.
+//! assert!(report.findings.is_empty());
+//! assert_eq!(report.passages.len(), 1);
+//! assert_eq!(report.passages[0].text, shared);
+//! let holders = &report.passages[0].holders;
+//! assert_eq!(holders.len(), 1);
+//! assert!(report.other_name(&holders[0].other).ends_with("council.txt"));
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 #![forbid(unsafe_code)]

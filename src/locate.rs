@@ -6,7 +6,7 @@
 //! against the content hash of the first pass (a file changed during the scan is an error, never
 //! a silently wrong offset), and each wanted range is located.
 //!
-//! Quote groups are located the same way ([`QuoteLocations`]), most of their occurrences from
+//! Quote groups are located the same way (`QuoteLocations`), most of their occurrences from
 //! the analyses the pair check makes anyway, the rest by [`locate`] in quoted-word indices.
 
 use crate::corpus::{reload_many, Diagnostic, DocumentSource, WalkOptions};

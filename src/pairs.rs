@@ -1,12 +1,12 @@
 //! Check pairs: candidate near-duplicate pairs verified exactly, a chunk of documents at a time.
 //!
-//! The documents of a chunk are read again and analysed ([`analyse`]: tokens with spans,
+//! The documents of a chunk are read again and analysed (`analyse`: tokens with spans,
 //! shingle set, quotes, alignment seeds), each pair's exact Jaccard is computed on the shingle
 //! sets, a near-duplicate pair's passages are aligned, and the analyses are dropped before the
-//! next chunk: memory is bounded by the chunk, not the corpus. [`check_plan`] packs whole
+//! next chunk: memory is bounded by the chunk, not the corpus. `check_plan` packs whole
 //! connected components of the candidate graph into chunks so that a document is read once.
-//! The quote occurrences of the documents analysed are located on the way ([`QuoteLocations`]).
-//! `dedup check` verifies its candidates with the same [`verify_pair`].
+//! The quote occurrences of the documents analysed are located on the way (`QuoteLocations`, in the locate stage).
+//! `dedup check` verifies its candidates with the same `verify_pair`.
 
 use crate::corpus::{reload_many, Diagnostic, DocumentSource};
 use crate::findings::{DocumentInfo, Location, PairFinding, PairKind, Passage};

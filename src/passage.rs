@@ -109,11 +109,11 @@ pub fn align_seeded(
         .collect()
 }
 
-/// The seeds of a document: a 32-bit hash of every window of [`SEED_WORDS`] words, and a hash
+/// The seeds of a document: a 32-bit hash of every window of `SEED_WORDS` words, and a hash
 /// table from seed to the positions holding it, so that another document's seeds find theirs by
 /// probing.
 ///
-/// 32 bits are enough because a seed only proposes where a run may start: [`maximal_runs`]
+/// 32 bits are enough because a seed only proposes where a run may start: `maximal_runs`
 /// compares the words themselves, so two different windows that collide only cost a comparison
 /// (about one per 10,000 pairs of windows), never a wrong run. The hashes are the rolling k-gram
 /// hashes of [`crate::fingerprint`]. A chained table is built in one pass, where sorting the

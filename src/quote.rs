@@ -276,10 +276,10 @@ pub struct GramPosting {
 ///
 /// Few quoted grams are shared (8% of them in a 100,000-document generated corpus), so the
 /// grams are not all sorted. They are split by the top bits of their hash into parts of about
-/// [`GRAMS_PER_PART`] at most; a part's grams mark, in a bit set of 8 slots per gram small enough
+/// `GRAMS_PER_PART` at most; a part's grams mark, in a bit set of 8 slots per gram small enough
 /// for a core's L2 cache, the slots hit twice, and only the grams in such slots (the shared ones,
 /// and about one in eight of the others) are sorted, and those of one document only dropped.
-/// Parts are filled a round of hash values at a time (see [`MAX_ROUNDS`]). One bit set for the whole corpus (32 MB at 100,000 documents) made every gram a cache
+/// Parts are filled a round of hash values at a time (see `MAX_ROUNDS`). One bit set for the whole corpus (32 MB at 100,000 documents) made every gram a cache
 /// miss, twice, in a first pass that could not be split between threads: 1.3 s of the scan.
 #[derive(Debug, Clone, Default)]
 pub struct SharedQuoteGrams {

@@ -52,7 +52,8 @@ fn jsonl(output: &Output) -> Vec<Value> {
         .collect()
 }
 
-/// `(a, b, kind)` of every match record, file names only.
+/// `(a, b, kind)` of every match record, and `(new, holder, "overlap")` of every holder of a
+/// passage record (once for a pair of documents), file names only, sorted.
 fn matches(records: &[Value]) -> Vec<(String, String, String)> {
     let name = |v: &Value| {
         Path::new(v.as_str().unwrap())
@@ -61,7 +62,7 @@ fn matches(records: &[Value]) -> Vec<(String, String, String)> {
             .to_string_lossy()
             .into_owned()
     };
-    records
+    let mut found: Vec<(String, String, String)> = records
         .iter()
         .filter(|r| r["type"] == "match")
         .map(|r| {
@@ -71,6 +72,26 @@ fn matches(records: &[Value]) -> Vec<(String, String, String)> {
                 r["kind"].as_str().unwrap().to_string(),
             )
         })
+        .collect();
+    for r in records.iter().filter(|r| r["type"] == "passage") {
+        for holder in r["held_by"].as_array().unwrap() {
+            found.push((
+                name(&r["path"]),
+                name(&holder["path"]),
+                "overlap".to_string(),
+            ));
+        }
+    }
+    found.sort();
+    found.dedup();
+    found
+}
+
+/// The passage records of a new document (by file name).
+fn passages_of<'r>(records: &'r [Value], name: &str) -> Vec<&'r Value> {
+    records
+        .iter()
+        .filter(|r| r["type"] == "passage" && r["path"].as_str().unwrap().ends_with(name))
         .collect()
 }
 
@@ -137,7 +158,13 @@ fn check_reports_exact_near_and_overlap_against_the_index_and_among_new_document
     };
     assert_eq!(by_a("copy.txt")["b"], "fixtures/index/corpus/library.txt");
     assert_eq!(by_a("copy.txt")["b_indexed"], true);
-    assert_eq!(by_a("marathon-a.txt")["b_indexed"], false);
+    let marathon = passages_of(&records, "marathon-a.txt");
+    assert!(!marathon.is_empty());
+    assert!(marathon.iter().all(|p| p["held_by"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|h| h["indexed"] == false)));
     let near = by_a("revised.txt");
     assert!(near["jaccard"].as_f64().unwrap() >= 0.8);
 
@@ -145,10 +172,14 @@ fn check_reports_exact_near_and_overlap_against_the_index_and_among_new_document
     // the indexed document's bytes hold the same words but for the edit. The attribution is
     // reworded ("had said:" against "told the chamber:") and the quote repeated word for word:
     // one passage across the edit, so not quoted as a whole.
-    let quoting = by_a("quoting.txt");
-    assert_eq!(quoting["passages"].as_array().unwrap().len(), 1);
-    let passage = &quoting["passages"][0];
+    let quoting = passages_of(&records, "quoting.txt");
+    assert_eq!(quoting.len(), 1);
+    let passage = quoting[0];
     assert_eq!(passage["quoted"], false);
+    assert_eq!(passage["docs"], 1);
+    let holder = &passage["held_by"][0];
+    assert_eq!(holder["path"], "fixtures/index/corpus/council.txt");
+    assert_eq!(holder["indexed"], true);
     let span = |side: &Value| {
         side["start"].as_u64().unwrap() as usize..side["end"].as_u64().unwrap() as usize
     };
@@ -161,20 +192,14 @@ fn check_reports_exact_near_and_overlap_against_the_index_and_among_new_document
             && text.ends_with("who will notice it"),
         "{text}"
     );
-    assert_eq!(&new_bytes[span(&passage["a"])], text.as_bytes());
-    let old = words(&old_bytes[span(&passage["b"])]);
+    assert_eq!(&new_bytes[span(passage)], text.as_bytes());
+    let old = words(&old_bytes[span(holder)]);
     let new = words(text.as_bytes());
     assert_eq!(old[..5], ["the", "finance", "member", "told", "the"]);
     assert_eq!(old[6..], new[5..], "the quote, word for word");
     let line_of = |bytes: &[u8], at: usize| 1 + bytes[..at].iter().filter(|&&b| b == b'\n').count();
-    assert_eq!(
-        passage["a"]["line"],
-        line_of(&new_bytes, span(&passage["a"]).start)
-    );
-    assert_eq!(
-        passage["b"]["line"],
-        line_of(&old_bytes, span(&passage["b"]).start)
-    );
+    assert_eq!(passage["line"], line_of(&new_bytes, span(passage).start));
+    assert_eq!(holder["line"], line_of(&old_bytes, span(holder).start));
 
     let sum = summary(&records);
     assert_eq!(sum["docs"], 6);
@@ -231,7 +256,31 @@ fn check_agrees_with_a_scan_of_corpus_and_new_documents_together() {
         })
         .collect();
     from_check.sort();
-    assert_eq!(from_check, from_scan);
+    // Duplicates match the scan's exactly; a pair that only shares text is a holder of one of
+    // the new document's passages.
+    let (overlaps, duplicates): (Vec<_>, Vec<_>) = from_scan
+        .into_iter()
+        .partition(|(_, _, kind, _)| kind == "overlap");
+    assert_eq!(from_check, duplicates);
+    let mut held: Vec<(String, String)> = checked
+        .iter()
+        .filter(|r| r["type"] == "passage")
+        .flat_map(|r| {
+            r["held_by"].as_array().unwrap().iter().map(|h| {
+                let path = r["path"].as_str().unwrap().to_string();
+                let holder = h["path"].as_str().unwrap().to_string();
+                if h["indexed"] == false && holder < path {
+                    (holder, path)
+                } else {
+                    (path, holder)
+                }
+            })
+        })
+        .collect();
+    held.sort();
+    held.dedup();
+    let shared: Vec<(String, String)> = overlaps.into_iter().map(|(a, b, _, _)| (a, b)).collect();
+    assert_eq!(held, shared);
 }
 
 #[test]
@@ -492,8 +541,9 @@ fn wrong_magic_zero_length_and_a_future_version_are_refused() {
 
 /// The committed index was written by format version 2. It must load and give the answers in
 /// tests/data/v2-check.jsonl (those it gave when committed, but for one passage that grew when
-/// passages began to merge across gaps of up to `--min-words` words: a change of alignment, not
-/// of the index); and building the same fixtures now must give the same bytes (a changed
+/// passages began to merge across gaps of up to `--min-words` words, and the shape of shared
+/// passages, one record each since `check` stopped reporting them pair by pair: changes of the
+/// check, not of the index); and building the same fixtures now must give the same bytes (a changed
 /// tokenizer, hash or layout shows up here before it invalidates users' indexes).
 #[test]
 fn the_committed_v2_index_still_loads_and_gives_the_same_answers() {
@@ -759,7 +809,7 @@ fn a_baseline_makes_only_new_findings_fail() {
     let records = jsonl(&out);
     assert!(records
         .iter()
-        .filter(|r| r["type"] == "match")
+        .filter(|r| r["type"] == "match" || r["type"] == "passage")
         .all(|r| r["known"] == true && r["fails"] == false));
     assert_eq!(summary(&records)["known"], 4);
 
@@ -793,7 +843,10 @@ fn a_baseline_makes_only_new_findings_fail() {
     let records = jsonl(&out);
     let failing: Vec<_> = records.iter().filter(|r| r["fails"] == true).collect();
     assert_eq!(failing.len(), 1);
-    assert!(failing[0]["a"].as_str().unwrap().ends_with("borrowed.txt"));
+    assert!(failing[0]["path"]
+        .as_str()
+        .unwrap()
+        .ends_with("borrowed.txt"));
     assert_eq!(summary(&records)["known"], 4);
 
     std::fs::write(&known, "{\"path\": 3}\n").unwrap();
@@ -996,4 +1049,158 @@ fn an_index_behind_a_symlink_is_rebuilt_in_its_target() {
     let body = |out: &Output| stdout(out).lines().skip(1).collect::<Vec<_>>().join("\n");
     assert_eq!(body(&stats), body(&through_real));
     assert!(body(&stats).contains("in 2 segments"), "{}", stdout(&stats));
+}
+
+/// `n` words of filler unique to `tag`, so documents share nothing but what a test puts in.
+fn filler(tag: &str, n: usize) -> String {
+    (0..n)
+        .map(|i| format!("{tag}w{i}"))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// A paragraph in 12 indexed documents and a sentence of it in 3 more: a new document holding
+/// the paragraph gets one finding for it naming the 12, and one for the sentence naming all 15,
+/// not 27 pairwise findings. Text a near-duplicate match covers is not reported again, unless
+/// `--covered-passages` asks for it.
+#[test]
+fn check_reports_each_shared_passage_once_with_every_document_holding_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let corpus = dir.path().join("corpus");
+    let new = dir.path().join("new");
+    std::fs::create_dir_all(&corpus).unwrap();
+    std::fs::create_dir_all(&new).unwrap();
+    let sentence =
+        "the harbour board voted to close the old ferry pier for the whole winter season";
+    let paragraph = format!(
+        "Residents were told on Monday that {sentence}, and that repairs would start in March \
+         once the divers had surveyed every pile below the waterline"
+    );
+    for i in 0..12 {
+        let text = format!(
+            "{}.\n{paragraph}.\n{}.\n",
+            filler(&format!("p{i}"), 30),
+            filler(&format!("q{i}"), 30)
+        );
+        std::fs::write(corpus.join(format!("para{i:02}.txt")), text).unwrap();
+    }
+    for i in 0..3 {
+        let text = format!(
+            "{}. Officials said {sentence}. {}.\n",
+            filler(&format!("s{i}"), 40),
+            filler(&format!("t{i}"), 40)
+        );
+        std::fs::write(corpus.join(format!("sentence{i}.txt")), text).unwrap();
+    }
+    // The new document: its own words around the paragraph.
+    std::fs::write(
+        new.join("story.txt"),
+        format!(
+            "{}.\n{paragraph}.\n{}.\n",
+            filler("mine", 25),
+            filler("more", 25)
+        ),
+    )
+    .unwrap();
+    // A near-duplicate of para00 (a few words changed at the end).
+    let para00 = std::fs::read_to_string(corpus.join("para00.txt")).unwrap();
+    let edited = para00.replace("q0w28 q0w29", "changed ending");
+    std::fs::write(new.join("resubmitted.txt"), edited).unwrap();
+    let index = dir.path().join("t.dedup");
+    assert_eq!(
+        code(&run(&["index", "build", s(&corpus), "-o", s(&index)])),
+        0
+    );
+
+    let out = run(&["check", "--index", s(&index), s(&new), "--format", "jsonl"]);
+    assert_eq!(code(&out), 1, "{}", stderr(&out));
+    let records = jsonl(&out);
+    let story = passages_of(&records, "story.txt");
+    assert_eq!(story.len(), 2, "{story:#?}");
+    let held = |p: &Value| -> Vec<String> {
+        p["held_by"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|h| {
+                let path = h["path"].as_str().unwrap();
+                path.rsplit(['/', '\\']).next().unwrap().to_string()
+            })
+            .collect()
+    };
+    // Longer first: the paragraph, then the sentence inside it.
+    assert!(story[0]["text"]
+        .as_str()
+        .unwrap()
+        .starts_with("Residents were told"));
+    assert_eq!(story[0]["docs"], 12);
+    let paras: Vec<String> = (0..12).map(|i| format!("para{i:02}.txt")).collect();
+    assert_eq!(held(story[0]), paras);
+    assert_eq!(story[1]["text"], sentence);
+    assert_eq!(story[1]["docs"], 15);
+    let mut all = paras.clone();
+    all.extend((0..3).map(|i| format!("sentence{i}.txt")));
+    assert_eq!(held(story[1]), all);
+    // Each holder's place is the passage's own words in it.
+    for (p, want) in [(story[0], paragraph.as_str()), (story[1], sentence)] {
+        for h in p["held_by"].as_array().unwrap() {
+            let text = std::fs::read(h["path"].as_str().unwrap()).unwrap();
+            let (start, end) = (
+                h["start"].as_u64().unwrap() as usize,
+                h["end"].as_u64().unwrap() as usize,
+            );
+            assert_eq!(&text[start..end], want.as_bytes(), "{h}");
+            let line = 1 + text[..start].iter().filter(|&&b| b == b'\n').count();
+            assert_eq!(h["line"], line);
+        }
+    }
+    // The near-duplicate is one match; the paragraph it shares with 11 other documents lies
+    // inside the text the match covers, so it is not a finding of its own.
+    assert_eq!(
+        matches(&records)
+            .into_iter()
+            .filter(|m| m.2 != "overlap")
+            .collect::<Vec<_>>(),
+        [triple("resubmitted.txt", "para00.txt", "near_duplicate")]
+    );
+    assert!(passages_of(&records, "resubmitted.txt").is_empty());
+    assert_eq!(summary(&records)["overlaps"], 2);
+
+    let out = run(&[
+        "check",
+        "--index",
+        s(&index),
+        s(&new),
+        "--format",
+        "jsonl",
+        "--covered-passages",
+    ]);
+    let records = jsonl(&out);
+    let covered = passages_of(&records, "resubmitted.txt");
+    // The paragraph, held by the 12 indexed documents and the other new one.
+    let mut with_story = paras.clone();
+    with_story.push("story.txt".into());
+    assert!(
+        covered
+            .iter()
+            .any(|p| p["docs"] == 13 && held(p) == with_story),
+        "{covered:#?}"
+    );
+
+    // The human report names the first holders and counts the rest.
+    let human = stdout(&run(&[
+        "check",
+        "--index",
+        s(&index),
+        s(&new),
+        "--color",
+        "never",
+    ]));
+    assert!(human.contains("in 12 other documents"), "{human}");
+    assert!(human.contains("in 15 other documents"), "{human}");
+    assert!(
+        human.contains("... and 10 more (all in --format jsonl)"),
+        "{human}"
+    );
+    assert!(human.contains("2 shared passages"), "{human}");
 }

@@ -470,6 +470,11 @@ pub struct CheckArgs {
     #[arg(short = 'm', long, value_parser = clap::value_parser!(u32).range(3..=10_000))]
     pub min_words: Option<u32>,
 
+    /// Report shared passages also where a near-duplicate match already covers them (by
+    /// default the match alone reports that text).
+    #[arg(long)]
+    pub covered_passages: bool,
+
     #[command(flatten)]
     pub walk: WalkArgs,
 
@@ -502,6 +507,7 @@ impl CheckArgs {
             bands: self.bands,
             max_df: self.max_df.map(|v| v as usize),
             walk: self.walk.to_options(),
+            covered_passages: self.covered_passages,
         }
     }
 

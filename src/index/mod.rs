@@ -51,6 +51,7 @@ use crate::lsh::{BandKey, LshParams};
 use crate::minhash::MinHasher;
 use crate::scan::ScanConfig;
 use crate::sketch::{sketch, FingerprintUse, SketchParams};
+use rayon::prelude::*;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 
@@ -222,7 +223,16 @@ pub struct IndexedDoc {
     pub words: u32,
     /// Where its text is in the file.
     text: Range<u64>,
-    fingerprints: Range<usize>,
+    /// Where its Rice-coded fingerprints are in the file, and how many.
+    fingerprints: Range<u64>,
+    fingerprint_count: u32,
+}
+
+impl IndexedDoc {
+    /// Bytes of its text.
+    pub fn text_len(&self) -> u64 {
+        self.text.end - self.text.start
+    }
 }
 
 /// Where the bytes of an index file go, for `index stats`.
@@ -240,6 +250,9 @@ pub struct SectionSizes {
     pub text: u64,
 }
 
+/// Bytes of fingerprint codes read and decoded by one task of [`Index::fingerprint_hits`].
+const FINGERPRINT_BATCH: u64 = 1 << 20;
+
 /// A loaded, validated index.
 #[derive(Debug)]
 pub struct Index {
@@ -250,7 +263,6 @@ pub struct Index {
     file_len: u64,
     docs: Vec<IndexedDoc>,
     signatures: Vec<u16>,
-    fingerprints: Vec<u32>,
     segments: Vec<Range<usize>>,
     sizes: SectionSizes,
     /// The footer's entries, which `add` carries over unchanged.
@@ -312,23 +324,95 @@ impl Index {
         &self.signatures
     }
 
-    /// The stored fingerprints of document `i`, sorted.
-    pub fn fingerprints(&self, i: usize) -> &[u32] {
-        &self.fingerprints[self.docs[i].fingerprints.clone()]
+    /// The stored fingerprints of document `i`, sorted, read from the file.
+    pub fn fingerprints(&self, i: usize) -> Result<Vec<u32>, crate::Error> {
+        let doc = &self.docs[i];
+        let code = reader::read_at(
+            &self.file,
+            doc.fingerprints.start,
+            (doc.fingerprints.end - doc.fingerprints.start) as usize,
+        )
+        .map_err(|e| crate::Error::io(&self.path, &e))?;
+        let mut values = Vec::with_capacity(doc.fingerprint_count as usize);
+        self.decode(i, &code, &mut values)?;
+        Ok(values)
     }
 
-    /// The stored fingerprints of every document, one document after another in index order.
-    pub fn all_fingerprints(&self) -> &[u32] {
-        &self.fingerprints
-    }
-
-    /// The document whose fingerprints hold position `at` of [`Index::all_fingerprints`].
+    /// Every stored fingerprint for which `keep` is true, with its document, in index order.
     ///
-    /// # Panics
-    /// If `at` is past the end.
-    pub fn fingerprint_owner(&self, at: usize) -> usize {
-        assert!(at < self.fingerprints.len(), "no fingerprint at {at}");
-        self.docs.partition_point(|d| d.fingerprints.end <= at)
+    /// The fingerprints stay on disk (they are most of an index beyond its text, 876 bytes a
+    /// document at 128 permutations): they are read a megabyte at a time and
+    /// decoded in parallel, so memory stays flat whatever the index's size.
+    pub fn fingerprint_hits(
+        &self,
+        keep: &(dyn Fn(u32) -> bool + Sync),
+    ) -> Result<Vec<(u32, usize)>, crate::Error> {
+        let batches = self.fingerprint_batches();
+        let found: Vec<Vec<(u32, usize)>> = batches
+            .par_iter()
+            .map(|docs| {
+                let first = &self.docs[docs.start].fingerprints;
+                let last = &self.docs[docs.end - 1].fingerprints;
+                let bytes =
+                    reader::read_at(&self.file, first.start, (last.end - first.start) as usize)
+                        .map_err(|e| crate::Error::io(&self.path, &e))?;
+                let mut values = Vec::new();
+                let mut hits = Vec::new();
+                for i in docs.clone() {
+                    let at = &self.docs[i].fingerprints;
+                    let code =
+                        &bytes[(at.start - first.start) as usize..(at.end - first.start) as usize];
+                    values.clear();
+                    self.decode(i, code, &mut values)?;
+                    hits.extend(values.iter().filter(|&&f| keep(f)).map(|&f| (f, i)));
+                }
+                Ok(hits)
+            })
+            .collect::<Result<_, crate::Error>>()?;
+        Ok(found.into_iter().flatten().collect())
+    }
+
+    /// Runs of documents whose fingerprints lie together in one segment, about
+    /// [`FINGERPRINT_BATCH`] bytes each.
+    fn fingerprint_batches(&self) -> Vec<Range<usize>> {
+        let mut batches = Vec::new();
+        for segment in &self.segments {
+            let mut start = segment.start;
+            let mut bytes = 0;
+            for i in segment.clone() {
+                let at = &self.docs[i].fingerprints;
+                bytes += at.end - at.start;
+                if bytes >= FINGERPRINT_BATCH {
+                    batches.push(start..i + 1);
+                    (start, bytes) = (i + 1, 0);
+                }
+            }
+            if start < segment.end {
+                batches.push(start..segment.end);
+            }
+        }
+        batches
+    }
+
+    /// Decodes document `i`'s code into `out`; a code that does not hold its count is damage.
+    fn decode(&self, i: usize, code: &[u8], out: &mut Vec<u32>) -> Result<(), crate::Error> {
+        let count = self.docs[i].fingerprint_count as usize;
+        let start = out.len();
+        match codec::decode_sorted(code, count, out) {
+            Some(()) if out.len() - start == count => Ok(()),
+            _ => {
+                let segment = self.segments.partition_point(|s| s.end <= i);
+                let first = self.segments[segment].start;
+                Err(crate::Error::corrupt(
+                    &self.path,
+                    format!(
+                        "the fingerprints section of segment {} is malformed for document {}",
+                        segment + 1,
+                        i - first + 1
+                    ),
+                ))
+            }
+        }
     }
 
     /// Number of segments (one per build or add).

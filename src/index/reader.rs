@@ -1,7 +1,7 @@
 //! Reading an index file: validate first, then parse. Every count and length read from the file
 //! is checked against the bytes that are really there before anything is allocated for it.
 //!
-//! Only the small sections (params, records, signatures, fingerprints; about a quarter of an
+//! Only the small sections (params, records, signatures; under a tenth of an
 //! index) are read into memory. The text sections are read through a small buffer to verify
 //! their checksums and then left on disk: a check needs the text of its few candidates only,
 //! which [`Index::text`] reads when asked. That saves copying the corpus into freshly allocated
@@ -49,12 +49,12 @@ pub(super) fn open(path: &Path) -> Result<Index, Error> {
     verify_checksums(path, &layout.small_sections(), &small)?;
     // Parse while the text is hashed: both take a while, and they need different resources.
     let (text, index) = rayon::join(
-        || verify_text(path, &file, &layout),
+        || verify_streamed(path, &file, &layout),
         || parse(path, &layout, &small),
     );
     text?;
     let parts = index?;
-    Ok(Index {
+    let index = Index {
         path: path.to_path_buf(),
         file,
         file_len: len,
@@ -63,10 +63,13 @@ pub(super) fn open(path: &Path) -> Result<Index, Error> {
         entries: parts.entries,
         docs: parts.docs,
         signatures: parts.signatures,
-        fingerprints: parts.fingerprints,
         segments: parts.segments,
         sizes: parts.sizes,
-    })
+    };
+    // Every code must decode to as many values as its record says: a file whose checksums hold
+    // but whose codes do not (a hostile or buggy writer) is refused here, not in a check.
+    index.fingerprint_hits(&|_| false)?;
+    Ok(index)
 }
 
 /// What [`parse`] makes of the sections in memory: an [`Index`] but for its file.
@@ -75,7 +78,6 @@ struct Parts {
     entries: Vec<Entry>,
     docs: Vec<IndexedDoc>,
     signatures: Vec<u16>,
-    fingerprints: Vec<u32>,
     segments: Vec<std::ops::Range<usize>>,
     sizes: SectionSizes,
 }
@@ -175,12 +177,17 @@ struct Layout {
 }
 
 impl Layout {
-    /// Every section but the text ones, in the order [`parse`] takes them: params, then per
-    /// segment docs, signatures and fingerprints.
+    /// The sections read into memory, in the order [`parse`] takes them: params, then per
+    /// segment docs and signatures.
     fn small_sections(&self) -> Vec<Entry> {
         std::iter::once(self.params)
-            .chain(self.segments.iter().flat_map(|s| s[1..].iter().copied()))
+            .chain(self.segments.iter().flat_map(|s| s[1..3].iter().copied()))
             .collect()
+    }
+
+    /// The sections left on disk and read a buffer at a time: text and fingerprints.
+    fn streamed_sections(&self) -> Vec<Entry> {
+        self.segments.iter().flat_map(|s| [s[0], s[3]]).collect()
     }
 }
 
@@ -308,12 +315,11 @@ fn verify_checksums(path: &Path, entries: &[Entry], bytes: &[Vec<u8>]) -> Result
     }
 }
 
-/// Hashes every text section from the file, a buffer at a time.
-fn verify_text(path: &Path, file: &File, layout: &Layout) -> Result<(), Error> {
+/// Hashes every text and fingerprints section from the file, a buffer at a time.
+fn verify_streamed(path: &Path, file: &File, layout: &Layout) -> Result<(), Error> {
     let bad: Vec<Result<Entry, Error>> = layout
-        .segments
-        .par_iter()
-        .map(|segment| segment[0])
+        .streamed_sections()
+        .into_par_iter()
         .filter_map(|e| match hash_range(file, e.offset, e.len) {
             Ok(hash) if hash == e.hash => None,
             Ok(_) => Some(Ok(e)),
@@ -355,11 +361,10 @@ fn parse(path: &Path, layout: &Layout, small: &[Vec<u8>]) -> Result<Parts, Error
     sizes.overhead += layout.file_len - TRAILER_LEN as u64 - layout.footer_start;
     let mut docs = Vec::new();
     let mut signatures = Vec::new();
-    let mut fingerprints = Vec::new();
     let mut segments = Vec::with_capacity(layout.segments.len());
     for (n, entries) in layout.segments.iter().enumerate() {
         let first = docs.len();
-        let bytes = [&small[1 + 3 * n][..], &small[2 + 3 * n], &small[3 + 3 * n]];
+        let bytes = [&small[1 + 2 * n][..], &small[2 + 2 * n]];
         parse_segment(
             path,
             entries,
@@ -367,7 +372,6 @@ fn parse(path: &Path, layout: &Layout, small: &[Vec<u8>]) -> Result<Parts, Error
             params.perms,
             &mut docs,
             &mut signatures,
-            &mut fingerprints,
         )?;
         if docs.len() > u32::MAX as usize {
             return Err(Error::corrupt(path, "more than 2^32 documents"));
@@ -387,7 +391,6 @@ fn parse(path: &Path, layout: &Layout, small: &[Vec<u8>]) -> Result<Parts, Error
         entries,
         docs,
         signatures,
-        fingerprints,
         segments,
         sizes,
     })
@@ -488,11 +491,10 @@ impl Record {
 fn parse_segment(
     path: &Path,
     entries: &[Entry; 4],
-    [doc_bytes, sig_bytes, fp_bytes_in]: [&[u8]; 3],
+    [doc_bytes, sig_bytes]: [&[u8]; 2],
     perms: usize,
     docs: &mut Vec<IndexedDoc>,
     signatures: &mut Vec<u16>,
-    fingerprints: &mut Vec<u32>,
 ) -> Result<(), Error> {
     let [text, doc_entry, sig, fp] = entries;
     let corrupt =
@@ -560,17 +562,17 @@ fn parse_segment(
         ));
     }
 
+    // Reserved exactly: grown by doubling, the array would take up to twice its size while
+    // being filled.
+    signatures.reserve_exact(sig_bytes.len() / 2);
     signatures.extend(
         sig_bytes
             .chunks_exact(2)
             .map(|c| u16::from_le_bytes(c.try_into().expect("2 bytes"))),
     );
-    let fp_base = fingerprints.len();
-    decode_fingerprints(fp_bytes_in, &records, fingerprints)
-        .map_err(|doc| corrupt(fp, format!("is malformed for document {}", doc + 1)))?;
     docs.reserve(count);
     let mut text_at = text.offset;
-    let mut fp_at = fp_base;
+    let mut fp_at = fp.offset;
     let mut name = Vec::new();
     for (i, record) in records.into_iter().enumerate() {
         if record.name_shared > name.len() as u64 {
@@ -582,7 +584,7 @@ fn parse_segment(
         name.truncate(record.name_shared as usize);
         name.extend_from_slice(r.take(record.name_suffix as usize).expect("checked"));
         let text_end = text_at + record.text_len;
-        let fp_end = fp_at + record.fingerprints as usize;
+        let fp_end = fp_at + record.fingerprint_bytes;
         docs.push(IndexedDoc {
             name: String::from_utf8(name.clone())
                 .map_err(|_| corrupt(doc_entry, "holds a name that is not UTF-8".into()))?,
@@ -590,44 +592,11 @@ fn parse_segment(
             words: record.words,
             text: text_at..text_end,
             fingerprints: fp_at..fp_end,
+            fingerprint_count: u32::try_from(record.fingerprints)
+                .map_err(|_| corrupt(fp, format!("lists too many for document {}", i + 1)))?,
         });
         text_at = text_end;
         fp_at = fp_end;
-    }
-    Ok(())
-}
-
-/// Decodes every document's fingerprints of one section, in parallel, appending them to `out`;
-/// the number of the first document whose code is malformed if any is. The records' counts and
-/// byte lengths are checked against the section's length before.
-fn decode_fingerprints(bytes: &[u8], records: &[Record], out: &mut Vec<u32>) -> Result<(), usize> {
-    /// Documents decoded by one task.
-    const BATCH: usize = 4096;
-    let mut starts = Vec::with_capacity(records.len() + 1);
-    let mut at = 0usize;
-    for record in records {
-        starts.push(at);
-        at += record.fingerprint_bytes as usize;
-    }
-    starts.push(at);
-    let batches: Vec<Result<Vec<u32>, usize>> = records
-        .par_chunks(BATCH)
-        .enumerate()
-        .map(|(b, batch)| {
-            let first = b * BATCH;
-            let count = batch.iter().map(|r| r.fingerprints as usize).sum();
-            let mut values = Vec::with_capacity(count);
-            for (i, record) in batch.iter().enumerate() {
-                let code = &bytes[starts[first + i]..starts[first + i + 1]];
-                super::codec::decode_sorted(code, record.fingerprints as usize, &mut values)
-                    .ok_or(first + i)?;
-            }
-            Ok(values)
-        })
-        .collect();
-    out.reserve(records.iter().map(|r| r.fingerprints as usize).sum());
-    for batch in batches {
-        out.extend(batch?);
     }
     Ok(())
 }
@@ -734,8 +703,8 @@ mod tests {
         assert_eq!(index.docs()[1].name, "dir/a.b", "front-coded");
         assert_eq!(index.text(0).unwrap(), b"aaaaa");
         assert_eq!(index.text(1).unwrap(), b"aa");
-        assert_eq!(index.fingerprints(0), &[3, 9]);
-        assert!(index.fingerprints(1).is_empty());
+        assert_eq!(index.fingerprints(0).unwrap(), [3, 9]);
+        assert!(index.fingerprints(1).unwrap().is_empty());
         assert_eq!(index.signature_values(1).len(), 128);
     }
 
@@ -894,7 +863,7 @@ mod tests {
         let valid = file_with(&segment(docs, 2 * SIG, [first, second].concat(), 5));
         let index = decode(valid.clone()).unwrap();
         assert_eq!(index.docs()[1].name, "abc");
-        assert_eq!(index.fingerprints(1), &[1 << 30]);
+        assert_eq!(index.fingerprints(1).unwrap(), [1 << 30]);
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("x.dedup");
         let mut state = 0x9E37_79B9_7F4A_7C15u64;

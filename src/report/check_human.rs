@@ -1,11 +1,13 @@
 //! `dedup check --format human`: what each new document matches, readable.
 //!
-//! One block per finding, in the check's order (by new document, indexed matches first), then one
-//! summary line. Findings in the baseline are marked `known`; findings of a kind that does not
-//! fail the run (`--fail-on`) are marked `not failing`. Passage text is cut as in the scan report.
+//! One block per match (exact and near-duplicates, by new document, indexed matches first), then
+//! one per shared passage (by new document and position: where it is, its text, and the documents
+//! holding it, the first few named and the rest counted), then one summary line. Findings in the
+//! baseline are marked `known`; findings of a kind that does not fail the run (`--fail-on`) are
+//! marked `not failing`. Passage text is cut as in the scan report.
 
-use super::human::{documents, human_bytes, measures, paint, Counts, Palette};
-use crate::check::{CheckFinding, CheckReport, Other};
+use super::human::{documents, human_bytes, measures, one_line, paint, Counts, Palette};
+use crate::check::{CheckFinding, CheckReport, Other, SharedPassage};
 use crate::findings::{PairKind, Passage};
 use std::io::{self, Write};
 
@@ -20,8 +22,14 @@ pub fn write(
     for finding in &report.findings {
         printer.finding(finding, fail_on, out)?;
     }
+    for passage in &report.passages {
+        printer.shared(passage, fail_on, out)?;
+    }
     writeln!(out, "{}", summary_line(report, fail_on))
 }
+
+/// Holders of a passage named in the human report; the rest are counted.
+const NAMED_HOLDERS: usize = 5;
 
 struct Printer<'a> {
     report: &'a CheckReport,
@@ -40,25 +48,8 @@ impl Printer<'_> {
             PairKind::NearDuplicate => ("near-duplicate", "~"),
             PairKind::Overlap => ("shared passages", "~"),
         };
-        let origin = match f.other {
-            Other::Indexed { .. } => "(indexed)",
-            Other::New(_) => "(new)",
-        };
-        let mut notes = Vec::new();
-        if f.known {
-            notes.push("known");
-        }
-        if !fail_on.contains(&f.kind) {
-            notes.push("not failing");
-        }
-        let notes = if notes.is_empty() {
-            String::new()
-        } else {
-            format!(
-                "  {}",
-                paint(self.palette.dim, &format!("[{}]", notes.join(", ")))
-            )
-        };
+        let origin = origin(&f.other);
+        let notes = self.notes(f.known, fail_on.contains(&f.kind));
         writeln!(
             out,
             "{}  {}  {joiner}  {} {}{notes}",
@@ -86,8 +77,83 @@ impl Printer<'_> {
         writeln!(out)
     }
 
+    fn notes(&self, known: bool, fails: bool) -> String {
+        let mut notes = Vec::new();
+        if known {
+            notes.push("known");
+        }
+        if !fails {
+            notes.push("not failing");
+        }
+        if notes.is_empty() {
+            String::new()
+        } else {
+            format!(
+                "  {}",
+                paint(self.palette.dim, &format!("[{}]", notes.join(", ")))
+            )
+        }
+    }
+
+    /// `shared passage  new/x.txt, line 4, bytes 120..340 (36 words)  in 3 documents`, the
+    /// text, and where each holder has it.
+    fn shared(
+        &self,
+        p: &SharedPassage,
+        fail_on: &[PairKind],
+        out: &mut dyn Write,
+    ) -> io::Result<()> {
+        let quoted = if p.quoted { ", quoted" } else { "" };
+        let held = p.holders.len();
+        writeln!(
+            out,
+            "{}  {}, line {}, bytes {}..{}  {}  in {}{}",
+            paint(self.palette.heading, "shared passage"),
+            paint(self.palette.path, &self.report.path(p.doc)),
+            paint(self.palette.number, &p.at.line.to_string()),
+            p.at.start,
+            p.at.end,
+            paint(self.palette.dim, &format!("({} words{quoted})", p.words)),
+            documents(held, "other"),
+            self.notes(p.known, fail_on.contains(&PairKind::Overlap)),
+        )?;
+        writeln!(out, "    {}", paint(self.palette.text, &one_line(&p.text)))?;
+        for h in p.holders.iter().take(NAMED_HOLDERS) {
+            writeln!(
+                out,
+                "  {} {}, line {}, bytes {}..{}",
+                paint(self.palette.path, &self.report.other_name(&h.other)),
+                paint(self.palette.dim, origin(&h.other)),
+                paint(self.palette.number, &h.at.line.to_string()),
+                h.at.start,
+                h.at.end,
+            )?;
+        }
+        if held > NAMED_HOLDERS {
+            writeln!(
+                out,
+                "  {}",
+                paint(
+                    self.palette.dim,
+                    &format!(
+                        "... and {} more (all in --format jsonl)",
+                        held - NAMED_HOLDERS
+                    )
+                )
+            )?;
+        }
+        writeln!(out)
+    }
+
     fn passage(&self, p: &Passage, out: &mut dyn Write) -> io::Result<()> {
         crate::report::human::write_passage(self.palette, p, out)
+    }
+}
+
+fn origin(other: &Other) -> &'static str {
+    match other {
+        Other::Indexed { .. } => "(indexed)",
+        Other::New(_) => "(new)",
     }
 }
 
@@ -98,7 +164,7 @@ pub fn summary_line(report: &CheckReport, fail_on: &[PairKind]) -> String {
     let mut parts = Counts::default();
     parts.add(s.exact, "exact copy", "exact copies");
     parts.add(s.near, "near-duplicate", "near-duplicates");
-    parts.add(s.overlap, "overlap", "overlaps");
+    parts.add(s.overlap, "shared passage", "shared passages");
     parts.add(
         s.known,
         "known from the baseline",

@@ -1,17 +1,25 @@
 //! `dedup check --format jsonl`: one JSON object per line, as the scan's JSON Lines.
 //!
 //! ```json
-//! {"type":"match","a":"new/x.txt","b":"corpus/y.txt","b_indexed":true,"kind":"overlap",
-//!  "jaccard":0.02,"estimate":0.0,"containment_a":0.05,"containment_b":0.01,
-//!  "passages":[{"a":{"start":120,"end":340,"line":4},"b":{"start":900,"end":1120,"line":12},
-//!               "words":36,"quoted":false,"text":"..."}],"known":false,"fails":true}
+//! {"type":"match","a":"new/x.txt","b":"corpus/y.txt","b_indexed":true,"kind":"near_duplicate",
+//!  "jaccard":0.82,"estimate":0.8,"containment_a":0.9,"containment_b":0.85,
+//!  "passages":[{"a":{"start":0,"end":3400,"line":1},"b":{"start":0,"end":3380,"line":1},
+//!               "words":512,"quoted":false,"text":"..."}],"known":false,"fails":true}
+//! {"type":"passage","path":"new/x.txt","start":120,"end":340,"line":4,"words":36,
+//!  "quoted":false,"text":"...","docs":2,
+//!  "held_by":[{"path":"corpus/y.txt","indexed":true,"start":900,"end":1120,"line":12},
+//!             {"path":"corpus/z.txt","indexed":true,"start":0,"end":220,"line":1}],
+//!  "known":false,"fails":true}
 //! {"type":"summary","docs":3,"indexed_docs":120,...,"failing":1}
 //! ```
 //!
-//! `a` is always the new document (for two new documents, the one with the smaller path), `b` what
-//! it matches; `b_indexed` says whether `b` is an indexed document. `known` is true when the
-//! baseline holds the finding, `fails` when it fails the run. Then warnings and errors (by path)
-//! and one summary, last.
+//! A `match` is an exact or near-duplicate: `a` is always the new document (for two new
+//! documents, the one with the smaller path), `b` what it matches; `b_indexed` says whether `b`
+//! is an indexed document. A `passage` is text the new document `path` shares, listed once with
+//! every document holding it (`docs` of them); where a holder has an edited copy, its span is
+//! the whole aligned passage holding the text. `known` is true when the baseline holds the
+//! finding, `fails` when it fails the run. Matches come first, then passages (by new document
+//! and position), then warnings and errors (by path) and one summary, last.
 
 use super::jsonl::{line, round6, PassageRecord};
 use crate::check::{CheckReport, Other};
@@ -34,6 +42,32 @@ struct MatchRecord<'a> {
     passages: Vec<PassageRecord<'a>>,
     known: bool,
     fails: bool,
+}
+
+#[derive(Serialize)]
+struct SharedPassageRecord<'a> {
+    #[serde(rename = "type")]
+    record: &'static str,
+    path: String,
+    start: u32,
+    end: u32,
+    line: u32,
+    words: u32,
+    quoted: bool,
+    text: &'a str,
+    docs: usize,
+    held_by: Vec<HolderRecord>,
+    known: bool,
+    fails: bool,
+}
+
+#[derive(Serialize)]
+struct HolderRecord {
+    path: String,
+    indexed: bool,
+    start: u32,
+    end: u32,
+    line: u32,
 }
 
 #[derive(Serialize)]
@@ -74,6 +108,34 @@ pub fn write(report: &CheckReport, fail_on: &[PairKind], out: &mut dyn Write) ->
             passages: f.passages.iter().map(PassageRecord::from).collect(),
             known: f.known,
             fails: !f.known && fail_on.contains(&f.kind),
+        };
+        line(out, &record)?;
+    }
+    let overlap_fails = fail_on.contains(&PairKind::Overlap);
+    for p in &report.passages {
+        let record = SharedPassageRecord {
+            record: "passage",
+            path: report.path(p.doc),
+            start: p.at.start,
+            end: p.at.end,
+            line: p.at.line,
+            words: p.words,
+            quoted: p.quoted,
+            text: &p.text,
+            docs: p.holders.len(),
+            held_by: p
+                .holders
+                .iter()
+                .map(|h| HolderRecord {
+                    path: report.other_name(&h.other),
+                    indexed: matches!(h.other, Other::Indexed { .. }),
+                    start: h.at.start,
+                    end: h.at.end,
+                    line: h.at.line,
+                })
+                .collect(),
+            known: p.known,
+            fails: !p.known && overlap_fails,
         };
         line(out, &record)?;
     }

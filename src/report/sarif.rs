@@ -4,8 +4,9 @@
 //! `near-duplicate`, `shared-passage`). Results:
 //! - an exact or near-duplicate is one result located on the whole new file (byte offset 0, its
 //!   length), with the other document as a related location;
-//! - an overlap is one result per shared passage, located on the passage's bytes and line in the
-//!   new file, with the same passage in the other document as a related location.
+//! - a shared passage is one result, located on the passage's bytes and line in the new file,
+//!   with the same passage in each document holding it as related locations (the first 20; the
+//!   message gives the count).
 //!
 //! Regions use `startLine`, `byteOffset` and `byteLength` (bytes of the original file, as every
 //! dedup output). `level` is `error` for a finding that fails the run, `warning` for a kind that
@@ -15,7 +16,7 @@
 //! Warnings and errors about input files are tool execution notifications.
 
 use super::human::one_line;
-use crate::check::{CheckFinding, CheckReport, Other};
+use crate::check::{CheckFinding, CheckReport, Other, SharedPassage};
 use crate::corpus::Severity;
 use crate::findings::{Location, PairKind};
 use serde_json::{json, Value};
@@ -76,11 +77,15 @@ pub fn write(
             })
         })
         .collect();
-    let results: Vec<Value> = report
+    let matches = report
         .findings
         .iter()
-        .flat_map(|f| results_of(report, f, fail_on, baseline))
-        .collect();
+        .map(|f| match_result(report, f, fail_on, baseline));
+    let passages = report
+        .passages
+        .iter()
+        .map(|p| passage_result(report, p, fail_on, baseline));
+    let results: Vec<Value> = matches.chain(passages).collect();
     let notifications: Vec<Value> = report
         .diagnostics
         .iter()
@@ -113,99 +118,134 @@ pub fn write(
     out.write_all(b"\n")
 }
 
-fn results_of(
+/// At most this many holders of a passage are related locations of its result; the message
+/// gives the count of all.
+const MAX_RELATED: usize = 20;
+
+fn level(known: bool, fails: bool) -> &'static str {
+    if known {
+        "note"
+    } else if fails {
+        "error"
+    } else {
+        "warning"
+    }
+}
+
+fn whose(other: &Other) -> &'static str {
+    match other {
+        Other::Indexed { .. } => "indexed document",
+        Other::New(_) => "new document",
+    }
+}
+
+fn match_result(
     report: &CheckReport,
     f: &CheckFinding,
     fail_on: &[PairKind],
     baseline: bool,
-) -> Vec<Value> {
+) -> Value {
     let path = report.path(f.doc);
     let other = report.other_name(&f.other);
-    let whose = match f.other {
-        Other::Indexed { .. } => "indexed document",
-        Other::New(_) => "new document",
+    let whose = whose(&f.other);
+    let message = match f.kind {
+        PairKind::ExactDuplicate => format!("{path} is an exact copy of {whose} {other}."),
+        _ => format!(
+            "{path} is a near-duplicate of {whose} {other} (Jaccard {:.3}, {} shared passages).",
+            f.jaccard,
+            f.passages.len()
+        ),
     };
-    let level = if f.known {
-        "note"
-    } else if fail_on.contains(&f.kind) {
-        "error"
-    } else {
-        "warning"
-    };
-    let keys = report.keys(f);
-    let (rule_id, _) = (RULES[rule_index(f.kind)].1, ());
-    let result = |message: String, region: Value, related_region: Option<Value>, key: usize| {
-        let mut related = json!({
+    let mut value = json!({
+        "ruleId": RULES[rule_index(f.kind)].1,
+        "ruleIndex": rule_index(f.kind),
+        "level": level(f.known, fail_on.contains(&f.kind)),
+        "message": { "text": message },
+        "locations": [{ "physicalLocation": {
+            "artifactLocation": { "uri": uri(&path) },
+            "region": {
+                "startLine": 1,
+                "byteOffset": 0,
+                "byteLength": report.documents[f.doc.index()].bytes,
+            },
+        }}],
+        "relatedLocations": [{
             "id": 1,
             "message": { "text": format!("{whose} {other}") },
             "physicalLocation": { "artifactLocation": { "uri": uri(&other) } },
-        });
-        if let Some(r) = related_region {
-            related["physicalLocation"]["region"] = r;
-        }
-        let mut value = json!({
-            "ruleId": rule_id,
-            "ruleIndex": rule_index(f.kind),
-            "level": level,
-            "message": { "text": message },
-            "locations": [{ "physicalLocation": {
-                "artifactLocation": { "uri": uri(&path) },
-                "region": region,
-            }}],
-            "relatedLocations": [related],
-            "partialFingerprints": { "dedupFinding/v1": fingerprint(&keys[key.min(keys.len() - 1)]) },
-            "properties": {
-                "jaccard": f.jaccard,
-                "estimate": f.estimate,
-                "containment": f.containment_doc,
-                "containmentOther": f.containment_other,
-            },
-        });
-        if baseline {
-            value["baselineState"] = json!(if f.known { "unchanged" } else { "new" });
-        }
-        value
-    };
-    let whole_file = json!({
-        "startLine": 1,
-        "byteOffset": 0,
-        "byteLength": report.documents[f.doc.index()].bytes,
+        }],
+        "partialFingerprints": { "dedupFinding/v1": fingerprint(&report.key(f)) },
+        "properties": {
+            "jaccard": f.jaccard,
+            "estimate": f.estimate,
+            "containment": f.containment_doc,
+            "containmentOther": f.containment_other,
+        },
     });
-    match f.kind {
-        PairKind::ExactDuplicate => vec![result(
-            format!("{path} is an exact copy of {whose} {other}."),
-            whole_file,
-            None,
-            0,
-        )],
-        PairKind::NearDuplicate => vec![result(
-            format!(
-                "{path} is a near-duplicate of {whose} {other} (Jaccard {:.3}, {} shared passages).",
-                f.jaccard,
-                f.passages.len()
-            ),
-            whole_file,
-            None,
-            0,
-        )],
-        PairKind::Overlap => f
-            .passages
-            .iter()
-            .enumerate()
-            .map(|(i, p)| {
-                let snippet = one_line(&p.text);
-                result(
-                    format!(
-                        "{} words shared with {whose} {other} (line {}): \"{snippet}\"",
-                        p.words, p.b.line
-                    ),
-                    region(&p.a, Some(&p.text)),
-                    Some(region(&p.b, None)),
-                    i,
-                )
-            })
-            .collect(),
+    if baseline {
+        value["baselineState"] = json!(if f.known { "unchanged" } else { "new" });
     }
+    value
+}
+
+fn passage_result(
+    report: &CheckReport,
+    p: &SharedPassage,
+    fail_on: &[PairKind],
+    baseline: bool,
+) -> Value {
+    let path = report.path(p.doc);
+    let held = p.holders.len();
+    let first = &p.holders[0];
+    let message = format!(
+        "{} words shared with {} {}{}: \"{}\"",
+        p.words,
+        whose(&first.other),
+        report.other_name(&first.other),
+        match held {
+            1 => String::new(),
+            n => format!(
+                " and {} other document{}",
+                n - 1,
+                if n == 2 { "" } else { "s" }
+            ),
+        },
+        one_line(&p.text)
+    );
+    let related: Vec<Value> = p
+        .holders
+        .iter()
+        .take(MAX_RELATED)
+        .enumerate()
+        .map(|(i, h)| {
+            let name = report.other_name(&h.other);
+            json!({
+                "id": i + 1,
+                "message": { "text": format!("{} {name}", whose(&h.other)) },
+                "physicalLocation": {
+                    "artifactLocation": { "uri": uri(&name) },
+                    "region": region(&h.at, None),
+                },
+            })
+        })
+        .collect();
+    let mut value = json!({
+        "ruleId": RULES[rule_index(PairKind::Overlap)].1,
+        "ruleIndex": rule_index(PairKind::Overlap),
+        "level": level(p.known, fail_on.contains(&PairKind::Overlap)),
+        "message": { "text": message },
+        "locations": [{ "physicalLocation": {
+            "artifactLocation": { "uri": uri(&path) },
+            "region": region(&p.at, Some(&p.text)),
+        }}],
+        "relatedLocations": related,
+        "partialFingerprints": { "dedupFinding/v1": fingerprint(&report.passage_key(p)) },
+        "properties": { "documents": held, "quoted": p.quoted },
+    });
+    if baseline {
+        value["baselineState"] = json!(if p.known { "unchanged" } else { "new" });
+    }
+    value
 }
 
 fn region(at: &Location, text: Option<&str>) -> Value {

@@ -6,8 +6,10 @@
 //!   and not compared further with the index);
 //! - **near-duplicates**: indexed documents whose exact Jaccard similarity of shingles, computed
 //!   from the text stored in the index, reaches the threshold;
-//! - **overlaps**: indexed documents sharing a passage of at least `--min-words` words, with the
-//!   passage's place in both documents;
+//! - **shared passages** ([`SharedPassage`]): each run of at least `--min-words` words it shares,
+//!   once, naming every document that holds it and where (the `shared` module folds the pairs'
+//!   passages); text a near-duplicate match covers is left to the match unless
+//!   [`CheckOptions::covered_passages`];
 //!
 //! and the same among the new documents themselves (exact copies among them are grouped as in a
 //! scan: later copies are reported against the first).
@@ -15,32 +17,40 @@
 //! Candidates come from the index's signatures (LSH band keys, recomputed for the check's
 //! threshold) and fingerprints, by inverting the query: the new documents' band keys and
 //! fingerprints go into hash maps, and one pass over the index looks every indexed document up
-//! in them. The cost is linear in the index and needs no inverted index on disk (about 0.1 s for
-//! 21 million stored fingerprints on 2 cores). An index keeps 32 bits of each fingerprint, so an
-//! indexed document that shares a stored fingerprint with a new one is first confirmed from its
-//! stored text ([`crate::index::fingerprints_of`]): that drops the pairs that share 32 bits by
-//! chance, about 1,300 when 1,000 new documents meet 100,000 indexed ones. Every candidate
-//! is then verified exactly, so precision is 1.0 as in a scan. A fingerprint found in more than
-//! `--max-df` documents (indexed and new together) is boilerplate and makes no candidates.
+//! in them. The cost is linear in the index and needs no inverted index on disk; the stored
+//! fingerprints are read from the file a batch at a time ([`Index::fingerprint_hits`]). An index
+//! keeps 32 bits of each fingerprint, so a few indexed documents share one with a new document
+//! by chance (about 1,300 when 1,000 new documents meet 100,000 indexed ones); they are verified
+//! like the others and share no passage. Every candidate is verified exactly, so precision is 1.0
+//! as in a scan. A fingerprint found in more than `--max-df` documents (indexed and new
+//! together) is boilerplate and makes no candidates.
+//!
+//! Memory stays bounded whatever the check finds: new documents are taken in batches, their
+//! indexed candidates analysed a chunk at a time and dropped once their pairs are verified; a
+//! verified pair is kept only as the places of its passages until its new document's passages
+//! are folded.
 //!
 //! Quoted passages shorter than `--min-words` are reported only for pairs that are candidates for
 //! another reason: the index stores no quote grams.
 
 use crate::corpus::{discover, Diagnostic, Severity, WalkOptions};
 use crate::error::Error;
-use crate::findings::{DocumentInfo, PairFinding, PairKind, Passage};
-use crate::index::{
-    band_keys, estimate_stored, fingerprints_of, stored_fingerprint, stored_signature, Index,
-};
+use crate::findings::{DocumentInfo, Location, PairFinding, PairKind, Passage};
+use crate::index::{band_keys, estimate_stored, stored_fingerprint, stored_signature, Index};
 use crate::lsh::LshParams;
 use crate::pairs::{analyse, analysis_of, verify_pair, PassageFilter};
 use crate::quote::CommonWords;
 use crate::scan::{exact_groups, sketch_all, ScanConfig};
-use crate::sketch::{content_hash, Analysis};
+use crate::sketch::{content_hash, line_at, line_starts, Analysis};
 use crate::tokenize::tokenize;
 use crate::DocId;
+
+mod shared;
+
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
+use shared::{fold, pieces_of, Piece, Placement};
+pub use shared::{Holder, SharedPassage};
 use std::collections::{BTreeSet, HashMap, HashSet};
 use std::hash::{BuildHasherDefault, Hasher};
 use std::path::{Path, PathBuf};
@@ -68,6 +78,9 @@ pub struct CheckOptions {
     pub max_df: Option<usize>,
     /// Which files to read.
     pub walk: WalkOptions,
+    /// Report shared passages also where a near-duplicate match of the new document already
+    /// covers them (by default the match alone says it).
+    pub covered_passages: bool,
 }
 
 impl CheckOptions {
@@ -186,8 +199,11 @@ pub struct CheckReport {
     pub index: String,
     /// The new documents, indexed by [`DocId`].
     pub documents: Vec<DocumentInfo>,
-    /// Findings ordered by new document, then indexed documents in index order, then new ones.
+    /// Exact and near-duplicate matches, ordered by new document, then indexed documents in
+    /// index order, then new ones.
     pub findings: Vec<CheckFinding>,
+    /// Shared passages, one finding each, ordered by new document and position in it.
+    pub passages: Vec<SharedPassage>,
     /// Warnings and errors about single files, by path.
     pub diagnostics: Vec<Diagnostic>,
     /// Counts.
@@ -219,27 +235,37 @@ impl CheckReport {
 
     /// Findings of a kind in `fail_on` that the baseline does not hold: they fail the run.
     pub fn failing(&self, fail_on: &[PairKind]) -> usize {
-        self.findings
+        let matches = self
+            .findings
             .iter()
             .filter(|f| !f.known && fail_on.contains(&f.kind))
-            .count()
+            .count();
+        let passages = if fail_on.contains(&PairKind::Overlap) {
+            self.passages.iter().filter(|p| !p.known).count()
+        } else {
+            0
+        };
+        matches + passages
     }
 
-    /// The stable keys of a finding (one per passage for overlaps).
-    pub fn keys(&self, finding: &CheckFinding) -> Vec<BaselineKey> {
-        let key = |passage| BaselineKey {
+    /// The stable key of a match.
+    pub fn key(&self, finding: &CheckFinding) -> BaselineKey {
+        BaselineKey {
             path: self.path(finding.doc),
             other: self.other_name(&finding.other),
             kind: finding.kind.as_str().to_string(),
-            passage,
-        };
-        match finding.kind {
-            PairKind::Overlap => finding
-                .passages
-                .iter()
-                .map(|p| key(Some(passage_hash(&p.text))))
-                .collect(),
-            _ => vec![key(None)],
+            passage: None,
+        }
+    }
+
+    /// The stable key of a shared passage: the new document and the passage's words, whoever
+    /// holds it (a new indexed copy of a known passage keeps it known).
+    pub fn passage_key(&self, passage: &SharedPassage) -> BaselineKey {
+        BaselineKey {
+            path: self.path(passage.doc),
+            other: String::new(),
+            kind: PairKind::Overlap.as_str().to_string(),
+            passage: Some(passage_hash(&passage.text)),
         }
     }
 
@@ -248,31 +274,44 @@ impl CheckReport {
         let known: Vec<bool> = self
             .findings
             .iter()
-            .map(|f| self.keys(f).iter().all(|k| baseline.keys.contains(k)))
+            .map(|f| baseline.keys.contains(&self.key(f)))
             .collect();
         for (finding, known) in self.findings.iter_mut().zip(known) {
             finding.known = known;
         }
-        self.summary.known = self.findings.iter().filter(|f| f.known).count();
+        let known: Vec<bool> = self
+            .passages
+            .iter()
+            .map(|p| baseline.keys.contains(&self.passage_key(p)))
+            .collect();
+        for (passage, known) in self.passages.iter_mut().zip(known) {
+            passage.known = known;
+        }
+        self.summary.known = self.findings.iter().filter(|f| f.known).count()
+            + self.passages.iter().filter(|p| p.known).count();
     }
 
     /// A baseline holding every current finding.
     pub fn baseline(&self) -> Baseline {
+        let matches = self.findings.iter().map(|f| self.key(f));
+        let passages = self.passages.iter().map(|p| self.passage_key(p));
         Baseline {
-            keys: self.findings.iter().flat_map(|f| self.keys(f)).collect(),
+            keys: matches.chain(passages).collect(),
         }
     }
 }
 
-/// The stable identity of a finding in a baseline: new document path, the other document's name,
-/// the kind, and for overlaps the hash of the passage's normalised words (so re-wrapping or
-/// re-casing the passage keeps it known, while a new passage between the same documents is new).
+/// The stable identity of a finding in a baseline: the new document's path, the kind, and for a
+/// match the other document's name, for a shared passage the hash of its normalised words (so
+/// re-wrapping or re-casing the passage keeps it known, and so does a new document holding it,
+/// while a new passage is new).
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct BaselineKey {
     /// The new document's path, as given to the check.
     pub path: String,
-    /// The indexed document's name (or the other new document's path).
+    /// The indexed document's name (or the other new document's path); empty for a passage.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
     pub other: String,
     /// `exact_duplicate`, `near_duplicate` or `overlap`.
     pub kind: String,
@@ -309,12 +348,16 @@ impl Baseline {
             })?;
             let valid_kind =
                 ["exact_duplicate", "near_duplicate", "overlap"].contains(&key.kind.as_str());
-            if !valid_kind || (key.kind == "overlap") != key.passage.is_some() {
+            let is_passage = key.kind == "overlap";
+            if !valid_kind
+                || is_passage != key.passage.is_some()
+                || is_passage != key.other.is_empty()
+            {
                 return Err(Error::Baseline {
                     path: path.to_path_buf(),
                     line: i + 1,
-                    detail: "kind must be exact_duplicate, near_duplicate or overlap, and only \
-                             overlaps have a passage"
+                    detail: "kind must be exact_duplicate, near_duplicate or overlap; only \
+                             overlaps have a passage, and only the others an other document"
                         .into(),
                 });
             }
@@ -402,58 +445,38 @@ pub fn check(
     };
     let mut candidates = query.lsh_candidates();
     let fingerprints: Vec<&[u64]> = sketches.iter().map(|s| s.fingerprints.as_slice()).collect();
-    let overlap = query.fingerprint_candidates(&fingerprints);
-    let confirmed = confirm_hits(index, &fingerprints, overlap.indexed_hits, &candidates)?;
+    let overlap = query.fingerprint_candidates(&fingerprints)?;
     candidates.extend(overlap.pairs);
-    candidates.extend(confirmed);
+    candidates.extend(
+        overlap
+            .indexed_hits
+            .iter()
+            .map(|&(d, j)| (d, Target::Indexed(j))),
+    );
     candidates.par_sort_unstable();
     candidates.dedup();
 
-    let (new_analyses, indexed_analyses, load_problems) =
-        analyse_candidates(index, &documents, &candidates, &config)?;
-    diagnostics.extend(load_problems);
-    let verified: Vec<CheckFinding> = candidates
-        .par_iter()
-        .filter_map(|&(doc, other)| {
-            let da = analysis_of(&new_analyses, doc)?;
-            let (other_doc, db, other) = match other {
-                Target::Indexed(j) => (
-                    DocId(j as u32),
-                    indexed_analysis(&indexed_analyses, j)?,
-                    Other::Indexed {
-                        doc: j,
-                        name: index.docs()[j].name.clone(),
-                    },
-                ),
-                Target::New(e) => (e, analysis_of(&new_analyses, e)?, Other::New(e)),
-            };
-            let estimate = match &other {
-                Other::Indexed { doc: j, .. } => {
-                    estimate_stored(&stored[doc.index()], index.signature_values(*j))
-                }
-                Other::New(e) => documents[doc.index()]
-                    .signature
-                    .estimate(&documents[e.index()].signature),
-            };
-            // Candidates here come from bands and fingerprints together; align them all (the
-            // new documents are few, so a quadratic LSH fan-out cannot arise).
-            let pair = verify_pair(
-                (doc, da),
-                (other_doc, db),
-                estimate,
-                true,
-                &config,
-                &PassageFilter {
-                    boilerplate: (!overlap.boilerplate.is_empty())
-                        .then_some(&|h| overlap.boilerplate.contains(&h)),
-                    // The index stores no quotes, so there is no corpus-wide count of them.
-                    common_words: &CommonWords::default(),
-                },
-            )?;
-            Some(finding(pair, other))
-        })
-        .collect();
-    findings.extend(verified);
+    let is_boilerplate = |h| overlap.boilerplate.contains(&h);
+    let filter = PassageFilter {
+        boilerplate: (!overlap.boilerplate.is_empty()).then_some(&is_boilerplate),
+        // The index stores no quotes, so there is no corpus-wide count of them.
+        common_words: &CommonWords::default(),
+    };
+    let verifier = Verifier {
+        index,
+        documents: &documents,
+        stored: &stored,
+        config: &config,
+        filter: &filter,
+        covered_passages: options.covered_passages,
+    };
+    let mut passages = Vec::new();
+    for batch in new_doc_batches(&candidates, &documents) {
+        let found = verifier.batch(batch)?;
+        findings.extend(found.matches);
+        passages.extend(found.passages);
+        diagnostics.extend(found.problems);
+    }
     findings.sort_by(|x, y| (x.doc, &x.other).cmp(&(y.doc, &y.other)));
     diagnostics.sort();
 
@@ -464,7 +487,7 @@ pub fn check(
         indexed: index.len(),
         exact: count(PairKind::ExactDuplicate),
         near: count(PairKind::NearDuplicate),
-        overlap: count(PairKind::Overlap),
+        overlap: passages.len(),
         known: 0,
         candidates: candidates.len(),
         boilerplate_fingerprints: overlap.boilerplate_count,
@@ -477,10 +500,291 @@ pub fn check(
         index: index.path().to_string_lossy().into_owned(),
         documents,
         findings,
+        passages,
         diagnostics,
         summary,
         threshold: config.threshold,
     })
+}
+
+/// New documents whose candidates are verified together: at most this many, or
+/// [`BATCH_BYTES`] of them. Their analyses stay in memory while every indexed candidate of theirs
+/// is analysed once, [`CHUNK_INDEXED`] at a time.
+const BATCH_DOCS: usize = 4096;
+
+/// Bytes of new documents in one batch (see [`BATCH_DOCS`]).
+const BATCH_BYTES: u64 = 64 << 20;
+
+/// Indexed documents analysed at a time (or [`CHUNK_BYTES`] of their text): their pairs are
+/// verified and kept as pieces (places, no text), and the analyses dropped.
+const CHUNK_INDEXED: usize = 1024;
+
+/// Bytes of indexed text analysed at a time (see [`CHUNK_INDEXED`]).
+const CHUNK_BYTES: u64 = 16 << 20;
+
+/// `pairs` (sorted by new document) cut between new documents into batches of at most
+/// [`BATCH_DOCS`] documents or [`BATCH_BYTES`] bytes (a single larger document is a batch).
+fn new_doc_batches<'p>(
+    pairs: &'p [(DocId, Target)],
+    documents: &[DocumentInfo],
+) -> Vec<&'p [(DocId, Target)]> {
+    cut_runs(
+        pairs,
+        |p| p.0,
+        |d| documents[d.index()].bytes,
+        BATCH_DOCS,
+        BATCH_BYTES,
+    )
+}
+
+/// `items` cut where `key` changes, into runs of at most `most` keys or `most_bytes` (summed
+/// over keys by `bytes`); one key is never split.
+fn cut_runs<T, K: PartialEq + Copy>(
+    items: &[T],
+    key: impl Fn(&T) -> K,
+    bytes: impl Fn(K) -> u64,
+    most: usize,
+    most_bytes: u64,
+) -> Vec<&[T]> {
+    let mut runs = Vec::new();
+    let (mut start, mut keys, mut size) = (0, 0, 0);
+    for (i, item) in items.iter().enumerate() {
+        let k = key(item);
+        if i > 0 && key(&items[i - 1]) == k {
+            continue;
+        }
+        let b = bytes(k);
+        if keys > 0 && (keys == most || size + b > most_bytes) {
+            runs.push(&items[start..i]);
+            (start, keys, size) = (i, 0, 0);
+        }
+        keys += 1;
+        size += b;
+    }
+    if start < items.len() {
+        runs.push(&items[start..]);
+    }
+    runs
+}
+
+/// What one batch of new documents gave.
+struct BatchFindings {
+    matches: Vec<CheckFinding>,
+    passages: Vec<SharedPassage>,
+    problems: Vec<Diagnostic>,
+}
+
+/// Everything verifying a batch of candidates needs.
+struct Verifier<'a> {
+    index: &'a Index,
+    documents: &'a [DocumentInfo],
+    stored: &'a [Vec<u16>],
+    config: &'a ScanConfig,
+    filter: &'a PassageFilter<'a>,
+    covered_passages: bool,
+}
+
+impl Verifier<'_> {
+    /// Analyses the batch's new documents, verifies their pairs a chunk of indexed documents at
+    /// a time, and folds each new document's pieces into one finding per shared passage.
+    fn batch(&self, batch: &[(DocId, Target)]) -> Result<BatchFindings, Error> {
+        let mut new_docs: Vec<DocId> = Vec::new();
+        for &(doc, other) in batch {
+            new_docs.push(doc);
+            if let Target::New(e) = other {
+                new_docs.push(e);
+            }
+        }
+        new_docs.sort_unstable();
+        new_docs.dedup();
+        let (new_analyses, problems) = analyse(
+            self.documents,
+            &new_docs,
+            self.config,
+            &crate::progress::NoProgress,
+        );
+        let mut by_other = batch.to_vec();
+        by_other.par_sort_unstable_by_key(|&(doc, other)| (other, doc));
+        let text_len = |t: Target| match t {
+            Target::Indexed(j) => self.index.docs()[j].text_len(),
+            Target::New(_) => 0,
+        };
+        let mut matches = Vec::new();
+        let mut pieces: Vec<(DocId, Piece)> = Vec::new();
+        for chunk in cut_runs(&by_other, |p| p.1, text_len, CHUNK_INDEXED, CHUNK_BYTES) {
+            let (found, more) = self.verify_chunk(chunk, &new_analyses)?;
+            matches.extend(found);
+            pieces.extend(more);
+        }
+        pieces.par_sort_unstable_by_key(|(doc, p)| (*doc, p.other, p.words.start, p.words.end));
+        let by_doc: Vec<&[(DocId, Piece)]> = pieces.chunk_by(|x, y| x.0 == y.0).collect();
+        let other = |t: Target| self.other(t);
+        let folded: Vec<(Vec<SharedPassage>, Vec<Placement>)> = by_doc
+            .par_iter()
+            .map(|run| {
+                let doc = run[0].0;
+                let own: Vec<Piece> = run.iter().map(|(_, p)| p.clone()).collect();
+                match analysis_of(&new_analyses, doc) {
+                    Some(a) => fold(doc, a, &own, self.config.min_words, &other),
+                    None => (Vec::new(), Vec::new()),
+                }
+            })
+            .collect();
+        let mut passages = Vec::new();
+        let mut placements = Vec::new();
+        for (found, mut places) in folded {
+            for place in &mut places {
+                place.passage += passages.len();
+            }
+            passages.extend(found);
+            placements.extend(places);
+        }
+        self.place(&mut passages, placements, &new_analyses)?;
+        Ok(BatchFindings {
+            matches,
+            passages,
+            problems,
+        })
+    }
+
+    /// Analyses the indexed documents of `chunk` and verifies its pairs: the matches, and the
+    /// pieces of every pair with its new document.
+    #[allow(clippy::type_complexity)]
+    fn verify_chunk(
+        &self,
+        chunk: &[(DocId, Target)],
+        new_analyses: &[(DocId, Analysis)],
+    ) -> Result<(Vec<CheckFinding>, Vec<(DocId, Piece)>), Error> {
+        let mut indexed: Vec<usize> = chunk
+            .iter()
+            .filter_map(|&(_, t)| match t {
+                Target::Indexed(j) => Some(j),
+                Target::New(_) => None,
+            })
+            .collect();
+        indexed.dedup();
+        let winnow = Some(self.index.params().winnow());
+        let indexed_analyses: Vec<(usize, Analysis)> = indexed
+            .par_iter()
+            .map(|&j| {
+                let text = self.index.text(j)?;
+                Ok((j, Analysis::new(text, self.config.ngram, winnow)))
+            })
+            .collect::<Result<_, Error>>()?;
+        let verified: Vec<(Option<CheckFinding>, Vec<(DocId, Piece)>)> = chunk
+            .par_iter()
+            .filter_map(|&(doc, target)| {
+                let da = analysis_of(new_analyses, doc)?;
+                let db = match target {
+                    Target::Indexed(j) => indexed_analysis(&indexed_analyses, j)?,
+                    Target::New(e) => analysis_of(new_analyses, e)?,
+                };
+                let pair = self.verify(doc, target, da, db)?;
+                let near = pair.kind != PairKind::Overlap;
+                let covers = near && !self.covered_passages;
+                let pieces = pieces_of(&pair, target, covers, da, db)
+                    .into_iter()
+                    .map(|p| (doc, p))
+                    .collect();
+                Some((near.then(|| finding(pair, self.other(target))), pieces))
+            })
+            .collect();
+        let mut matches = Vec::new();
+        let mut pieces = Vec::new();
+        for (found, more) in verified {
+            matches.extend(found);
+            pieces.extend(more);
+        }
+        Ok((matches, pieces))
+    }
+
+    /// Gives the holders that hold part of a word-for-word copy their exact place, read from
+    /// their words (indexed documents are tokenised again: only their words' offsets are needed).
+    fn place(
+        &self,
+        passages: &mut [SharedPassage],
+        mut placements: Vec<Placement>,
+        new_analyses: &[(DocId, Analysis)],
+    ) -> Result<(), Error> {
+        placements.par_sort_unstable_by_key(|p| (p.other, p.passage, p.holder));
+        let runs: Vec<&[Placement]> = placements.chunk_by(|x, y| x.other == y.other).collect();
+        let placed: Vec<Vec<(usize, usize, Location)>> = runs
+            .par_iter()
+            .map(|run| {
+                let (tokens, line_starts) = match run[0].other {
+                    Target::Indexed(j) => {
+                        let text = self.index.text(j)?;
+                        (tokenize(&text), line_starts(&text))
+                    }
+                    Target::New(e) => match analysis_of(new_analyses, e) {
+                        Some(b) => (b.tokens.clone(), line_starts(&b.bytes)),
+                        None => return Ok(Vec::new()),
+                    },
+                };
+                Ok(run
+                    .iter()
+                    .filter(|p| {
+                        (p.words.end as usize) <= tokens.len() && p.words.start < p.words.end
+                    })
+                    .map(|p| {
+                        let start = tokens[p.words.start as usize].start;
+                        let end = tokens[p.words.end as usize - 1].end;
+                        let line = line_at(&line_starts, start);
+                        (p.passage, p.holder, Location { start, end, line })
+                    })
+                    .collect())
+            })
+            .collect::<Result<_, Error>>()?;
+        for (passage, holder, at) in placed.into_iter().flatten() {
+            passages[passage].holders[holder].at = at;
+        }
+        Ok(())
+    }
+
+    fn verify(
+        &self,
+        doc: DocId,
+        target: Target,
+        da: &Analysis,
+        db: &Analysis,
+    ) -> Option<PairFinding> {
+        let (other_doc, estimate) = match target {
+            Target::Indexed(j) => (
+                DocId(j as u32),
+                estimate_stored(&self.stored[doc.index()], self.index.signature_values(j)),
+            ),
+            Target::New(e) => (
+                e,
+                self.documents[doc.index()]
+                    .signature
+                    .estimate(&self.documents[e.index()].signature),
+            ),
+        };
+        // Candidates here come from bands and fingerprints together; align them all (the new
+        // documents are few, so a quadratic LSH fan-out cannot arise).
+        let mut pair = verify_pair(
+            (doc, da),
+            (other_doc, db),
+            estimate,
+            true,
+            self.config,
+            self.filter,
+        )?;
+        // `verify_pair` names both sides with document ids; the other side is told apart by
+        // its target, and `a` stays the new document.
+        pair.a = doc;
+        Some(pair)
+    }
+
+    fn other(&self, target: Target) -> Other {
+        match target {
+            Target::Indexed(j) => Other::Indexed {
+                doc: j,
+                name: self.index.docs()[j].name.clone(),
+            },
+            Target::New(e) => Other::New(e),
+        }
+    }
 }
 
 fn count_severity(diagnostics: &[Diagnostic], severity: Severity) -> usize {
@@ -560,7 +864,7 @@ fn exact_findings(
 }
 
 /// A candidate's other side, ordered indexed first (as findings are).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 enum Target {
     Indexed(usize),
     New(DocId),
@@ -570,8 +874,9 @@ enum Target {
 struct OverlapQuery {
     /// Pairs of new documents.
     pairs: Vec<(DocId, Target)>,
-    /// A new document, an indexed one, and the stored fingerprint they share.
-    indexed_hits: Vec<(DocId, usize, u32)>,
+    /// A new document and an indexed one sharing a stored fingerprint. The index keeps 32 bits
+    /// of each, so a few share them by chance; verification drops those.
+    indexed_hits: Vec<(DocId, usize)>,
     /// Full 64-bit fingerprints of the new documents whose stored form is boilerplate.
     boilerplate: HashSet<u64>,
     boilerplate_count: usize,
@@ -650,7 +955,7 @@ impl Query<'_> {
 
     /// Pairs sharing a fingerprint that is not boilerplate: the new documents' fingerprints in a
     /// hash map behind a bit filter, one pass over the index's fingerprints.
-    fn fingerprint_candidates(&self, fingerprints: &[&[u64]]) -> OverlapQuery {
+    fn fingerprint_candidates(&self, fingerprints: &[&[u64]]) -> Result<OverlapQuery, Error> {
         let mut wanted: PrehashedMap<u32, Vec<DocId>> = PrehashedMap::default();
         for (d, hashes) in fingerprints.iter().enumerate() {
             if !(self.vs_index[d] || self.representative[d]) {
@@ -664,24 +969,11 @@ impl Query<'_> {
             }
         }
         let filter = BitFilter::new(wanted.keys().copied());
-        // One pass over all stored fingerprints as one array, in large chunks: the hits are
-        // few, and only they are mapped back to their documents.
-        const CHUNK: usize = 1 << 16;
-        let index = self.index;
-        let mut hits: Vec<(u32, usize)> = index
-            .all_fingerprints()
-            .par_chunks(CHUNK)
-            .enumerate()
-            .flat_map_iter(|(c, chunk)| {
-                chunk
-                    .iter()
-                    .enumerate()
-                    .filter(|&(_, &f)| filter.may_contain(f) && wanted.contains_key(&f))
-                    .map(|(i, &f)| (f, c * CHUNK + i))
-                    .collect::<Vec<_>>()
-            })
-            .map(|(f, at)| (f, index.fingerprint_owner(at)))
-            .collect();
+        // One pass over all stored fingerprints, read from the index file a batch at a time:
+        // the hits are few.
+        let mut hits = self
+            .index
+            .fingerprint_hits(&|f| filter.may_contain(f) && wanted.contains_key(&f))?;
         hits.par_sort_unstable();
         let mut indexed_of: PrehashedMap<u32, &[(u32, usize)]> = PrehashedMap::default();
         for run in hits.chunk_by(|x, y| x.0 == y.0) {
@@ -697,7 +989,7 @@ impl Query<'_> {
                 continue;
             }
             for &d in docs.iter().filter(|d| self.vs_index[d.index()]) {
-                indexed_hits.extend(indexed.iter().map(|&(f, j)| (d, j, f)));
+                indexed_hits.extend(indexed.iter().map(|&(_, j)| (d, j)));
             }
             self.new_pairs(docs, &mut pairs);
         }
@@ -706,62 +998,13 @@ impl Query<'_> {
             .flat_map(|hashes| hashes.iter().copied())
             .filter(|&h| boilerplate32.contains(&stored_fingerprint(h)))
             .collect();
-        OverlapQuery {
+        Ok(OverlapQuery {
             pairs,
             indexed_hits,
             boilerplate,
             boilerplate_count: boilerplate32.len(),
-        }
+        })
     }
-}
-
-/// The pairs of `hits` whose shared fingerprint is shared in full, not only in the 32 bits an
-/// index keeps. About one pair of fingerprints in 2.9 billion shares 32 bits by chance (one in
-/// 4.3 billion for uniform bits; the kept top bits of window minima lean towards 0, 1.49 times
-/// as many chance matches over 2,000 documents of the 100k synth corpus), but a check meets many: 1,000 new
-/// documents against 100,000 indexed ones (21 million stored fingerprints) make over a thousand
-/// such pairs, more than the true ones. Each would cost a full analysis of both
-/// documents; this recomputes the 64-bit fingerprints of the indexed document alone, from its
-/// stored text, as the sketch that stored them did (the index's hash probe guarantees the same
-/// hashes), and keeps a pair only when the new document has a fingerprint with the same 64 bits.
-/// Pairs that are LSH candidates in `known` are verified anyway and are not looked at.
-fn confirm_hits(
-    index: &Index,
-    fingerprints: &[&[u64]],
-    mut hits: Vec<(DocId, usize, u32)>,
-    known: &[(DocId, Target)],
-) -> Result<Vec<(DocId, Target)>, Error> {
-    let known: HashSet<(DocId, usize)> = known
-        .iter()
-        .filter_map(|&(d, t)| match t {
-            Target::Indexed(j) => Some((d, j)),
-            Target::New(_) => None,
-        })
-        .collect();
-    hits.retain(|&(d, j, _)| !known.contains(&(d, j)));
-    hits.par_sort_unstable_by_key(|&(d, j, f)| (j, d, f));
-    let winnow = index.params().winnow();
-    let groups: Vec<&[(DocId, usize, u32)]> = hits.chunk_by(|x, y| x.1 == y.1).collect();
-    let confirmed: Vec<Vec<(DocId, Target)>> = groups
-        .par_iter()
-        .map(|group| {
-            let j = group[0].1;
-            let mut full = fingerprints_of(&index.text(j)?, winnow);
-            full.sort_unstable();
-            let mut pairs: Vec<(DocId, Target)> = group
-                .iter()
-                .filter(|&&(d, _, stored)| {
-                    fingerprints[d.index()]
-                        .iter()
-                        .any(|&h| stored_fingerprint(h) == stored && full.binary_search(&h).is_ok())
-                })
-                .map(|&(d, _, _)| (d, Target::Indexed(j)))
-                .collect();
-            pairs.dedup();
-            Ok(pairs)
-        })
-        .collect::<Result<_, Error>>()?;
-    Ok(confirmed.into_iter().flatten().collect())
 }
 
 /// A hash map for keys that are already uniform hashes (fingerprints, band keys): hashing them
@@ -831,43 +1074,6 @@ impl BitFilter {
         let at = (key & self.mask) as usize;
         self.bits[at / 64] & (1 << (at % 64)) != 0
     }
-}
-
-type Analyses = Vec<(DocId, Analysis)>;
-
-/// The analyses of a check's candidates: new documents, indexed ones, and files that failed.
-type CandidateAnalyses = (Analyses, Vec<(usize, Analysis)>, Vec<Diagnostic>);
-
-/// Analyses every document a candidate needs: new ones read again from disk (a file changed
-/// since it was sketched is an error), indexed ones from their stored text (a failure to read
-/// the index file is an error of the whole check).
-fn analyse_candidates(
-    index: &Index,
-    documents: &[DocumentInfo],
-    candidates: &[(DocId, Target)],
-    config: &ScanConfig,
-) -> Result<CandidateAnalyses, Error> {
-    let mut new_docs: Vec<DocId> = Vec::new();
-    let mut indexed: Vec<usize> = Vec::new();
-    for &(doc, other) in candidates {
-        new_docs.push(doc);
-        match other {
-            Target::New(e) => new_docs.push(e),
-            Target::Indexed(j) => indexed.push(j),
-        }
-    }
-    new_docs.par_sort_unstable();
-    new_docs.dedup();
-    indexed.par_sort_unstable();
-    indexed.dedup();
-    let (new_analyses, problems) =
-        analyse(documents, &new_docs, config, &crate::progress::NoProgress);
-    let winnow = Some(index.params().winnow());
-    let indexed_analyses = indexed
-        .par_iter()
-        .map(|&j| Ok((j, Analysis::new(index.text(j)?, config.ngram, winnow))))
-        .collect::<Result<_, Error>>()?;
-    Ok((new_analyses, indexed_analyses, problems))
 }
 
 fn indexed_analysis(analyses: &[(usize, Analysis)], j: usize) -> Option<&Analysis> {
@@ -941,7 +1147,11 @@ mod tests {
         let path = dir.path().join("known.jsonl");
         let key = |kind: &str, passage: Option<&str>| BaselineKey {
             path: "new/a.txt".into(),
-            other: "corpus/b.txt".into(),
+            other: if passage.is_some() {
+                String::new()
+            } else {
+                "corpus/b.txt".into()
+            },
             kind: kind.into(),
             passage: passage.map(String::from),
         };
@@ -951,7 +1161,19 @@ mod tests {
                 .collect(),
         };
         std::fs::write(&path, baseline.to_jsonl()).unwrap();
+        assert!(!baseline.to_jsonl().contains("\"other\":\"\""));
         assert_eq!(Baseline::read(&path).unwrap(), baseline);
+
+        // A passage key naming another document is from before passages were one finding each.
+        std::fs::write(
+            &path,
+            "{\"path\":\"a\",\"other\":\"b\",\"kind\":\"overlap\",\"passage\":\"ab\"}\n",
+        )
+        .unwrap();
+        assert!(matches!(
+            Baseline::read(&path),
+            Err(Error::Baseline { line: 1, .. })
+        ));
 
         std::fs::write(
             &path,
@@ -959,7 +1181,7 @@ mod tests {
         )
         .unwrap();
         let err = Baseline::read(&path).unwrap_err().to_string();
-        assert!(err.ends_with(":2: not a baseline record (kind must be exact_duplicate, near_duplicate or overlap, and only overlaps have a passage)"), "{err}");
+        assert!(err.ends_with(":2: not a baseline record (kind must be exact_duplicate, near_duplicate or overlap; only overlaps have a passage, and only the others an other document)"), "{err}");
         std::fs::write(&path, "not json\n").unwrap();
         assert!(matches!(
             Baseline::read(&path),
