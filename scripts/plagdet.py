@@ -137,16 +137,23 @@ def read_group_detections(path, near, pairs, to_chars, min_words):
     """dedup's shared texts (`passage` records) projected onto pairs of documents: each group
     that is not boilerplate is one detection per two of its documents (its first occurrence in
     each), as an overlap pair's passage would be, whatever the pair's containment."""
-    found, paths = [], {}
+    found, paths, numbered = [], {}, {}
     with open(path, encoding="utf-8") as f:
         for line in f:
             rec = json.loads(line)
+            if rec.get("type") == "document":
+                # Occurrences name documents by number; these records come first.
+                numbered[rec["doc"]] = rec["path"]
+                continue
             if rec.get("type") != "passage" or rec.get("boilerplate") or rec["words"] < min_words:
                 continue
             first = {}
-            for o in rec["occurrences"]:
-                doc = name(o["path"])
-                if paths.setdefault(doc, o["path"]) != o["path"]:
+            for fields in rec["occurrences"]:
+                # [doc, start, end, line] or [doc, start, end, line, words]
+                o = {"start": fields[1], "end": fields[2]}
+                full = numbered[fields[0]]
+                doc = name(full)
+                if paths.setdefault(doc, full) != full:
                     raise SystemExit(f"plagdet.py: two documents named {doc}")
                 first.setdefault(doc, o)
             docs = sorted(first)

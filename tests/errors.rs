@@ -10,6 +10,9 @@ use serde_json::Value;
 use std::path::Path;
 use std::time::Duration;
 
+#[path = "util/documents.rs"]
+mod documents;
+
 /// Far above any test's run time: a run that blocks (on a FIFO, say) fails instead of hanging.
 const HANG: Duration = Duration::from_secs(120);
 
@@ -77,11 +80,13 @@ fn scan(dir: &Path, args: &[&str]) -> Run {
         .unwrap();
     let stderr = String::from_utf8(out.stderr).unwrap();
     assert!(!stderr.contains("panicked"), "{stderr}");
-    let records = String::from_utf8(out.stdout)
-        .unwrap()
-        .lines()
-        .map(|l| serde_json::from_str(l).expect("every line is JSON"))
-        .collect();
+    let records = documents::with_paths(
+        String::from_utf8(out.stdout)
+            .unwrap()
+            .lines()
+            .map(|l| serde_json::from_str(l).expect("every line is JSON"))
+            .collect(),
+    );
     Run {
         code: out.status.code().expect("an exit status, not a signal"),
         records,
@@ -512,7 +517,12 @@ fn a_long_block_in_every_document_is_boilerplate_not_pairs() {
     // The block, and a word around it that every document's own text happens to share.
     assert!((400..=402).contains(&groups[0]["words"].as_u64().unwrap()));
     assert_eq!(groups[0]["occurrences"].as_array().unwrap().len(), docs);
-    assert_eq!(run.records.len(), 2, "the block and the summary");
+    assert_eq!(
+        run.records.len(),
+        docs + 2,
+        "the documents the block names, the block and the summary"
+    );
+    assert_eq!(run.of_type("document").len(), docs);
     let summary = run.summary();
     assert_eq!(summary["pairs"], 0);
     assert_eq!(summary["boilerplate_docs"], docs);

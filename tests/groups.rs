@@ -7,6 +7,9 @@ use assert_cmd::Command;
 use serde_json::Value;
 use std::path::Path;
 
+#[path = "util/documents.rs"]
+mod documents;
+
 /// `n` pseudo-words from `seed`, unlikely to repeat across seeds.
 fn words(seed: u64, n: usize) -> String {
     let mut x = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
@@ -55,11 +58,13 @@ fn scan(dir: &Path, extra: &[&str]) -> Vec<Value> {
         .output()
         .unwrap();
     assert!(out.status.code() == Some(0) || out.status.code() == Some(1));
-    String::from_utf8(out.stdout)
-        .unwrap()
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect()
+    documents::with_paths(
+        String::from_utf8(out.stdout)
+            .unwrap()
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect(),
+    )
 }
 
 fn of_type<'a>(records: &'a [Value], kind: &str) -> Vec<&'a Value> {

@@ -10,6 +10,9 @@ use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 
+#[path = "util/documents.rs"]
+mod documents;
+
 const NEWS: &str = "fixtures/inputs/news.jsonl";
 
 fn dedup() -> Command {
@@ -47,7 +50,7 @@ fn scan_jsonl(args: &[&str]) -> (Vec<Value>, i32) {
         .lines()
         .map(|l| serde_json::from_str(l).expect("every line is JSON"))
         .collect();
-    (records, out.code)
+    (documents::with_paths(records), out.code)
 }
 
 fn of_type<'a>(records: &'a [Value], kind: &str) -> Vec<&'a Value> {

@@ -5,6 +5,9 @@ use assert_cmd::Command;
 use serde_json::Value;
 use std::path::Path;
 
+#[path = "util/documents.rs"]
+mod documents;
+
 fn dedup() -> Command {
     Command::cargo_bin("dedup").expect("the dedup binary is built")
 }
@@ -22,7 +25,7 @@ fn scan_jsonl(args: &[&str]) -> (Vec<Value>, i32) {
         .lines()
         .map(|l| serde_json::from_str(l).expect("every line is JSON"))
         .collect();
-    (records, out.status.code().unwrap())
+    (documents::with_paths(records), out.status.code().unwrap())
 }
 
 fn of_type<'a>(records: &'a [Value], kind: &str) -> Vec<&'a Value> {
