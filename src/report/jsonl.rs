@@ -160,8 +160,14 @@ struct SummaryRecord {
 /// A `document` record for every document an occurrence names, in document order.
 fn write_documents(report: &ScanReport, paths: &[String], out: &mut dyn Write) -> io::Result<()> {
     let mut named = bitvec::vec::BitVec::<usize>::repeat(false, paths.len());
-    let groups = report.groups.iter().flat_map(|g| g.occurrences.iter().map(|o| o.doc));
-    let quotes = report.quotes.iter().flat_map(|q| q.occurrences.iter().map(|o| o.doc));
+    let groups = report
+        .groups
+        .iter()
+        .flat_map(|g| g.occurrences.iter().map(|o| o.doc));
+    let quotes = report
+        .quotes
+        .iter()
+        .flat_map(|q| q.occurrences.iter().map(|o| o.doc));
     for doc in groups.chain(quotes) {
         named.set(doc.index(), true);
     }

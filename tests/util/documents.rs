@@ -21,7 +21,9 @@ pub fn with_paths(mut records: Vec<Value>) -> Vec<Value> {
         for o in r["occurrences"].as_array_mut().unwrap() {
             let fields = o.as_array().expect("an occurrence is an array").clone();
             assert!(fields.len() == 4 || fields.len() == 5, "{o}");
-            let doc = fields[0].as_u64().expect("an occurrence names its document");
+            let doc = fields[0]
+                .as_u64()
+                .expect("an occurrence names its document");
             let path = paths.get(&doc).expect("a document record for it").clone();
             let mut object = serde_json::json!({
                 "doc": doc,
