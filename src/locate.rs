@@ -9,8 +9,9 @@
 //! Quote groups are located the same way (`QuoteLocations`), most of their occurrences from
 //! the analyses the pair check makes anyway, the rest by [`locate`] in quoted-word indices.
 
-use crate::corpus::{reload_many, Diagnostic, DocumentSource, WalkOptions};
+use crate::corpus::{Diagnostic, Rereader, WalkOptions};
 use crate::findings::{DocumentInfo, Location, QuoteFinding, QuoteOccurrence};
+use crate::pairs::READ_AHEAD_BYTES;
 use crate::quote::QuoteGroup;
 use crate::quote::{quote_regions, QuoteTracker};
 use crate::sketch::Analysis;
@@ -61,14 +62,24 @@ pub fn locate(
     debug_assert!(wanted.windows(2).all(|w| w[0].doc <= w[1].doc));
     let by_doc: Vec<&[WantedSpan]> = wanted.chunk_by(|x, y| x.doc == y.doc).collect();
     let (mut found, mut problems) = (Vec::new(), Vec::new());
+    let batches = by_doc
+        .chunks(CHUNK_DOCS)
+        .map(|chunk| {
+            chunk
+                .iter()
+                .map(|spans| {
+                    let info = &documents[spans[0].doc.index()];
+                    (&info.source, info.bytes)
+                })
+                .collect()
+        })
+        .collect();
+    let mut rereader = Rereader::new(batches, walk, READ_AHEAD_BYTES);
     for chunk in by_doc.chunks(CHUNK_DOCS) {
-        let sources: Vec<&DocumentSource> = chunk
-            .iter()
-            .map(|spans| &documents[spans[0].doc.index()].source)
-            .collect();
+        let loaded = rereader.next_batch().expect("a batch per chunk");
         let results: Vec<Result<Vec<Located>, Diagnostic>> = chunk
             .par_iter()
-            .zip(reload_many(&sources, walk))
+            .zip(loaded)
             .map(|(spans, bytes)| locate_in(&bytes?, &documents[spans[0].doc.index()], spans))
             .collect();
         for result in results {

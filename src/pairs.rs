@@ -8,7 +8,7 @@
 //! The quote occurrences of the documents analysed are located on the way (`QuoteLocations`, in the locate stage).
 //! `dedup check` verifies its candidates with the same `verify_pair`.
 
-use crate::corpus::{reload_many, Diagnostic, DocumentSource};
+use crate::corpus::{reload_many, Diagnostic, DocumentSource, Reloaded, Rereader};
 use crate::findings::{DocumentInfo, Location, PairFinding, PairKind, Passage};
 use crate::fingerprint::WinnowParams;
 use crate::locate::{QuoteLocated, QuoteLocations};
@@ -39,6 +39,17 @@ pub(crate) fn analyse(
         .map(|d| &documents[d.index()].source)
         .collect();
     let loaded = reload_many(&sources, &config.walk);
+    analyse_loaded(documents, wanted, loaded, config, progress)
+}
+
+/// [`analyse`] of documents already read again (`loaded`, in the order of `wanted`).
+pub(crate) fn analyse_loaded(
+    documents: &[DocumentInfo],
+    wanted: &[DocId],
+    loaded: Vec<Reloaded>,
+    config: &ScanConfig,
+    progress: &dyn Progress,
+) -> (Vec<(DocId, Analysis)>, Vec<Diagnostic>) {
     let results: Vec<Result<(DocId, Analysis), Diagnostic>> = wanted
         .par_iter()
         .zip(loaded)
@@ -97,9 +108,16 @@ pub(crate) fn check_pairs(
     let plan = check_plan(candidates, documents.len(), chunk_docs);
     progress.reloading(plan.iter().map(|(_, wanted)| wanted.len() as u64).sum());
     progress.verifying(candidates.len() as u64);
-    for (chunk, wanted) in plan {
-        let ((analyses, chunk_problems), took) =
-            timed(|| analyse(documents, &wanted, config, progress));
+    let mut rereader = rereader(
+        documents,
+        plan.iter().map(|(_, wanted)| wanted.as_slice()),
+        config,
+    );
+    for (chunk, wanted) in plan.into_iter() {
+        let ((analyses, chunk_problems), took) = timed(|| {
+            let loaded = rereader.next_batch().expect("a batch per chunk");
+            analyse_loaded(documents, &wanted, loaded, config, progress)
+        });
         times.analyse += took;
         problems.extend(chunk_problems);
         let ((), took) = timed(|| {
@@ -127,6 +145,29 @@ pub(crate) fn check_pairs(
     problems.sort();
     problems.dedup();
     (found, problems, times)
+}
+
+/// Bytes of records of compressed files read ahead for the coming chunks (see [`Rereader`]).
+pub(crate) const READ_AHEAD_BYTES: u64 = 128 << 20;
+
+/// A rereader of the documents of each chunk, in order.
+pub(crate) fn rereader<'a, 'b>(
+    documents: &'a [DocumentInfo],
+    chunks: impl Iterator<Item = &'b [DocId]>,
+    config: &'a ScanConfig,
+) -> Rereader<'a> {
+    let batches = chunks
+        .map(|wanted| {
+            wanted
+                .iter()
+                .map(|d| {
+                    let info = &documents[d.index()];
+                    (&info.source, info.bytes)
+                })
+                .collect()
+        })
+        .collect();
+    Rereader::new(batches, &config.walk, READ_AHEAD_BYTES)
 }
 
 /// Where [`check_pairs`] spends its time, summed over the chunks, for `--timings`.
