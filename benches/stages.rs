@@ -308,12 +308,29 @@ fn verification(c: &mut Criterion) {
     group.finish();
 }
 
+fn quotes(c: &mut Criterion) {
+    // The synthetic text quotes with straight and curly marks and writes `’` as the apostrophe
+    // in about one document in five: every mark is looked at, most of them apostrophes.
+    let texts = common::texts(common::STAGE_DOCS);
+    let mut group = c.benchmark_group("quotes");
+    group.throughput(Throughput::Bytes(total_bytes(&texts)));
+    group.bench_function("quote_regions", |b| {
+        b.iter(|| {
+            texts
+                .iter()
+                .map(|t| dedup::quote::quote_regions(t).len())
+                .sum::<usize>()
+        })
+    });
+    group.finish();
+}
+
 criterion_group! {
     name = benches;
     config = Criterion::default()
         .sample_size(20)
         .warm_up_time(Duration::from_secs(1))
         .measurement_time(Duration::from_secs(5));
-    targets = tokenize, shingle, signatures, fingerprints, groups, lsh, verification
+    targets = tokenize, shingle, signatures, fingerprints, groups, lsh, verification, quotes
 }
 criterion_main!(benches);

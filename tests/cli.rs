@@ -413,6 +413,14 @@ fn golden_jsonl_output() {
     util::assert_golden("near.jsonl", &run.stable_stdout());
 }
 
+/// The quote fixtures together (fixtures/quotes/: single curly marks, nested quotes, mixed
+/// glyphs, quotes over paragraphs and cut off by the end), as JSON Lines.
+#[test]
+fn golden_quotes_jsonl_output() {
+    let run = dedup(&["scan", "fixtures/quotes", "--format", "jsonl"]);
+    util::assert_golden("quotes.jsonl", &run.stable_stdout());
+}
+
 #[test]
 fn output_does_not_depend_on_the_thread_count() {
     for format in ["human", "jsonl"] {

@@ -347,3 +347,90 @@ fn seeds_golden_outputs() {
         );
     }
 }
+
+/// Quotes as news writes them (fixtures/quotes/, one folder per way of marking a quote, each a
+/// few outlets quoting the same statements): every statement is one quote group with every
+/// outlet's occurrence. Before quote marks took their role from their neighbours, 2 of these 7
+/// groups were found.
+#[test]
+fn quotes_marked_as_news_marks_them_are_grouped() {
+    let cases: [(&str, &[(&str, &[&str])]); 4] = [
+        (
+            "single",
+            &[(
+                "an insult to every taxpayer in this city",
+                &["courier.txt", "gazette.txt", "herald.txt"],
+            )],
+        ),
+        (
+            "nested",
+            &[
+                (
+                    "while this review does not find fraud, it does not clear the board either",
+                    &["auditor.txt", "report.txt"],
+                ),
+                ("quietly working to sink", &["letters.txt", "ward.txt"]),
+            ],
+        ),
+        (
+            "glyphs",
+            &[
+                ("no new cases in the region this week", &["bulletin.txt", "ministry.txt"]),
+                ("We will not back down from this fight", &["daily.txt", "tribune.txt"]),
+            ],
+        ),
+        (
+            "paragraphs",
+            &[
+                (
+                    "every region will get the same support, and no town will be left behind by this government",
+                    &["evening.txt", "hansard.txt"],
+                ),
+                (
+                    "We have spent two years preparing this plan and it is ready for the country",
+                    &["excerpt.txt", "hansard.txt", "weekly.txt"],
+                ),
+            ],
+        ),
+    ];
+    for (folder, expected) in cases {
+        let path = format!("fixtures/quotes/{folder}");
+        let (records, _) = scan_jsonl(&[&path]);
+        let mut found: Vec<(String, Vec<String>)> = of_type(&records, "quote")
+            .iter()
+            .map(|q| {
+                let text = q["text"]
+                    .as_str()
+                    .unwrap()
+                    .split_whitespace()
+                    .collect::<Vec<_>>();
+                let mut docs: Vec<String> = q["occurrences"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|o| {
+                        let path = o["path"].as_str().unwrap();
+                        path.rsplit('/').next().unwrap().to_string()
+                    })
+                    .collect();
+                docs.sort();
+                (text.join(" "), docs)
+            })
+            .collect();
+        found.sort();
+        let mut want: Vec<(String, Vec<String>)> = expected
+            .iter()
+            .map(|(text, docs)| {
+                (
+                    text.to_string(),
+                    docs.iter().map(|d| d.to_string()).collect(),
+                )
+            })
+            .collect();
+        want.sort();
+        assert_eq!(found, want, "fixtures/quotes/{folder}");
+        for q in of_type(&records, "quote") {
+            assert_occurrences_point_into_the_files(q);
+        }
+    }
+}
