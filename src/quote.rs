@@ -1,31 +1,36 @@
 //! Quotes: which words are inside quotation marks, and quote groups: quoted text that two or more
 //! documents share.
 //!
-//! Recognised marks: `"..."`, `“...”`, `„...“` (and `„...”`), `«...»`, `「...」`, `『...』`. A quote
-//! left open at a paragraph break (a blank line) is dropped rather than allowed to swallow the rest
-//! of the document; single quotes are not tracked, because `'` is also the apostrophe.
+//! Quoted text: double marks (straight and curly, mixed as sites mix them), single curly marks,
+//! guillemets and CJK brackets, each mark's role read from its neighbours ([`quote_regions`]).
 //!
 //! A quote group is a maximal run of at least [`MIN_QUOTE_WORDS`] words, quoted wherever it occurs,
-//! found in two or more documents, with every occurrence, and quoted WHOLE in at least one of them
-//! (the quotation marks hold exactly the run): one outlet quotes what was said, others quote it or
-//! a longer passage around it. Three common words that happen to appear inside two unrelated
-//! quotes ("and the people") are not a shared quote. Groups are found from the 3-word grams of
-//! quoted text: the documents sharing a gram are extended left and right while all of them agree.
-//! A longer group all of whose occurrences lie inside a shorter group covering more documents is
-//! folded into the shorter one when the shorter has at least half its words (so a full quote and
-//! its core phrase do not show up twice, while a long quote is not hidden behind a stock phrase).
+//! found in two or more documents, with every occurrence. Groups are found from the 3-word grams
+//! of quoted text: the documents sharing a gram are extended left and right while all of them
+//! agree, so a group is maximal for its occurrences, and a shorter run that more documents quote
+//! is a group of its own, nested in the longer one (a tweet quoted whole by two outlets, and its
+//! key phrase by a third). A run of [`EXCERPT_WORDS`] or more words counts wherever it is quoted
+//! (outlets quote different spans of one statement, and what they share is then quoted exactly by
+//! none); a shorter one must also be quoted WHOLE in at least one document (the marks hold
+//! exactly the run), since three words inside two unrelated quotes ("and the people") are more
+//! often chance. A run of common words only ([`CommonWords`]) is never a group.
 
-use crate::fingerprint::{kgram_hash, kgram_hashes_into};
+use crate::fingerprint::kgram_hashes_into;
 use crate::tokenize::{Token, WordHash};
 use crate::DocId;
 use bitvec::prelude::*;
 use rayon::prelude::*;
 use rustc_hash::FxHashMap;
-use std::collections::HashMap;
 use std::ops::Range;
 
 /// Quoted runs shorter than this are not tracked.
 pub const MIN_QUOTE_WORDS: usize = 3;
+
+/// A shared quoted run of at least this many words is a quote group even where no document
+/// quotes exactly it: outlets quote different spans of one statement, and what they share is
+/// then quoted whole by none of them. Shorter runs must be quoted whole somewhere (three words
+/// inside two unrelated quotes are more often chance than a quote).
+pub const EXCERPT_WORDS: usize = 5;
 
 /// Byte ranges of the text between matching quotation marks (marks excluded), in order: the
 /// outermost quotes (a quote nested in another is part of it), never overlapping.
@@ -893,7 +898,7 @@ pub fn quote_groups<'a>(
         .par_iter()
         .filter_map(|run| Some((run[0].hash, extend_group(run, &doc_of)?)))
         .collect();
-    let kept: Vec<(u64, QuoteGroup)> = extended
+    let mut groups: Vec<QuoteGroup> = extended
         .into_par_iter()
         .filter(|(_, g)| {
             let first = &g.occurrences[0];
@@ -901,25 +906,16 @@ pub fn quote_groups<'a>(
                 common.any_distinctive(&d.words[first.start as usize..first.end as usize])
             });
             distinctive
-                && g.occurrences
-                    .iter()
-                    .any(|o| doc_of(o.doc).is_some_and(|d| is_whole_quote(&d, o)))
+                && (g.words >= EXCERPT_WORDS
+                    || g.occurrences
+                        .iter()
+                        .any(|o| doc_of(o.doc).is_some_and(|d| is_whole_quote(&d, o))))
         })
+        .map(|(_, g)| g)
         .collect();
-    // For each gram of a kept group: how many occurrences the group has and how many words. A
-    // group is only folded into one that is reported itself.
-    let group_of_gram: HashMap<u64, (usize, usize)> = kept
-        .iter()
-        .map(|(hash, g)| (*hash, (g.occurrences.len(), g.words)))
-        .collect();
-    let mut groups: Vec<QuoteGroup> = kept.into_iter().map(|(_, g)| g).collect();
+    // Every gram of a group extends to the same group when its occurrences are the group's.
     groups.par_sort_by(|x, y| (&x.occurrences, x.words).cmp(&(&y.occurrences, y.words)));
     groups.dedup();
-    let mut groups: Vec<QuoteGroup> = groups
-        .into_par_iter()
-        .filter(|group| !is_folded(group, &group_of_gram, &doc_of))
-        .collect();
-    groups.par_sort_by(|x, y| x.occurrences.cmp(&y.occurrences));
     groups
 }
 
@@ -975,28 +971,6 @@ fn extend_group<'a>(
     occurrences.sort();
     occurrences.dedup();
     Some(QuoteGroup { words, occurrences })
-}
-
-/// True when a shorter group with more occurrences lies inside this one and has at least half
-/// its words.
-fn is_folded<'a>(
-    group: &QuoteGroup,
-    group_of_gram: &HashMap<u64, (usize, usize)>,
-    doc_of: &impl Fn(DocId) -> Option<QuotedDoc<'a>>,
-) -> bool {
-    let first = &group.occurrences[0];
-    let Some(doc) = doc_of(first.doc) else {
-        return false;
-    };
-    let words = &doc.words[first.start as usize..first.end as usize];
-    let mine = group.occurrences.len();
-    words.windows(MIN_QUOTE_WORDS).any(|gram| {
-        group_of_gram
-            .get(&kgram_hash(gram))
-            .is_some_and(|&(count, len)| {
-                count > mine && len < group.words && len * 2 >= group.words
-            })
-    })
 }
 
 #[cfg(test)]
@@ -1132,7 +1106,7 @@ mod tests {
     }
 
     #[test]
-    fn a_group_is_not_folded_into_one_that_is_not_reported() {
+    fn a_short_run_quoted_whole_nowhere_is_no_group_and_hides_nothing() {
         let docs = [
             quoted_of("A: \"most my to of momal and\" end."),
             quoted_of("B: \"most my to of momal and\" end."),

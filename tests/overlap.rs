@@ -95,12 +95,26 @@ fn seeds_quote_group_slices_exactly_the_quoted_words() {
         );
         assert_eq!(line_of(path, &o["start"]), o["line"].as_u64().unwrap());
     }
-    // Exactly one group mentions the phrase: the longer shared quote is folded into it.
-    let mentioning = quotes
+    // The whole sentence, quoted by 000 and 001, is a group of its own, nested around the
+    // phrase that 004 quotes too.
+    let mut mentioning: Vec<(&str, usize)> = quotes
         .iter()
         .filter(|q| q["text"].as_str().unwrap().contains("miscarriage"))
-        .count();
-    assert_eq!(mentioning, 1);
+        .map(|q| {
+            (
+                q["text"].as_str().unwrap(),
+                q["occurrences"].as_array().unwrap().len(),
+            )
+        })
+        .collect();
+    mentioning.sort();
+    assert_eq!(
+        mentioning,
+        [
+            ("Cannot allow this miscarriage of justice", 2),
+            ("miscarriage of justice", 3)
+        ]
+    );
 }
 
 /// The shared-text group (`passage` record) whose text contains `words`.
@@ -348,13 +362,16 @@ fn seeds_golden_outputs() {
     }
 }
 
+/// A quote group expected: its text (whitespace folded) and its documents' file names.
+type Quoted<'a> = (&'a str, &'a [&'a str]);
+
 /// Quotes as news writes them (fixtures/quotes/, one folder per way of marking a quote, each a
 /// few outlets quoting the same statements): every statement is one quote group with every
-/// outlet's occurrence. Before quote marks took their role from their neighbours, 2 of these 7
-/// groups were found.
+/// outlet's occurrence. Before quote marks took their role from their neighbours and excerpts
+/// counted, 3 of these 10 groups were found.
 #[test]
 fn quotes_marked_as_news_marks_them_are_grouped() {
-    let cases: [(&str, &[(&str, &[&str])]); 4] = [
+    let cases: [(&str, &[Quoted]); 5] = [
         (
             "single",
             &[(
@@ -389,6 +406,25 @@ fn quotes_marked_as_news_marks_them_are_grouped() {
                 (
                     "We have spent two years preparing this plan and it is ready for the country",
                     &["excerpt.txt", "hansard.txt", "weekly.txt"],
+                ),
+            ],
+        ),
+        (
+            // Three outlets quote different spans of one sentence: what all three share is
+            // quoted whole by none, and the longer runs two of them share are kept as well.
+            "excerpts",
+            &[
+                (
+                    "we built the new levee on the east bank so that no family in the valley would have to leave its home again",
+                    &["courier.txt", "valley.txt", "wire.txt"],
+                ),
+                (
+                    "The river would rise this spring, and we built the new levee on the east bank so that no family in the valley would have to leave its home again",
+                    &["courier.txt", "wire.txt"],
+                ),
+                (
+                    "we built the new levee on the east bank so that no family in the valley would have to leave its home again this year",
+                    &["valley.txt", "wire.txt"],
                 ),
             ],
         ),
