@@ -8,7 +8,7 @@
 names]}: a run of words quoted in every listed file (different outlets quoting one statement),
 maximal for those files; a shorter part quoted by more files is an item of its own. File names
 are compared without folders. Words are compared case-folded, with curly apostrophes made
-straight and punctuation at their edges dropped.
+straight, punctuation at their edges dropped and a word hyphenated across a line break joined.
 
 A truth item is found when one quote group holds all of its files and shares a run of at least
 90% of the item's words with it (a group may be a little longer or shorter: an outlet's quote
@@ -27,6 +27,9 @@ SHARE = 0.9
 
 
 def words(text):
+    # A word broken across lines or paragraphs by the page's layout ("much-" then "loved") is
+    # one word.
+    text = re.sub(r"-\s*\n\s*", "-", text)
     out = []
     for w in text.replace("\u2019", "'").replace("\u2018", "'").lower().split():
         w = re.sub(r"^[^\w']+|[^\w']+$", "", w)
@@ -57,7 +60,9 @@ def read_groups(path):
             if rec.get("type") == "document":
                 paths[rec["doc"]] = PurePath(rec["path"]).name
             elif rec.get("type") == "quote":
-                docs = {paths[o[0]] for o in rec["occurrences"]}
+                # [doc, start, end, line]; objects with a path before occurrences were arrays.
+                docs = {paths[o[0]] if isinstance(o, list) else PurePath(o["path"]).name
+                        for o in rec["occurrences"]}
                 groups.append((words(rec["text"]), docs, rec["text"]))
     return groups
 

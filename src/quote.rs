@@ -161,6 +161,11 @@ impl QuoteScan {
         next_end: usize,
     ) -> Option<usize> {
         let (_, family, _) = *self.open.first()?;
+        if ends_mid_sentence(&bytes[..start]) {
+            // A break inside a sentence (`a much-` then a blank line, then `loved mother`) is
+            // layout, not a new paragraph: every open quote goes on.
+            return None;
+        }
         let first = end
             + bytes[end..next_end]
                 .iter()
@@ -197,6 +202,15 @@ impl QuoteScan {
             self.regions.push(start..len);
         }
         self.regions
+    }
+}
+
+/// True when `text` (up to a blank line) ends inside a sentence: with a word, a hyphen or a comma.
+fn ends_mid_sentence(text: &[u8]) -> bool {
+    let trimmed = text.trim_ascii_end();
+    match char_before(trimmed, trimmed.len()) {
+        Some(c) => c.is_alphanumeric() || matches!(c, '-' | ','),
+        None => false,
     }
 }
 
@@ -241,6 +255,10 @@ fn role(bytes: &[u8], pos: usize, len: usize, mark: Mark) -> Role {
     }
     let before = Around::of(char_before(bytes, pos));
     let after = Around::of(char_after(bytes, pos + len));
+    if mark == Mark::StraightSingle && is_elision(bytes, pos + len) {
+        // `'90s`, `'em`, `rock 'n' roll`: an apostrophe before a word, not a quote.
+        return Role::Neither;
+    }
     let opens = matches!(
         before,
         Around::Edge | Around::Space | Around::Opening | Around::Mark
@@ -261,6 +279,25 @@ fn role(bytes: &[u8], pos: usize, len: usize, mark: Mark) -> Role {
         (false, true) => Role::Close,
         (false, false) => Role::Neither,
     }
+}
+
+/// True when the word at `bytes[at..]` is one that English writes with an apostrophe in front:
+/// a year (`'90s`) or a clipped word (`'em`, `'til`, `'n'`, `'cause`, `'tis`).
+fn is_elision(bytes: &[u8], at: usize) -> bool {
+    let rest = &bytes[at..];
+    if rest.first().is_some_and(u8::is_ascii_digit) {
+        return true;
+    }
+    let word: Vec<u8> = rest
+        .iter()
+        .take(8)
+        .take_while(|b| b.is_ascii_alphabetic())
+        .map(u8::to_ascii_lowercase)
+        .collect();
+    matches!(
+        word.as_slice(),
+        b"em" | b"til" | b"n" | b"cause" | b"cos" | b"tis" | b"twas" | b"bout" | b"round"
+    )
 }
 
 /// What stands next to a quotation mark.
@@ -290,8 +327,8 @@ impl Around {
             Some('.' | ',' | ';' | ':' | '!' | '?' | ')' | ']' | '}') => Around::Closing,
             Some('\u{2026}') => Around::Ellipsis,
             Some(
-                '"' | '\u{201C}' | '\u{201D}' | '\u{201E}' | '\u{2018}' | '\u{2019}' | '\u{201A}'
-                | '\u{AB}' | '\u{BB}' | '\u{2039}' | '\u{203A}',
+                '"' | '\'' | '\u{201C}' | '\u{201D}' | '\u{201E}' | '\u{2018}' | '\u{2019}'
+                | '\u{201A}' | '\u{AB}' | '\u{BB}' | '\u{2039}' | '\u{203A}',
             ) => Around::Mark,
             Some(_) => Around::Word,
         }
@@ -332,9 +369,9 @@ fn next_mark(bytes: &[u8], from: usize, to: usize) -> Option<(usize, Mark, usize
     let mut at = from;
     while at < to {
         let hay = &bytes[at..to];
-        let common = memchr::memchr3(b'"', 0xE2, 0xC2, hay);
-        let cjk = memchr::memchr(0xE3, &hay[..common.unwrap_or(hay.len())]);
-        let found = at + cjk.or(common)?;
+        let common = memchr::memchr3(b'"', b'\'', 0xE2, hay);
+        let rare = memchr::memchr2(0xC2, 0xE3, &hay[..common.unwrap_or(hay.len())]);
+        let found = at + rare.or(common)?;
         if let Some((mark, len)) = mark_at(&bytes[found..]) {
             return Some((found, mark, len));
         }
@@ -365,6 +402,8 @@ enum Mark {
     RightDouble,
     /// `„` (U+201E).
     LowDouble,
+    /// `'`, more often the apostrophe than a quotation mark.
+    StraightSingle,
     /// `‘` (U+2018).
     LeftSingle,
     /// `’` (U+2019), also the apostrophe.
@@ -395,7 +434,9 @@ impl Mark {
             Mark::Straight | Mark::LeftDouble | Mark::RightDouble | Mark::LowDouble => {
                 Family::Double
             }
-            Mark::LeftSingle | Mark::RightSingle | Mark::LowSingle => Family::Single,
+            Mark::StraightSingle | Mark::LeftSingle | Mark::RightSingle | Mark::LowSingle => {
+                Family::Single
+            }
             Mark::LeftGuillemet | Mark::RightGuillemet => Family::Guillemet,
             Mark::LeftSingleGuillemet | Mark::RightSingleGuillemet => Family::SingleGuillemet,
             Mark::LeftCorner | Mark::RightCorner => Family::Corner,
@@ -437,6 +478,7 @@ impl Mark {
 fn mark_at(bytes: &[u8]) -> Option<(Mark, usize)> {
     let mark = match bytes {
         [b'"', ..] => return Some((Mark::Straight, 1)),
+        [b'\'', ..] => return Some((Mark::StraightSingle, 1)),
         [0xC2, 0xAB, ..] => return Some((Mark::LeftGuillemet, 2)),
         [0xC2, 0xBB, ..] => return Some((Mark::RightGuillemet, 2)),
         [0xE2, 0x80, 0x9C, ..] => Mark::LeftDouble,
@@ -1145,6 +1187,19 @@ mod tests {
     }
 
     #[test]
+    fn straight_single_quotes_quote_where_the_context_says_so() {
+        assert_eq!(
+            quoted_words("Ardern said she 'no longer had enough in the tank' to do the job."),
+            ["no", "longer", "had", "enough", "in", "the", "tank"]
+        );
+        assert!(
+            quoted_words("It's the players' union, isn't it? Rock 'n' roll in the '90s.")
+                .is_empty()
+        );
+        assert!(quoted_words("They'll see 'em 'til dawn, the fans' bus said.").is_empty());
+    }
+
+    #[test]
     fn nested_quotes_stay_inside_the_outer_one() {
         let text = "The report: “The auditor writes that ‘while this review does not find fraud, \
                     it does not clear the board either’” and the board met.";
@@ -1185,8 +1240,14 @@ mod tests {
         assert!(words.contains(&"could") && words.contains(&"tried"));
         assert!(!words.contains(&"judge") && !words.contains(&"told"));
         // Not reopened: dropped at the break, and a quote closed inside it stands on its own.
-        let text = "“He called it ‘a farce’ and then\n\nthe next paragraph has no marks.";
+        let text = "“He called it ‘a farce’ and left.\n\nThe next paragraph has no marks.";
         assert_eq!(quoted_words(text), ["a", "farce"]);
+        // A break inside a sentence is layout: the quote goes on.
+        let text = "“We mourn a much-\n\nloved mother,” he said.";
+        assert_eq!(
+            quoted_words(text),
+            ["We", "mourn", "a", "much", "loved", "mother"]
+        );
     }
 
     #[test]

@@ -16,11 +16,18 @@ use dedup::tokenize::{hash_word, tokenize as split_words, WordHash};
 use unicode_segmentation::UnicodeSegmentation;
 
 /// Openers and closers `quote_regions` recognises.
-const OPENERS: [char; 6] = [
-    '"', '\u{201C}', '\u{201E}', '\u{00AB}', '\u{300C}', '\u{300E}',
+/// Every quotation mark: a mark's role comes from its neighbours, so any of them may open or
+/// close (guillemets and CJK brackets keep their glyph's role).
+const MARKS: [char; 15] = [
+    '"', '\'', '\u{201C}', '\u{201D}', '\u{201E}', '\u{2018}', '\u{2019}', '\u{201A}', '\u{00AB}',
+    '\u{00BB}', '\u{2039}', '\u{203A}', '\u{300C}', '\u{300D}', '\u{300E}',
 ];
-const CLOSERS: [char; 6] = [
-    '"', '\u{201C}', '\u{201D}', '\u{00BB}', '\u{300D}', '\u{300F}',
+const OPENERS: &[char] = &MARKS;
+/// A quote ends at a mark, or runs to the end of the text, or to a paragraph break where the
+/// next paragraph reopens it.
+const CLOSERS: &[char] = &[
+    '"', '\'', '\u{201C}', '\u{201D}', '\u{201E}', '\u{2018}', '\u{2019}', '\u{201A}', '\u{00BB}',
+    '\u{203A}', '\u{300D}', '\u{300F}',
 ];
 
 /// Tokenizer, quote regions, quoted grams and shingles of arbitrary bytes: no panic, every span
@@ -58,12 +65,13 @@ pub fn tokenize(data: &[u8]) {
         assert!(region.start >= previous, "quote regions overlap");
         previous = region.end;
         assert!(
-            ends_with_one_of(&data[..region.start], &OPENERS),
+            ends_with_one_of(&data[..region.start], OPENERS),
             "region {region:?} does not follow an opening mark"
         );
+        let rest = &data[region.end..];
         assert!(
-            starts_with_one_of(&data[region.end..], &CLOSERS),
-            "region {region:?} does not end at a closing mark"
+            starts_with_one_of(rest, CLOSERS) || rest.is_empty() || rest.starts_with(b"\n"),
+            "region {region:?} does not end at a closing mark, a paragraph break or the end"
         );
     }
     let ids = quote_region_ids(&tokens, &regions);
