@@ -92,6 +92,7 @@ pub mod quote;
 pub mod report;
 pub mod scan;
 pub mod selection;
+pub(crate) mod shared_text;
 pub mod shingle;
 pub mod sketch;
 pub mod synth;

@@ -13,28 +13,27 @@
 //! 6. Clusters from exact groups and near-duplicate pairs (union-find).
 //! 7. Shared text for the whole corpus at once ([`crate::group`], clusters as units), the overlap
 //!    pairs it makes ([`crate::containment`]), and where it all is in the files
-//!    ([`crate::locate`]).
+//!    ([`crate::locate`]): the `shared_text` stage.
 //!
 //! Everything is sorted by document id (= path order), so the output is byte-identical whatever
 //! the thread count.
 
 use crate::cluster::clusters;
-use crate::containment::{overlap_pairs, SharedPair, DEFAULT_MIN_CONTAINMENT};
+use crate::containment::DEFAULT_MIN_CONTAINMENT;
 use crate::corpus::{discover, read_batches, Diagnostic, Severity, SourceFile, WalkOptions};
 use crate::error::Error;
 use crate::findings::*;
 use crate::fingerprint::WinnowParams;
-use crate::group::{find_groups_timed, GroupInput, GroupParams, TextGroup};
-use crate::locate::{locate, Located as SpanLocated, QuoteLocations, WantedSpan};
+use crate::group::GroupParams;
+use crate::locate::QuoteLocations;
 use crate::lsh::{LshIndex, LshParams};
 use crate::minhash::{MinHasher, Signature};
 use crate::pairs::{check_pairs, CandidatePair, CHECK_CHUNK_DOCS};
 use crate::passage::MAX_GAP_WORDS;
 use crate::progress::{on_exhausted, NoProgress, Progress};
 use crate::quote::{quote_groups, CommonWords, QuoteGroup, QuotedWords, SharedQuoteGrams};
-use crate::shingle::ShingleSet;
+use crate::shared_text::{self, SharedText};
 use crate::sketch::{sketch, FingerprintUse, SketchParams};
-use crate::verify::SetOverlap;
 use crate::DocId;
 use rayon::prelude::*;
 use std::path::PathBuf;
@@ -237,19 +236,23 @@ pub fn scan_with_progress(
     clock.lap("locate quotes");
 
     let shared = if config.overlap {
-        shared_text(
-            &documents,
-            &overlap_sketches,
-            &representatives,
-            &clusters,
-            config,
-            &mut clock,
-        )
+        let unit_of = crate::cluster::first_member_of(&clusters, documents.len());
+        let (groups, times) =
+            shared_text::groups(&overlap_sketches, &representatives, &unit_of, config);
+        clock.lap("shared text groups");
+        for (step, took) in times {
+            clock.part(step, 1, took);
+        }
+        let shared =
+            shared_text::with_pairs(groups, &documents, &overlap_sketches, &unit_of, config);
+        clock.lap("overlap pairs");
+        shared
     } else {
         SharedText::default()
     };
     drop(overlap_sketches);
-    let (text_groups, overlap_pairs, problems) = locate_shared_text(&documents, shared, config);
+    let (text_groups, overlap_pairs, problems) =
+        shared_text::locate_shared_text(&documents, shared, config);
     diagnostics.extend(problems);
     clock.lap("locate shared text");
     // A document that could not be read again is reported once, whatever read it.
@@ -303,217 +306,6 @@ pub fn scan_with_progress(
         summary,
         threshold: config.threshold,
     })
-}
-
-/// What the group stage found, in word ranges, before it is located in the files.
-#[derive(Default)]
-struct SharedText {
-    groups: Vec<TextGroup>,
-    pairs: Vec<SharedPair>,
-    /// How the shingle sets of each pair overlap (exact Jaccard and containment), computed
-    /// while the word hashes are at hand.
-    overlap: Vec<SetOverlap>,
-    /// The MinHash estimate of it.
-    estimate: Vec<f64>,
-}
-
-/// The shared-text groups of the representatives (near-duplicates count as one unit) and the
-/// overlap pairs they make.
-fn shared_text(
-    documents: &[DocumentInfo],
-    sketches: &[OverlapSketch],
-    representatives: &[DocId],
-    clusters: &[crate::cluster::Cluster],
-    config: &ScanConfig,
-    clock: &mut Stopwatch,
-) -> SharedText {
-    let unit_of = crate::cluster::first_member_of(clusters, documents.len());
-    let inputs: Vec<GroupInput<'_>> = representatives
-        .iter()
-        .map(|&d| GroupInput {
-            doc: d,
-            unit: unit_of[d.index()],
-            words: &sketches[d.index()].word_hashes,
-        })
-        .collect();
-    let (groups, times) = find_groups_timed(&inputs, config.group_params());
-    clock.lap("shared text groups");
-    for (step, took) in times {
-        clock.part(step, 1, took);
-    }
-    let words = |d: DocId| documents[d.index()].words;
-    let unit = |d: DocId| unit_of[d.index()];
-    let pairs = overlap_pairs(&groups, &words, &unit, config.min_containment);
-    let (overlap, estimate) = pairs
-        .par_iter()
-        .map(|p| {
-            let (a, b) = (&documents[p.a.index()], &documents[p.b.index()]);
-            let of = |d: DocId| {
-                let words: Vec<u64> = sketches[d.index()]
-                    .word_hashes
-                    .iter()
-                    .map(|&w| u64::from(w))
-                    .collect();
-                ShingleSet::of_words(&words, config.ngram)
-            };
-            let overlap = SetOverlap::of(&of(p.a), &of(p.b));
-            (overlap, a.signature.estimate(&b.signature))
-        })
-        .unzip();
-    clock.lap("overlap pairs");
-    SharedText {
-        groups,
-        pairs,
-        overlap,
-        estimate,
-    }
-}
-
-/// The occurrence whose text names a group: its first whole one (a folded group's partial
-/// copies are shorter).
-fn text_occurrence(group: &TextGroup) -> usize {
-    group
-        .occurrences
-        .iter()
-        .position(|o| o.words.len() as u32 >= group.words)
-        .unwrap_or(0)
-}
-
-/// The groups and overlap pairs located in the files: byte offsets, lines, each group's text. A
-/// group with an occurrence in a document that cannot be read again (or changed) is left out,
-/// and so are the pairs of that document.
-fn locate_shared_text(
-    documents: &[DocumentInfo],
-    shared: SharedText,
-    config: &ScanConfig,
-) -> (Vec<GroupFinding>, Vec<PairFinding>, Vec<Diagnostic>) {
-    let SharedText {
-        groups,
-        pairs,
-        overlap,
-        estimate,
-    } = shared;
-    // One span per occurrence, tagged by its place in the flattened list of occurrences.
-    let first_of: Vec<usize> = groups
-        .iter()
-        .scan(0, |next, g| {
-            let first = *next;
-            *next += g.occurrences.len();
-            Some(first)
-        })
-        .collect();
-    let mut wanted: Vec<WantedSpan> = groups
-        .iter()
-        .zip(&first_of)
-        .flat_map(|(g, &first)| {
-            let named = text_occurrence(g);
-            g.occurrences
-                .iter()
-                .enumerate()
-                .map(move |(o, occ)| WantedSpan {
-                    doc: occ.doc,
-                    words: occ.words.clone(),
-                    quoted_only: false,
-                    text: o == named,
-                    tag: first + o,
-                })
-        })
-        .collect();
-    wanted.par_sort_unstable_by_key(|w| (w.doc, w.tag));
-    let (located, problems) = locate(documents, &wanted, &config.walk);
-    drop(wanted);
-    let total = first_of
-        .last()
-        .map_or(0, |&f| f + groups.last().map_or(0, |g| g.occurrences.len()));
-    let mut at: Vec<Option<SpanLocated>> = vec![None; total];
-    for l in located {
-        let tag = l.tag;
-        at[tag] = Some(l);
-    }
-    // Groups kept, with their new index.
-    let mut kept_as: Vec<Option<usize>> = vec![None; groups.len()];
-    let mut findings = Vec::with_capacity(groups.len());
-    for (g, (group, &first)) in groups.iter().zip(&first_of).enumerate() {
-        let located: Option<Vec<&SpanLocated>> = (first..first + group.occurrences.len())
-            .map(|i| at[i].as_ref())
-            .collect();
-        let Some(located) = located else { continue };
-        let Some(text) = located[text_occurrence(group)].text.clone() else {
-            continue;
-        };
-        kept_as[g] = Some(findings.len());
-        findings.push(GroupFinding {
-            text,
-            words: group.words,
-            docs: group.docs().count(),
-            quoted: located.iter().all(|l| l.quoted),
-            boilerplate: group.boilerplate,
-            occurrences: group
-                .occurrences
-                .iter()
-                .zip(&located)
-                .map(|(o, l)| GroupOccurrenceAt {
-                    doc: o.doc,
-                    at: l.at,
-                    words: o.words.len() as u32,
-                })
-                .collect(),
-        });
-    }
-    let located_at = |g: usize, o: usize| at[first_of[g] + o].as_ref().map(|l| l.at);
-    let pair_findings = pairs
-        .iter()
-        .zip(overlap.iter().zip(&estimate))
-        .filter_map(|(p, (overlap, &estimate))| {
-            let mut passages = Vec::new();
-            for &g in &p.groups {
-                let g = g as usize;
-                let id = kept_as[g]?;
-                let group = &groups[g];
-                let index = |doc: DocId| {
-                    let from = group.occurrences.partition_point(|o| o.doc < doc);
-                    from..from + group.in_doc(doc).len()
-                };
-                // The first occurrence in each: the group's record lists every other place (a
-                // sentence repeated 10,000 times in both would otherwise make 10,000 passages).
-                let (oa, ob) = (index(p.a).start, index(p.b).start);
-                passages.push(Passage {
-                    a: located_at(g, oa)?,
-                    b: located_at(g, ob)?,
-                    words: group.words,
-                    quoted: findings[id].quoted,
-                    text: findings[id].text.clone(),
-                    group: Some(id),
-                });
-            }
-            passages.sort_by_key(|x| (x.a.start, std::cmp::Reverse(x.a.end), x.b.start));
-            // A nested group inside a longer passage of the same pair says nothing more here.
-            let mut kept: Vec<Passage> = Vec::with_capacity(passages.len());
-            for passage in passages {
-                let inside = |k: &Passage| {
-                    k.a.start <= passage.a.start
-                        && passage.a.end <= k.a.end
-                        && k.b.start <= passage.b.start
-                        && passage.b.end <= k.b.end
-                };
-                if !kept.iter().rev().take(8).any(inside) {
-                    kept.push(passage);
-                }
-            }
-            let passages = kept;
-            Some(PairFinding {
-                a: p.a,
-                b: p.b,
-                kind: PairKind::Overlap,
-                jaccard: overlap.jaccard(),
-                estimate,
-                containment_a: overlap.containment_a(),
-                containment_b: overlap.containment_b(),
-                passages,
-            })
-        })
-        .collect();
-    (findings, pair_findings, problems)
 }
 
 /// Wall time per stage, for [`Summary::stages`].

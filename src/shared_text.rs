@@ -1,0 +1,232 @@
+//! Shared text, the stage after clusters: the groups of text that documents share, found for the
+//! whole corpus at once ([`crate::group`], a near-duplicate cluster as one unit), the overlap
+//! pairs they make ([`crate::containment`]), and where it all is in the files
+//! ([`crate::locate`]): byte offsets, lines and each group's text.
+
+use crate::containment::{overlap_pairs, SharedPair};
+use crate::corpus::Diagnostic;
+use crate::findings::{
+    DocumentInfo, GroupFinding, GroupOccurrenceAt, PairFinding, PairKind, Passage,
+};
+use crate::group::{find_groups_timed, GroupInput, TextGroup};
+use crate::locate::{locate, Located as SpanLocated, WantedSpan};
+use crate::scan::{OverlapSketch, ScanConfig};
+use crate::shingle::ShingleSet;
+use crate::verify::SetOverlap;
+use crate::DocId;
+use rayon::prelude::*;
+use std::time::Duration;
+
+/// What the group stage found, in word ranges, before it is located in the files.
+#[derive(Default)]
+pub(crate) struct SharedText {
+    groups: Vec<TextGroup>,
+    pairs: Vec<SharedPair>,
+    /// How the shingle sets of each pair overlap (exact Jaccard and containment), computed
+    /// while the word hashes are at hand.
+    overlap: Vec<SetOverlap>,
+    /// The MinHash estimate of it.
+    estimate: Vec<f64>,
+}
+
+/// The shared-text groups of the representatives (the members of a near-duplicate cluster, by
+/// `unit_of`, count as one unit), with the time of each step of the group stage.
+pub(crate) fn groups(
+    sketches: &[OverlapSketch],
+    representatives: &[DocId],
+    unit_of: &[u32],
+    config: &ScanConfig,
+) -> (Vec<TextGroup>, Vec<(&'static str, Duration)>) {
+    let inputs: Vec<GroupInput<'_>> = representatives
+        .iter()
+        .map(|&d| GroupInput {
+            doc: d,
+            unit: unit_of[d.index()],
+            words: &sketches[d.index()].word_hashes,
+        })
+        .collect();
+    find_groups_timed(&inputs, config.group_params())
+}
+
+/// The overlap pairs the groups make ([`overlap_pairs`]), with the exact overlap of their
+/// shingle sets, computed while the word hashes are at hand.
+pub(crate) fn with_pairs(
+    groups: Vec<TextGroup>,
+    documents: &[DocumentInfo],
+    sketches: &[OverlapSketch],
+    unit_of: &[u32],
+    config: &ScanConfig,
+) -> SharedText {
+    let words = |d: DocId| documents[d.index()].words;
+    let unit = |d: DocId| unit_of[d.index()];
+    let pairs = overlap_pairs(&groups, &words, &unit, config.min_containment);
+    let (overlap, estimate) = pairs
+        .par_iter()
+        .map(|p| {
+            let (a, b) = (&documents[p.a.index()], &documents[p.b.index()]);
+            let of = |d: DocId| {
+                let words: Vec<u64> = sketches[d.index()]
+                    .word_hashes
+                    .iter()
+                    .map(|&w| u64::from(w))
+                    .collect();
+                ShingleSet::of_words(&words, config.ngram)
+            };
+            let overlap = SetOverlap::of(&of(p.a), &of(p.b));
+            (overlap, a.signature.estimate(&b.signature))
+        })
+        .unzip();
+    SharedText {
+        groups,
+        pairs,
+        overlap,
+        estimate,
+    }
+}
+
+/// The occurrence whose text names a group: its first whole one (a folded group's partial
+/// copies are shorter).
+fn text_occurrence(group: &TextGroup) -> usize {
+    group
+        .occurrences
+        .iter()
+        .position(|o| o.words.len() as u32 >= group.words)
+        .unwrap_or(0)
+}
+
+/// The groups and overlap pairs located in the files: byte offsets, lines, each group's text. A
+/// group with an occurrence in a document that cannot be read again (or changed) is left out,
+/// and so are the pairs of that document.
+pub(crate) fn locate_shared_text(
+    documents: &[DocumentInfo],
+    shared: SharedText,
+    config: &ScanConfig,
+) -> (Vec<GroupFinding>, Vec<PairFinding>, Vec<Diagnostic>) {
+    let SharedText {
+        groups,
+        pairs,
+        overlap,
+        estimate,
+    } = shared;
+    // One span per occurrence, tagged by its place in the flattened list of occurrences.
+    let first_of: Vec<usize> = groups
+        .iter()
+        .scan(0, |next, g| {
+            let first = *next;
+            *next += g.occurrences.len();
+            Some(first)
+        })
+        .collect();
+    let mut wanted: Vec<WantedSpan> = groups
+        .iter()
+        .zip(&first_of)
+        .flat_map(|(g, &first)| {
+            let named = text_occurrence(g);
+            g.occurrences
+                .iter()
+                .enumerate()
+                .map(move |(o, occ)| WantedSpan {
+                    doc: occ.doc,
+                    words: occ.words.clone(),
+                    quoted_only: false,
+                    text: o == named,
+                    tag: first + o,
+                })
+        })
+        .collect();
+    wanted.par_sort_unstable_by_key(|w| (w.doc, w.tag));
+    let (located, problems) = locate(documents, &wanted, &config.walk);
+    drop(wanted);
+    let total = first_of
+        .last()
+        .map_or(0, |&f| f + groups.last().map_or(0, |g| g.occurrences.len()));
+    let mut at: Vec<Option<SpanLocated>> = vec![None; total];
+    for l in located {
+        let tag = l.tag;
+        at[tag] = Some(l);
+    }
+    // Groups kept, with their new index.
+    let mut kept_as: Vec<Option<usize>> = vec![None; groups.len()];
+    let mut findings = Vec::with_capacity(groups.len());
+    for (g, (group, &first)) in groups.iter().zip(&first_of).enumerate() {
+        let located: Option<Vec<&SpanLocated>> = (first..first + group.occurrences.len())
+            .map(|i| at[i].as_ref())
+            .collect();
+        let Some(located) = located else { continue };
+        let Some(text) = located[text_occurrence(group)].text.clone() else {
+            continue;
+        };
+        kept_as[g] = Some(findings.len());
+        findings.push(GroupFinding {
+            text,
+            words: group.words,
+            docs: group.docs().count(),
+            quoted: located.iter().all(|l| l.quoted),
+            boilerplate: group.boilerplate,
+            occurrences: group
+                .occurrences
+                .iter()
+                .zip(&located)
+                .map(|(o, l)| GroupOccurrenceAt {
+                    doc: o.doc,
+                    at: l.at,
+                    words: o.words.len() as u32,
+                })
+                .collect(),
+        });
+    }
+    let located_at = |g: usize, o: usize| at[first_of[g] + o].as_ref().map(|l| l.at);
+    let pair_findings = pairs
+        .iter()
+        .zip(overlap.iter().zip(&estimate))
+        .filter_map(|(p, (overlap, &estimate))| {
+            let mut passages = Vec::new();
+            for &g in &p.groups {
+                let g = g as usize;
+                let id = kept_as[g]?;
+                let group = &groups[g];
+                let index = |doc: DocId| {
+                    let from = group.occurrences.partition_point(|o| o.doc < doc);
+                    from..from + group.in_doc(doc).len()
+                };
+                // The first occurrence in each: the group's record lists every other place (a
+                // sentence repeated 10,000 times in both would otherwise make 10,000 passages).
+                let (oa, ob) = (index(p.a).start, index(p.b).start);
+                passages.push(Passage {
+                    a: located_at(g, oa)?,
+                    b: located_at(g, ob)?,
+                    words: group.words,
+                    quoted: findings[id].quoted,
+                    text: findings[id].text.clone(),
+                    group: Some(id),
+                });
+            }
+            passages.sort_by_key(|x| (x.a.start, std::cmp::Reverse(x.a.end), x.b.start));
+            // A nested group inside a longer passage of the same pair says nothing more here.
+            let mut kept: Vec<Passage> = Vec::with_capacity(passages.len());
+            for passage in passages {
+                let inside = |k: &Passage| {
+                    k.a.start <= passage.a.start
+                        && passage.a.end <= k.a.end
+                        && k.b.start <= passage.b.start
+                        && passage.b.end <= k.b.end
+                };
+                if !kept.iter().rev().take(8).any(inside) {
+                    kept.push(passage);
+                }
+            }
+            let passages = kept;
+            Some(PairFinding {
+                a: p.a,
+                b: p.b,
+                kind: PairKind::Overlap,
+                jaccard: overlap.jaccard(),
+                estimate,
+                containment_a: overlap.containment_a(),
+                containment_b: overlap.containment_b(),
+                passages,
+            })
+        })
+        .collect();
+    (findings, pair_findings, problems)
+}
