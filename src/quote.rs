@@ -103,6 +103,9 @@ pub fn quote_regions(bytes: &[u8]) -> Vec<Range<usize>> {
     scan.finish(bytes.len())
 }
 
+/// Open quotes beyond this depth are not tracked (see [`QuoteScan::open`]).
+const MAX_NESTING: usize = 8;
+
 /// The open quotes of a scan and the regions found so far.
 #[derive(Default)]
 struct QuoteScan {
@@ -115,7 +118,11 @@ struct QuoteScan {
 
 impl QuoteScan {
     fn open(&mut self, start: usize, family: Family) {
-        self.open.push((start, family, Vec::new()));
+        // Real quotes nest two or three deep; past this, a run of opening marks is not quoting,
+        // and a deeper stack would make every closing mark that finds no partner a walk down it.
+        if self.open.len() < MAX_NESTING {
+            self.open.push((start, family, Vec::new()));
+        }
     }
 
     fn is_open(&self, family: Family) -> bool {
@@ -1248,6 +1255,17 @@ mod tests {
             quoted_words(text),
             ["We", "mourn", "a", "much", "loved", "mother"]
         );
+    }
+
+    /// A flood of opening marks, then closing marks of another kind: the open quotes are capped,
+    /// so each closing mark looks at a few of them, not 100,000 (that took minutes).
+    #[test]
+    fn runs_of_marks_stay_linear() {
+        let text = format!("{}{}", "“a ".repeat(100_000), "b’ ".repeat(100_000));
+        let regions = quote_regions(text.as_bytes());
+        // Every `’` follows a word and precedes a space: a closing mark with no single quote
+        // open, so nothing closes and the first open quote runs to the end.
+        assert_eq!(regions, [3..text.len()]);
     }
 
     #[test]

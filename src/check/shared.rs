@@ -53,7 +53,7 @@ pub struct SharedPassage {
 
 /// Beyond this many distinct passages in one new document, intersections are not looked for
 /// (the count of them grows with the square): each passage is then a finding of its own.
-const MAX_INTERSECTED: usize = 256;
+const MAX_INTERSECTED: usize = 128;
 
 /// One verified passage of one pair, in word positions of the new document: all a fold keeps of
 /// a pair once it is verified (the text is the new document's, so it is not kept).
