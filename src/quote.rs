@@ -60,6 +60,10 @@ pub fn quote_regions(bytes: &[u8]) -> Vec<Range<usize>> {
     // While a quote is open: the next blank line (where it starts, where the paragraph after it
     // starts). And the end of a reopening mark that a paragraph break already took.
     let mut paragraph_end = (bytes.len(), bytes.len());
+    // The first blank line found from some earlier place: still the first one at or after any
+    // later place before it, so it is searched for again only once passed (searching from every
+    // quote that opens walked every newline to the next blank line, over and over).
+    let mut next_blank = (0, 0);
     let mut taken = 0;
     while let Some((pos, mark, len)) = next_mark(bytes, at, bytes.len()) {
         at = pos + len;
@@ -91,7 +95,10 @@ pub fn quote_regions(bytes: &[u8]) -> Vec<Range<usize>> {
         if !was_open && !scan.open.is_empty() {
             // Paragraphs matter only while a quote is open: found from here, not counted all
             // along the text.
-            paragraph_end = blank_line_start(bytes, at);
+            if next_blank.0 < at {
+                next_blank = blank_line_start(bytes, at);
+            }
+            paragraph_end = next_blank;
         }
     }
     // Breaks after the last mark: an open quote continues only where a mark reopens it.
@@ -1255,6 +1262,14 @@ mod tests {
             quoted_words(text),
             ["We", "mourn", "a", "much", "loved", "mother"]
         );
+    }
+
+    /// Many short quotes on lines of a long paragraph: each opening looks for the next blank line
+    /// once, not from every quote again.
+    #[test]
+    fn many_quotes_without_a_blank_line_stay_linear() {
+        let text = "\"a\"\n".repeat(100_000);
+        assert_eq!(quote_regions(text.as_bytes()).len(), 100_000);
     }
 
     /// A flood of opening marks, then closing marks of another kind: the open quotes are capped,

@@ -1204,3 +1204,74 @@ fn check_reports_each_shared_passage_once_with_every_document_holding_it() {
     );
     assert!(human.contains("2 shared passages"), "{human}");
 }
+
+/// A known passage stays known when another document comes to hold part of it: the nested run
+/// that part makes (with a hash of its own) lies inside the known one.
+#[test]
+fn text_inside_a_known_passage_stays_known() {
+    let dir = tempfile::tempdir().unwrap();
+    let (corpus, more, new) = (
+        dir.path().join("corpus"),
+        dir.path().join("more"),
+        dir.path().join("new"),
+    );
+    for d in [&corpus, &more, &new] {
+        std::fs::create_dir_all(d).unwrap();
+    }
+    let sentence =
+        "the ferry company will run an extra boat every weekend until the end of the summer";
+    let paragraph = format!(
+        "After a long meeting with the harbour board {sentence}, and tickets bought online will \
+         be cheaper than those sold at the pier"
+    );
+    let doc = |tag: &str, middle: &str| {
+        format!(
+            "{}.\n{middle}.\n{}.\n",
+            filler(tag, 30),
+            filler(&format!("{tag}x"), 30)
+        )
+    };
+    std::fs::write(corpus.join("a.txt"), doc("a", &paragraph)).unwrap();
+    std::fs::write(new.join("n.txt"), doc("n", &paragraph)).unwrap();
+    let index = dir.path().join("t.dedup");
+    assert_eq!(
+        code(&run(&["index", "build", s(&corpus), "-o", s(&index)])),
+        0
+    );
+    let known = dir.path().join("known.jsonl");
+    let out = run(&[
+        "check",
+        "--index",
+        s(&index),
+        s(&new),
+        "--write-baseline",
+        s(&known),
+    ]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+
+    std::fs::write(
+        more.join("b.txt"),
+        doc("b", &format!("Officials said {sentence}")),
+    )
+    .unwrap();
+    assert_eq!(code(&run(&["index", "add", s(&index), s(&more)])), 0);
+    let out = run(&[
+        "check",
+        "--index",
+        s(&index),
+        s(&new),
+        "--baseline",
+        s(&known),
+        "--format",
+        "jsonl",
+    ]);
+    let records = jsonl(&out);
+    let passages = passages_of(&records, "n.txt");
+    assert_eq!(
+        passages.len(),
+        2,
+        "the paragraph, and the sentence b holds too: {passages:#?}"
+    );
+    assert!(passages.iter().all(|p| p["known"] == true), "{passages:#?}");
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+}

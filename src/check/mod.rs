@@ -287,6 +287,24 @@ impl CheckReport {
         for (passage, known) in self.passages.iter_mut().zip(known) {
             passage.known = known;
         }
+        // Text inside a known passage of the same document stays known: a new document holding
+        // part of it makes a nested run of its own, with its own hash.
+        let inside_known: Vec<bool> = self
+            .passages
+            .iter()
+            .map(|p| {
+                !p.known
+                    && self.passages.iter().any(|k| {
+                        k.known
+                            && k.doc == p.doc
+                            && k.at.start <= p.at.start
+                            && p.at.end <= k.at.end
+                    })
+            })
+            .collect();
+        for (passage, inside) in self.passages.iter_mut().zip(inside_known) {
+            passage.known |= inside;
+        }
         self.summary.known = self.findings.iter().filter(|f| f.known).count()
             + self.passages.iter().filter(|p| p.known).count();
     }
@@ -528,10 +546,18 @@ fn new_doc_batches<'p>(
     pairs: &'p [(DocId, Target)],
     documents: &[DocumentInfo],
 ) -> Vec<&'p [(DocId, Target)]> {
+    // A document's bytes and those of the new documents it is paired with: all are analysed
+    // with its batch.
+    let mut bytes: Vec<u64> = documents.iter().map(|d| d.bytes).collect();
+    for &(doc, other) in pairs {
+        if let Target::New(e) = other {
+            bytes[doc.index()] += documents[e.index()].bytes;
+        }
+    }
     cut_runs(
         pairs,
         |p| p.0,
-        |d| documents[d.index()].bytes,
+        |d| bytes[d.index()],
         BATCH_DOCS,
         BATCH_BYTES,
     )
