@@ -322,6 +322,15 @@ fn quotes(c: &mut Criterion) {
                 .sum::<usize>()
         })
     });
+    // What the scan runs: the quotes cut at editorial marks.
+    group.bench_function("quote_segments", |b| {
+        b.iter(|| {
+            texts
+                .iter()
+                .map(|t| dedup::quote::quote_segments(t).len())
+                .sum::<usize>()
+        })
+    });
     group.finish();
 }
 

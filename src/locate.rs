@@ -13,7 +13,7 @@ use crate::corpus::{Diagnostic, Rereader, WalkOptions};
 use crate::findings::{DocumentInfo, Location, QuoteFinding, QuoteOccurrence};
 use crate::pairs::READ_AHEAD_BYTES;
 use crate::quote::QuoteGroup;
-use crate::quote::{quote_regions, QuoteTracker};
+use crate::quote::{quote_segments, QuoteTracker};
 use crate::sketch::Analysis;
 use crate::sketch::{content_hash, line_at, line_starts};
 use crate::tokenize::for_each_token;
@@ -99,7 +99,7 @@ pub fn locate_in(
     wanted: &[WantedSpan],
 ) -> Result<Vec<Located>, Diagnostic> {
     let changed = || Diagnostic::error(info.source.location(), "file changed during the scan");
-    let regions = quote_regions(bytes);
+    let regions = quote_segments(bytes);
     let mut tracker = QuoteTracker::new(&regions);
     let (mut words, mut spans, mut quoted) = (Vec::new(), Vec::new(), Vec::new());
     for_each_token(bytes, |t| {

@@ -509,7 +509,7 @@ mod tests {
             .map(|t| {
                 QuotedWords::collect(
                     crate::tokenize::tokenize(t.as_bytes()),
-                    &crate::quote::quote_regions(t.as_bytes()),
+                    &crate::quote::quote_segments(t.as_bytes()),
                 )
             })
             .collect();

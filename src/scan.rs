@@ -31,7 +31,9 @@ use crate::minhash::{MinHasher, Signature};
 use crate::pairs::{check_pairs, CandidatePair, CHECK_CHUNK_DOCS};
 use crate::passage::MAX_GAP_WORDS;
 use crate::progress::{on_exhausted, NoProgress, Progress};
-use crate::quote::{quote_groups, CommonWords, QuoteGroup, QuotedWords, SharedQuoteGrams};
+use crate::quote::{
+    quote_groups, CommonWords, QuoteGroup, QuotedWords, SharedQuoteGrams, WordInformation,
+};
 use crate::shared_text::{self, SharedText};
 use crate::sketch::{sketch, FingerprintUse, SketchParams};
 use crate::DocId;
@@ -496,7 +498,7 @@ fn find_quote_work(
         groups,
         times: vec![
             ("quoted grams", 1, evidence_time),
-            ("common quoted words", 2, evidence_times[0]),
+            ("quoted word counts", 2, evidence_times[0]),
             ("shared quoted grams", 2, evidence_times[1]),
             ("quote groups", 1, groups_time),
         ],
@@ -541,6 +543,7 @@ fn lsh_pairs(
 #[derive(Default)]
 struct QuoteEvidence {
     common: CommonWords,
+    information: WordInformation,
     shared: SharedQuoteGrams,
 }
 
@@ -560,9 +563,25 @@ fn quote_evidence(
         .filter(|(_, q)| !q.is_empty())
         .collect();
     let quoted: Vec<&QuotedWords> = quoting.iter().map(|(_, q)| *q).collect();
-    let (common, common_time) = timed(|| CommonWords::of(&quoted, config.max_df));
+    let texts: Vec<&[u32]> = representatives
+        .iter()
+        .map(|&d| sketches[d.index()].word_hashes.as_slice())
+        .collect();
+    let ((common, information), common_time) = timed(|| {
+        (
+            CommonWords::of(&quoted, config.max_df),
+            WordInformation::of(&quoted, &texts),
+        )
+    });
     let (shared, shared_time) = timed(|| SharedQuoteGrams::of(&quoting));
-    (QuoteEvidence { common, shared }, [common_time, shared_time])
+    (
+        QuoteEvidence {
+            common,
+            information,
+            shared,
+        },
+        [common_time, shared_time],
+    )
 }
 /// Quote groups among the representatives, found from the quoted words kept in the sketches (in
 /// quoted-word indices; [`QuoteLocations`] finds where they are in the files).
@@ -570,7 +589,7 @@ fn find_quote_groups(sketches: &[OverlapSketch], quotes: &QuoteEvidence) -> Vec<
     quote_groups(
         &quotes.shared,
         |doc| Some(sketches[doc.index()].quoted.as_quoted_doc()),
-        &quotes.common,
+        &quotes.information,
     )
 }
 

@@ -11,7 +11,7 @@ use crate::fingerprint::{
 };
 use crate::minhash::{MinHasher, Signature};
 use crate::passage::Seeds;
-use crate::quote::{quote_regions, quoted_mask, QuoteTracker, QuotedWords};
+use crate::quote::{quote_segments, quoted_mask, QuoteTracker, QuotedWords};
 use crate::shingle::{shingles, ShingleSet};
 use crate::tokenize::{for_each_token, tokenize, Token, WordHash};
 use bitvec::prelude::*;
@@ -108,7 +108,7 @@ fn sketch_with(bytes: &[u8], params: &SketchParams, scratch: &mut Scratch) -> Sk
         };
     };
     // One pass over the tokens: every word's hash, and the words inside quotation marks.
-    let regions = quote_regions(bytes);
+    let regions = quote_segments(bytes);
     quoted.clear();
     let mut tracker = QuoteTracker::new(&regions);
     for_each_token(bytes, |t| {
@@ -196,7 +196,7 @@ impl Analysis {
         let tokens = tokenize(&bytes);
         let words: Vec<WordHash> = tokens.iter().map(|t| t.hash).collect();
         let shingles = ShingleSet::of_words(&words, ngram);
-        let quoted = quoted_mask(&tokens, &quote_regions(&bytes));
+        let quoted = quoted_mask(&tokens, &quote_segments(&bytes));
         let line_starts = line_starts(&bytes);
         Analysis {
             content_hash: content_hash(&words),

@@ -371,7 +371,7 @@ type Quoted<'a> = (&'a str, &'a [&'a str]);
 /// counted, 3 of these 10 groups were found.
 #[test]
 fn quotes_marked_as_news_marks_them_are_grouped() {
-    let cases: [(&str, &[Quoted]); 5] = [
+    let cases: [(&str, &[Quoted]); 6] = [
         (
             "single",
             &[(
@@ -425,6 +425,22 @@ fn quotes_marked_as_news_marks_them_are_grouped() {
                 (
                     "we built the new levee on the east bank so that no family in the valley would have to leave its home again this year",
                     &["valley.txt", "wire.txt"],
+                ),
+            ],
+        ),
+        (
+            // An insertion in brackets, an ellipsis and a cut `(...)`: the runs on either side
+            // join into one group, its text that of the first document (the words they share
+            // are counted); the longer run two outlets share is a group of its own.
+            "editorial",
+            &[
+                (
+                    "We will not allow his plan to pass the Senate this year",
+                    &["herald.txt", "post.txt", "wire.txt"],
+                ),
+                (
+                    "We will not allow … plan to pass the Senate this year (...) and we will fight it in every committee",
+                    &["post.txt", "wire.txt"],
                 ),
             ],
         ),

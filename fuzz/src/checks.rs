@@ -9,7 +9,7 @@ use dedup::fingerprint::{
     distinct_hashes, kgram_hash, kgram_hashes, winnow as select, WinnowParams,
 };
 use dedup::passage::{align as align_words, AlignInput, AlignedPassage, PassageParams};
-use dedup::quote::{quote_region_ids, quote_regions, QuotedWords, MIN_QUOTE_WORDS};
+use dedup::quote::{quote_region_ids, quote_regions, quote_segments, QuotedWords, MIN_QUOTE_WORDS};
 use dedup::shingle::{for_each_shingle, hash_window};
 use dedup::sketch::Analysis;
 use dedup::tokenize::{hash_word, tokenize as split_words, WordHash};
@@ -74,18 +74,28 @@ pub fn tokenize(data: &[u8]) {
             "region {region:?} does not end at a closing mark, a paragraph break or the end"
         );
     }
-    let ids = quote_region_ids(&tokens, &regions);
+    let segments = quote_segments(data);
+    for segment in &segments {
+        let inside = regions
+            .iter()
+            .any(|r| r.start <= segment.bytes.start && segment.bytes.end <= r.end);
+        assert!(inside, "segment {segment:?} outside every quote");
+    }
+    let ids = quote_region_ids(&tokens, &segments);
     assert_eq!(ids.len(), tokens.len());
     for (token, &id) in tokens.iter().zip(&ids) {
         if id != 0 {
-            let region = &regions[id as usize - 1];
-            assert!(region.start <= token.start as usize && token.end as usize <= region.end);
+            // Segments past a quote's 255th share an id.
+            let inside = segments.iter().filter(|s| s.id == id).any(|s| {
+                s.bytes.start <= token.start as usize && token.end as usize <= s.bytes.end
+            });
+            assert!(inside, "token {token:?} outside its segment");
         }
     }
     let words: Vec<WordHash> = tokens.iter().map(|t| t.hash).collect();
     // The quoted words are the tokens with an id, and their grams every run of
     // MIN_QUOTE_WORDS of them inside one quote, hashed as one k-gram.
-    let quoted = QuotedWords::collect(tokens.iter().copied(), &regions);
+    let quoted = QuotedWords::collect(tokens.iter().copied(), &segments);
     let quoted_ids: Vec<u32> = ids.iter().copied().filter(|&id| id != 0).collect();
     assert_eq!(quoted.region_ids, quoted_ids);
     let in_one_quote: Vec<usize> = (0..(quoted.words.len() + 1).saturating_sub(MIN_QUOTE_WORDS))
