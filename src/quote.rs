@@ -6,10 +6,10 @@
 //!
 //! A quote group is a maximal run of at least [`MIN_QUOTE_WORDS`] words, quoted wherever it occurs,
 //! found in two or more documents, with every occurrence. Groups are found from the 3-word grams
-//! of quoted text: the documents sharing a gram are extended left and right while all of them
-//! agree, so a group is maximal for its occurrences, and a shorter run that more documents quote
-//! is a group of its own, nested in the longer one (a tweet quoted whole by two outlets, and its
-//! key phrase by a third). Outlets quote different spans of one statement, so a run counts
+//! of quoted text: the occurrences of a shared gram are followed word by word and part where
+//! they go on differently, so a group is maximal for its occurrences, and a shorter run that more
+//! documents quote is a group of its own, nested in the longer one (a tweet quoted whole by two
+//! outlets, and its key phrase by a third). Outlets quote different spans of one statement, so a run counts
 //! wherever it is quoted, whole or in part. Editorial marks inside a quote (`[his]`, `…`) part
 //! its words, and the runs on either side are joined again into one group
 //! ([`quote_segments`]). A run whose words the corpus's quotes would hold by chance ("to use
@@ -132,7 +132,7 @@ pub fn same_quote(a: u32, b: u32) -> bool {
 /// not the speaker's words), and an ellipsis (`…`, `...`, `. . .`, `(...)`) cuts the quote where
 /// words were left out. Words on either side of a mark are not neighbours in what was said, so
 /// no shared run crosses one; [`quote_groups`] joins the runs on either side again into one
-/// group when every document quoting them has them in one quote, a few words apart.
+/// group of the documents that have both in one quote, a few words apart.
 pub fn quote_segments(bytes: &[u8]) -> Vec<QuoteSegment> {
     let mut segments = Vec::new();
     for (q, region) in quote_regions(bytes).into_iter().enumerate() {
@@ -167,13 +167,18 @@ pub fn quote_segments(bytes: &[u8]) -> Vec<QuoteSegment> {
 const MAX_INSERTION_BYTES: usize = 64;
 
 /// The end of the editorial mark starting at `bytes[pos]`, if one does: a bracketed insertion
-/// on one line, or an ellipsis (`…`, or two dots or more, spaced or not).
+/// on one line and between words, or an ellipsis (`…`, or two dots or more, spaced or not).
 fn editorial_mark(bytes: &[u8], pos: usize) -> Option<usize> {
     match bytes[pos] {
         b'[' => {
             let window = &bytes[pos + 1..bytes.len().min(pos + 1 + MAX_INSERTION_BYTES)];
             let close = memchr::memchr2(b']', b'\n', window)?;
-            (window[close] == b']').then_some(pos + close + 2)
+            let end = pos + close + 2;
+            // `[T]he`, `govern[ment]`: a letter changed or completed inside a word, which
+            // stays one word of the quote.
+            let glued = |c: Option<char>| c.is_some_and(char::is_alphanumeric);
+            let in_word = glued(char_before(bytes, pos)) || glued(char_after(bytes, end));
+            (window[close] == b']' && !in_word).then_some(end)
         }
         b'.' => {
             let mut end = pos + 1;
@@ -735,7 +740,7 @@ pub struct GramPosting {
     pub doc: DocId,
     /// The gram's first quoted-word index.
     pub pos: u32,
-    /// True when the gram opens its quote.
+    /// True when the gram opens its quote segment.
     pub opens: bool,
 }
 
@@ -916,7 +921,7 @@ fn shared_in_part<'a>(
 pub struct QuotedWords {
     /// Normalised hash of each quoted word.
     pub words: Vec<WordHash>,
-    /// Quote region id of each quoted word (never 0).
+    /// Quote segment id of each quoted word ([`QuoteSegment::id`], never 0).
     pub region_ids: Vec<u32>,
 }
 
@@ -1063,7 +1068,8 @@ impl QuoteOccurrence {
 /// A quoted run shared by two or more documents, with every occurrence.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct QuoteGroup {
-    /// Number of words in the run.
+    /// Words the occurrences have in common (a group joined across editorial marks spans the
+    /// words some of its occurrences have between its runs too).
     pub words: usize,
     /// Where it occurs, ordered by document then position.
     pub occurrences: Vec<QuoteOccurrence>,
@@ -1073,27 +1079,33 @@ pub struct QuoteGroup {
 pub struct QuotedDoc<'a> {
     /// Normalised word hashes.
     pub words: &'a [WordHash],
-    /// Quote region id per word (0 = not quoted).
+    /// Quote segment id per word ([`QuoteSegment::id`]).
     pub region_ids: &'a [u32],
 }
 
 /// Finds the quote groups among documents, given the quoted grams they share.
 ///
 /// `doc_of` gives a document's quoted words and segments (it is only asked for documents that
-/// share a gram with another one). Each shared gram is extended while all of its occurrences
-/// agree, runs on either side of an editorial mark are joined ([`join_across_editorial_marks`]),
-/// and a run whose words are common enough to be shared by chance is dropped
-/// ([`WordInformation::chance_matches`]).
+/// share a gram with another one). The maximal runs of each shared gram
+/// ([`shared_quoted_runs`]), runs on either side of an editorial mark joined
+/// ([`join_across_editorial_marks`]), those whose words are common enough to be shared by chance
+/// dropped ([`chance_of`]).
 pub fn quote_groups<'a>(
     shared: &SharedQuoteGrams,
     doc_of: impl Fn(DocId) -> Option<QuotedDoc<'a>> + Sync,
     information: &WordInformation,
 ) -> Vec<QuoteGroup> {
-    let groups = shared_quoted_runs(shared, &doc_of);
-    let mut groups: Vec<QuoteGroup> = join_across_editorial_marks(groups, &doc_of)
-        .into_par_iter()
-        .filter(|g| !is_chance(g, &doc_of, information))
+    let groups = shared_quoted_runs(shared, &doc_of, MAX_RUNS_PER_GRAM);
+    let chance: Vec<f64> = groups
+        .par_iter()
+        .map(|g| chance_of(g, &doc_of, information))
         .collect();
+    let mut groups: Vec<QuoteGroup> =
+        join_across_editorial_marks(groups, chance, &doc_of, information.quoted_words())
+            .into_iter()
+            .filter(|&(_, chance)| chance <= CHANCE_LIMIT)
+            .map(|(g, _)| g)
+            .collect();
     // Joins along different paths can reach the same places: the most words they share is
     // what those places have in common.
     groups.par_sort_by(|x, y| {
@@ -1108,49 +1120,50 @@ pub fn quote_groups<'a>(
 /// occurs, occurs in two documents or more, and is maximal for its occurrences (they do not all
 /// go on with one word to the right, nor all come after one word to the left), ordered by
 /// occurrences: the quote groups before editorial joins and the chance rule
-/// ([`quote_groups`]). `tests/quote_properties.rs` compares it with a brute-force enumeration.
+/// ([`quote_groups`]), at most `max_runs_per_gram` from one shared gram ([`maximal_runs`]).
+/// `tests/quote_properties.rs` compares it, uncapped, with a brute-force enumeration.
 pub fn shared_quoted_runs<'a>(
     shared: &SharedQuoteGrams,
     doc_of: &(impl Fn(DocId) -> Option<QuotedDoc<'a>> + Sync),
+    max_runs_per_gram: usize,
 ) -> Vec<QuoteGroup> {
     let mut groups: Vec<QuoteGroup> = shared
         .run_slices()
         .par_iter()
-        .flat_map_iter(|run| maximal_runs(run, doc_of))
+        .flat_map_iter(|run| maximal_runs(run, doc_of, max_runs_per_gram))
         .collect();
     groups.par_sort_by(|x, y| (&x.occurrences, x.words).cmp(&(&y.occurrences, y.words)));
-    groups.dedup();
     groups
 }
 
-/// A shared quote is chance, not reuse, when chance alone would be expected to quote its words,
-/// in that order, in more than [`CHANCE_LIMIT`] places of the corpus's quotes, each word drawn
-/// on its own at its frequency in the corpus ([`WordInformation::chance_matches`]). So it is
-/// measured from the words, not their number: "miscarriage of justice" stays, "to use the" and
-/// "does not need to" go, and so does any run, however long, of common words only.
+/// The most quote groups that start with one shared gram ([`maximal_runs`]).
+pub const MAX_RUNS_PER_GRAM: usize = 32;
+
+/// How many places chance alone would be expected to quote a group's words, in that order
+/// ([`WordInformation::chance_matches`]); above [`CHANCE_LIMIT`] it is chance, not reuse. So it
+/// is measured from the words, not their number: "miscarriage of justice" stays, "to use the"
+/// and "does not need to" go, and so does any run, however long, of common words only.
 ///
 /// The number of places a run is quoted is not counted in its favour: a common phrase ("in the
 /// future") recurs wherever people talk, far more often than its words drawn one by one would
 /// make it, so its places say nothing about reuse (scoring them as a Poisson tail let such
 /// phrases in by the hundred on the 10k real-text corpus).
-fn is_chance<'a>(
+fn chance_of<'a>(
     group: &QuoteGroup,
     doc_of: &impl Fn(DocId) -> Option<QuotedDoc<'a>>,
     information: &WordInformation,
-) -> bool {
-    // The shortest occurrence holds the words they all share (a joined group's occurrences
-    // also hold what some of them left out).
-    let Some(o) = group.occurrences.iter().min_by_key(|o| o.end - o.start) else {
-        return true;
-    };
-    let Some(doc) = doc_of(o.doc) else {
-        return true;
-    };
-    let words = &doc.words[o.start as usize..o.end as usize];
-    information.chance_matches(words, group.occurrences.len() as u32) > CHANCE_LIMIT
+) -> f64 {
+    let o = &group.occurrences[0];
+    match doc_of(o.doc) {
+        Some(doc) => information.chance_matches(
+            &doc.words[o.start as usize..o.end as usize],
+            group.occurrences.len() as u32,
+        ),
+        None => f64::INFINITY,
+    }
 }
 
-/// The most places chance may be expected to quote a shared quote's words ([`is_chance`]): one
+/// The most places chance may be expected to quote a shared quote's words ([`chance_of`]): one
 /// in a thousand, the usual bar of a significance test. On the local news evaluation (35
 /// articles), 1e-2 let "not to have" in (two outlets, two unrelated statements) and 1e-4
 /// dropped 3 of the 106 real shared quotes ("a sad day", "I know her", "women in this").
@@ -1209,11 +1222,17 @@ impl WordInformation {
         }
     }
 
+    /// The number of quoted words: the places a run could be quoted by chance.
+    pub fn quoted_words(&self) -> f64 {
+        self.quoted as f64
+    }
+
     /// The number of places among the quoted words where `words` would be quoted by chance if
     /// each word were drawn on its own at its frequency in the whole text: N * p(w1) * ... *
     /// p(wn), N the quoted words. A word's frequency leaves out the `own` places of the run
     /// itself (once each), so that a statement repeated by many outlets does not make its own
-    /// words look common; a word seen nowhere else counts as seen once.
+    /// words look common; and one is added to every count, so that a word seen nowhere else
+    /// counts as seen once.
     pub fn chance_matches(&self, words: &[WordHash], own: u32) -> f64 {
         let total = self.words.max(1) as f64;
         words.iter().fold(self.quoted as f64, |expected, &w| {
@@ -1228,72 +1247,95 @@ impl WordInformation {
 /// an outlet cut or a writer inserted.
 pub const MAX_EDITORIAL_GAP: u32 = 8;
 
-/// Joins groups that follow each other inside one quote, in every document of one of them, at
-/// most [`MAX_EDITORIAL_GAP`] words apart, and parted by an editorial mark in at least one
+/// Joins groups that follow each other inside one quote, at most [`MAX_EDITORIAL_GAP`] words
+/// apart, in two documents or more, and parted by an editorial mark in at least one of them
 /// ([`quote_segments`]): `“We will not allow [Trump’s] plan to pass”` and `“We will not allow
 /// his plan to pass”` are one group of the 8 words they share, not "we will not allow" and "plan
 /// to pass" apart. The joined group holds the documents where both runs follow each other; a run
-/// found in all of them is taken in, one found in more documents stays a group of its own too.
+/// found there and nowhere else is taken in, one found in more documents stays a group of its
+/// own too. Each group comes with its [`chance_of`]; a joined group's is that of its two runs'
+/// words together (`quoted`: the quoted words of the corpus, counted in both).
 fn join_across_editorial_marks<'a>(
     groups: Vec<QuoteGroup>,
+    chance: Vec<f64>,
     doc_of: &impl Fn(DocId) -> Option<QuotedDoc<'a>>,
-) -> Vec<QuoteGroup> {
+    quoted: f64,
+) -> Vec<(QuoteGroup, f64)> {
     // Every occurrence's start: (document, first word, group).
     let mut starts: BTreeSet<(DocId, u32, usize)> = groups
         .iter()
         .enumerate()
         .flat_map(|(g, group)| group.occurrences.iter().map(move |o| (o.doc, o.start, g)))
         .collect();
-    // Later groups first: the end of a chain of runs is joined before its start.
-    let mut order: Vec<usize> = (0..groups.len()).collect();
-    order.sort_unstable_by_key(|&g| {
-        let o = &groups[g].occurrences[0];
-        std::cmp::Reverse((o.doc, o.start))
-    });
-    let mut slots: Vec<Option<QuoteGroup>> = groups.into_iter().map(Some).collect();
-    for g in order {
-        // The groups starting a little after one of this one's occurrences, longest first (a
-        // run joined to its successor for fewer documents is tried before the run alone).
-        let mut next: Vec<usize> = match &slots[g] {
-            Some(group) => group
-                .occurrences
-                .iter()
-                .flat_map(|o| {
-                    let (from, to) = (
-                        (o.doc, o.end, 0),
-                        (o.doc, o.end + MAX_EDITORIAL_GAP, usize::MAX),
-                    );
-                    starts.range(from..=to).map(|s| s.2)
-                })
-                .filter(|&h| h != g)
-                .collect(),
-            None => continue,
-        };
-        next.sort_unstable();
-        next.dedup();
-        next.sort_by_key(|&h| std::cmp::Reverse(slots[h].as_ref().map_or(0, |x| x.words)));
-        for h in next {
-            let (Some(before), Some(after)) = (slots[g].as_ref(), slots[h].as_ref()) else {
-                continue;
+    let mut slots: Vec<Option<(QuoteGroup, f64)>> =
+        groups.into_iter().zip(chance).map(Some).collect();
+    let mut tried: rustc_hash::FxHashSet<(usize, usize)> = Default::default();
+    // Later groups first, so that the end of a chain of runs is joined before its start; a
+    // group that starts before another in one document may start after it in another, so the
+    // passes go on while they join anything (a few at most: each join makes a longer group).
+    for _ in 0..MAX_JOIN_PASSES {
+        let mut order: Vec<usize> = (0..slots.len()).filter(|&g| slots[g].is_some()).collect();
+        order.sort_unstable_by_key(|&g| {
+            let o = &slots[g].as_ref().expect("kept").0.occurrences[0];
+            std::cmp::Reverse((o.doc, o.start))
+        });
+        let mut joined_any = false;
+        for g in order {
+            let mut next: Vec<usize> = match &slots[g] {
+                Some((group, _)) => group
+                    .occurrences
+                    .iter()
+                    .flat_map(|o| {
+                        let gap = o.end + MAX_EDITORIAL_GAP;
+                        starts.range((o.doc, o.end, 0)..=(o.doc, gap, usize::MAX))
+                    })
+                    .map(|s| s.2)
+                    .filter(|&h| h != g && slots[h].is_some())
+                    .collect(),
+                None => continue,
             };
-            let Some(join) = join_runs(before, after, doc_of) else {
-                continue;
-            };
-            if join.takes_after {
-                slots[h] = None;
+            next.sort_unstable();
+            next.dedup();
+            // Longest first: a run joined to its successor for fewer documents is tried
+            // before the run alone.
+            next.sort_by_key(|&h| std::cmp::Reverse(slots[h].as_ref().map_or(0, |x| x.0.words)));
+            for h in next {
+                if !tried.insert((g, h)) {
+                    continue;
+                }
+                let (Some((before, before_chance)), Some((after, after_chance))) =
+                    (slots[g].as_ref(), slots[h].as_ref())
+                else {
+                    continue;
+                };
+                let Some(join) = join_runs(before, after, doc_of) else {
+                    continue;
+                };
+                let chance = before_chance * after_chance / quoted.max(1.0);
+                joined_any = true;
+                if join.takes_after {
+                    slots[h] = None;
+                }
+                if join.takes_before {
+                    slots[g] = Some((join.group, chance));
+                } else {
+                    // Found for fewer documents: a group of its own, that an earlier run may
+                    // join.
+                    let id = slots.len();
+                    starts.extend(join.group.occurrences.iter().map(|o| (o.doc, o.start, id)));
+                    slots.push(Some((join.group, chance)));
+                }
             }
-            if join.takes_before {
-                slots[g] = Some(join.group);
-            } else {
-                // Found for fewer documents: a group of its own, that an earlier run may join.
-                let id = slots.len();
-                starts.extend(join.group.occurrences.iter().map(|o| (o.doc, o.start, id)));
-                slots.push(Some(join.group));
-            }
+        }
+        if !joined_any {
+            break;
         }
     }
     slots.into_iter().flatten().collect()
 }
+
+/// Passes of [`join_across_editorial_marks`] at most.
+const MAX_JOIN_PASSES: usize = 4;
 
 /// Two runs joined across editorial marks, and whether every occurrence of each went into it.
 struct Joined {
@@ -1303,8 +1345,9 @@ struct Joined {
 }
 
 /// `before` and `after` joined where an occurrence of `after` follows one of `before` in the
-/// same quote, at most [`MAX_EDITORIAL_GAP`] words on; `None` unless that makes a group of two
-/// documents or more, with an editorial mark between the two runs in at least one document.
+/// same quote, at most [`MAX_EDITORIAL_GAP`] words on (the nearest one); `None` unless that makes
+/// a group of two documents or more, with an editorial mark between the two runs in at least
+/// one document. Occurrences are sorted, so each is found by a binary search.
 fn join_runs<'a>(
     before: &QuoteGroup,
     after: &QuoteGroup,
@@ -1316,13 +1359,18 @@ fn join_runs<'a>(
     for o in &before.occurrences {
         let doc = doc_of(o.doc)?;
         let last = doc.region_ids[o.end as usize - 1];
-        let Some(n) = after.occurrences.iter().enumerate().position(|(i, p)| {
-            !taken[i]
-                && p.doc == o.doc
-                && o.end <= p.start
-                && p.start <= o.end + MAX_EDITORIAL_GAP
-                && same_quote(last, doc.region_ids[p.start as usize])
-        }) else {
+        let from = after
+            .occurrences
+            .partition_point(|p| (p.doc, p.start) < (o.doc, o.end));
+        let found = (from..after.occurrences.len())
+            .take_while(|&i| {
+                let p = &after.occurrences[i];
+                p.doc == o.doc && p.start <= o.end + MAX_EDITORIAL_GAP
+            })
+            .find(|&i| {
+                !taken[i] && same_quote(last, doc.region_ids[after.occurrences[i].start as usize])
+            });
+        let Some(n) = found else {
             continue;
         };
         taken[n] = true;
@@ -1356,10 +1404,16 @@ fn join_runs<'a>(
 /// they part into one branch per word, so a longer run that fewer documents share is found
 /// along with the shorter one more of them share, and a run counts wherever it is quoted,
 /// whole or as part of a longer quote. A run is found from its first gram only (where all its
-/// occurrences come after one word, it is not maximal there), so each group is found once.
+/// occurrences come after one word, it is not maximal there, nor is any run below it), so each
+/// group is found once.
+///
+/// Outlets quoting different spans of one statement make a run for every first and last word
+/// they quote (a few hundred outlets, tens of thousands of runs): past `max_runs` runs from one
+/// gram, those with the most documents times words are kept.
 fn maximal_runs<'a>(
     run: &[GramPosting],
     doc_of: &impl Fn(DocId) -> Option<QuotedDoc<'a>>,
+    max_runs: usize,
 ) -> Vec<QuoteGroup> {
     let Some(docs) = run
         .iter()
@@ -1381,24 +1435,44 @@ fn maximal_runs<'a>(
         (doc.region_ids[i] == doc.region_ids[*pos as usize]).then(|| doc.words[i])
     };
     let in_two_docs = |members: &[usize]| members.iter().any(|&m| docs[m].1 != docs[members[0]].1);
-    let mut groups = Vec::new();
+    let left_maximal = |members: &[usize]| {
+        let first = word_before(members[0]);
+        first.is_none() || members.iter().any(|&m| word_before(m) != first)
+    };
+    // Each run found: (documents x words, words, members).
+    let mut found: Vec<(usize, usize, Vec<usize>)> = Vec::new();
     let mut branches: Vec<(Vec<usize>, usize)> = vec![((0..docs.len()).collect(), MIN_QUOTE_WORDS)];
     while let Some((members, words)) = branches.pop() {
-        if !in_two_docs(&members) {
+        // Where all occurrences come after one word, so do those of every run below: the runs
+        // are found from the gram before.
+        if !in_two_docs(&members) || !left_maximal(&members) {
             continue;
         }
         let mut next: Vec<(Option<WordHash>, usize)> =
             members.iter().map(|&m| (word_at(m, words), m)).collect();
         let first = next[0].0;
-        let goes_on_as_one = first.is_some() && next.iter().all(|n| n.0 == first);
-        if goes_on_as_one {
+        if first.is_some() && next.iter().all(|n| n.0 == first) {
             branches.push((members, words + 1));
             continue;
         }
-        let first_before = word_before(members[0]);
-        let left_maximal =
-            first_before.is_none() || members.iter().any(|&m| word_before(m) != first_before);
-        if left_maximal {
+        next.sort_unstable();
+        for branch in next.chunk_by(|x, y| x.0 == y.0) {
+            if branch[0].0.is_some() && branch.len() > 1 {
+                branches.push((branch.iter().map(|n| n.1).collect(), words + 1));
+            }
+        }
+        let mut in_docs: Vec<DocId> = members.iter().map(|&m| docs[m].1).collect();
+        in_docs.sort_unstable();
+        in_docs.dedup();
+        found.push((in_docs.len() * words, words, members));
+    }
+    if found.len() > max_runs {
+        found.sort_unstable_by_key(|x| std::cmp::Reverse((x.0, x.1)));
+        found.truncate(max_runs);
+    }
+    found
+        .into_iter()
+        .map(|(_, words, members)| {
             let mut occurrences: Vec<QuoteOccurrence> = members
                 .iter()
                 .map(|&m| QuoteOccurrence {
@@ -1408,16 +1482,9 @@ fn maximal_runs<'a>(
                 })
                 .collect();
             occurrences.sort();
-            groups.push(QuoteGroup { words, occurrences });
-        }
-        next.sort_unstable();
-        for branch in next.chunk_by(|x, y| x.0 == y.0) {
-            if branch[0].0.is_some() && branch.len() > 1 {
-                branches.push((branch.iter().map(|n| n.1).collect(), words + 1));
-            }
-        }
-    }
-    groups
+            QuoteGroup { words, occurrences }
+        })
+        .collect()
 }
 
 #[cfg(test)]
@@ -1661,7 +1728,7 @@ mod tests {
         let hash = |w: &str| tokenize(w.as_bytes())[0].hash;
         let (a, b, c, g) = (hash("a"), hash("b"), hash("c"), hash("g"));
         // 12 quoted words of 16; "a" 5 times in the text, "b" 3, "c" 2. Two places of "a b c"
-        // left out: 3, 1 and 0 (counted as 1) elsewhere.
+        // left out, plus one: 4, 2 and 1.
         let expected = 12.0 * (4.0 / 16.0) * (2.0 / 16.0) * (1.0 / 16.0);
         assert!((info.chance_matches(&[a, b, c], 2) - expected).abs() < 1e-12);
         assert!((info.chance_matches(&[], 2) - 12.0).abs() < 1e-12);
@@ -1700,11 +1767,79 @@ mod tests {
         let words = quoted_words(text);
         assert!(!words.contains(&"Trump’s") && !words.contains(&"sic"));
         assert_eq!(words.len(), 16);
+        // A bracket inside a word changes or completes it: no cut.
+        assert_eq!(quote_segments("“[T]he plan is dead”".as_bytes()).len(), 1);
+        assert_eq!(
+            quote_segments("“the govern[ment] fell”".as_bytes()).len(),
+            1
+        );
         // A bracket that does not close on its line, or closes too far on, is no insertion.
         let open = "“a [b c d e f”";
         assert_eq!(quote_segments(open.as_bytes()).len(), 1);
         // One dot ends a sentence, it cuts nothing.
         assert_eq!(quote_segments("“It ended. We left.”".as_bytes()).len(), 1);
+    }
+
+    /// A chain of three runs parted by cuts, where the document holding only the last two comes
+    /// first: the three still join for the documents holding them all.
+    #[test]
+    fn a_chain_of_runs_joins_whatever_document_comes_first() {
+        let texts = [
+            "Zero: “the harbour will close … for the whole of the winter season”.",
+            "One: “ministers agreed tonight … the harbour will close … for the whole of the \
+             winter season”.",
+            "Two: “ministers agreed tonight … the harbour will close … for the whole of the \
+             winter season”.",
+        ];
+        let found = groups_of(&texts);
+        assert!(
+            found.contains(&(
+                "ministers agreed tonight the harbour will close for the whole of the winter season"
+                    .to_string(),
+                vec![1, 2]
+            )),
+            "{found:?}"
+        );
+        assert!(
+            found.contains(&(
+                "the harbour will close for the whole of the winter season".to_string(),
+                vec![0, 1, 2]
+            )),
+            "{found:?}"
+        );
+    }
+
+    /// Two hundred outlets quote different spans of one long statement: every first and last
+    /// word they quote makes a run, but no gram yields more than its share.
+    #[test]
+    fn runs_from_one_gram_are_capped() {
+        let statement: Vec<String> = (0..60).map(|i| format!("w{i}")).collect();
+        let texts: Vec<String> = (0..200)
+            .map(|d| {
+                let (from, to) = (d % 20, 40 + (d * 7) % 20);
+                format!(
+                    "Outlet {d} quoted “{}” today.",
+                    statement[from..to].join(" ")
+                )
+            })
+            .collect();
+        let docs: Vec<QuotedWords> = texts.iter().map(|t| quoted_of(t)).collect();
+        let with_ids: Vec<(DocId, &QuotedWords)> = docs
+            .iter()
+            .enumerate()
+            .map(|(i, q)| (DocId(i as u32), q))
+            .collect();
+        let shared = SharedQuoteGrams::of(&with_ids);
+        let doc_of = |d: DocId| Some(docs[d.index()].as_quoted_doc());
+        let all = shared_quoted_runs(&shared, &doc_of, usize::MAX);
+        let capped = shared_quoted_runs(&shared, &doc_of, 4);
+        // 20 first words quoted, each a gram starting runs.
+        assert!(all.len() > 20 * 4, "{}", all.len());
+        assert!(capped.len() <= 20 * 4, "{}", capped.len());
+        // The run all 200 share is among the kept.
+        assert!(capped
+            .iter()
+            .any(|g| g.occurrences.len() == 200 && g.words == 21));
     }
 
     /// An insertion in brackets, an ellipsis and a cut: the runs on either side join into one

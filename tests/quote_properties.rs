@@ -65,7 +65,8 @@ fn found(docs: &[QuotedWords]) -> BTreeSet<Vec<Occurrence>> {
         .map(|(i, q)| (DocId(i as u32), q))
         .collect();
     let shared = SharedQuoteGrams::of(&with_ids);
-    let groups = shared_quoted_runs(&shared, &|d: DocId| Some(docs[d.index()].as_quoted_doc()));
+    let doc_of = |d: DocId| Some(docs[d.index()].as_quoted_doc());
+    let groups = shared_quoted_runs(&shared, &doc_of, usize::MAX);
     let mut set = BTreeSet::new();
     for g in groups {
         let occ: Vec<Occurrence> = g
