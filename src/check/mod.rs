@@ -54,6 +54,7 @@ pub use shared::{Holder, SharedPassage};
 use std::collections::{BTreeSet, HashMap, HashSet};
 use std::hash::{BuildHasherDefault, Hasher};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, Instant};
 
 /// How to check, beyond the index's own parameters. `None` means "as the index".
@@ -461,7 +462,7 @@ pub fn check(
         representative: &representative,
         config: &config,
     };
-    let mut candidates = query.lsh_candidates();
+    let mut candidates = query.lsh_candidates()?;
     let fingerprints: Vec<&[u64]> = sketches.iter().map(|s| s.fingerprints.as_slice()).collect();
     let overlap = query.fingerprint_candidates(&fingerprints)?;
     candidates.extend(overlap.pairs);
@@ -690,22 +691,27 @@ impl Verifier<'_> {
             .collect();
         indexed.dedup();
         let winnow = Some(self.index.params().winnow());
-        let indexed_analyses: Vec<(usize, Analysis)> = indexed
+        // With its stored signature (for the estimate), read from the file like its text.
+        let indexed_analyses: Vec<IndexedAnalysis> = indexed
             .par_iter()
             .map(|&j| {
                 let text = self.index.text(j)?;
-                Ok((j, Analysis::new(text, self.config.ngram, winnow)))
+                let signature = self.index.signature_values(j)?;
+                Ok((j, Analysis::new(text, self.config.ngram, winnow), signature))
             })
             .collect::<Result<_, Error>>()?;
         let verified: Vec<(Option<CheckFinding>, Vec<(DocId, Piece)>)> = chunk
             .par_iter()
             .filter_map(|&(doc, target)| {
                 let da = analysis_of(new_analyses, doc)?;
-                let db = match target {
-                    Target::Indexed(j) => indexed_analysis(&indexed_analyses, j)?,
-                    Target::New(e) => analysis_of(new_analyses, e)?,
+                let (db, signature) = match target {
+                    Target::Indexed(j) => {
+                        let (analysis, signature) = indexed_analysis(&indexed_analyses, j)?;
+                        (analysis, Some(signature))
+                    }
+                    Target::New(e) => (analysis_of(new_analyses, e)?, None),
                 };
-                let pair = self.verify(doc, target, da, db)?;
+                let pair = self.verify(doc, target, da, db, signature)?;
                 let near = pair.kind != PairKind::Overlap;
                 let covers = near && !self.covered_passages;
                 let pieces = pieces_of(&pair, target, covers, da, db)
@@ -767,17 +773,19 @@ impl Verifier<'_> {
         Ok(())
     }
 
+    /// `indexed_signature`: the stored signature of the indexed document, when it is one.
     fn verify(
         &self,
         doc: DocId,
         target: Target,
         da: &Analysis,
         db: &Analysis,
+        indexed_signature: Option<&[u16]>,
     ) -> Option<PairFinding> {
         let (other_doc, estimate) = match target {
             Target::Indexed(j) => (
                 DocId(j as u32),
-                estimate_stored(&self.stored[doc.index()], self.index.signature_values(j)),
+                estimate_stored(&self.stored[doc.index()], indexed_signature?),
             ),
             Target::New(e) => (
                 e,
@@ -923,7 +931,7 @@ struct Query<'a> {
 impl Query<'_> {
     /// Pairs sharing an LSH bucket: band keys of the new documents (from their stored form, as
     /// the index's) in a hash map, every indexed signature's band keys looked up in it.
-    fn lsh_candidates(&self) -> Vec<(DocId, Target)> {
+    fn lsh_candidates(&self) -> Result<Vec<(DocId, Target)>, Error> {
         let lsh = self.config.lsh;
         let mut buckets: PrehashedMap<(usize, u64), Vec<DocId>> = PrehashedMap::default();
         let mut keys = Vec::with_capacity(lsh.bands);
@@ -938,33 +946,26 @@ impl Query<'_> {
                 }
             }
         }
-        let perms = self.index.params().perms;
-        let mut pairs: Vec<(DocId, Target)> = self
-            .index
-            .all_signature_values()
-            .par_chunks(perms)
-            .enumerate()
-            .filter(|&(j, _)| self.index.docs()[j].words > 0)
-            .map_init(Vec::new, |keys, (j, values)| {
-                band_keys(lsh, values, keys);
-                let mut found = Vec::new();
-                for (band, &key) in keys.iter().enumerate() {
-                    if let Some(docs) = buckets.get(&(band, key)) {
-                        found.extend(
-                            docs.iter()
-                                .filter(|d| self.vs_index[d.index()])
-                                .map(|&d| (d, Target::Indexed(j))),
-                        );
-                    }
+        let mut pairs: Vec<(DocId, Target)> = self.index.map_signatures(|j, values, found| {
+            if self.index.docs()[j].words == 0 {
+                return;
+            }
+            let mut keys = Vec::with_capacity(lsh.bands);
+            band_keys(lsh, values, &mut keys);
+            for (band, &key) in keys.iter().enumerate() {
+                if let Some(docs) = buckets.get(&(band, key)) {
+                    found.extend(
+                        docs.iter()
+                            .filter(|d| self.vs_index[d.index()])
+                            .map(|&d| (d, Target::Indexed(j))),
+                    );
                 }
-                found
-            })
-            .flatten_iter()
-            .collect();
+            }
+        })?;
         for docs in buckets.values() {
             self.new_pairs(docs, &mut pairs);
         }
-        pairs
+        Ok(pairs)
     }
 
     /// Every pair of representatives among `docs` (ascending), smaller first.
@@ -995,11 +996,20 @@ impl Query<'_> {
             }
         }
         let filter = BitFilter::new(wanted.keys().copied());
+        // Indexed documents holding each wanted fingerprint, counted as they are found: past
+        // `--max-df` a fingerprint is boilerplate and its hits are not kept (against an index
+        // of a million documents whose paragraphs recur, they were most of the check's 1.6 GB).
+        let counted: PrehashedMap<u32, AtomicU32> =
+            wanted.keys().map(|&f| (f, AtomicU32::new(0))).collect();
+        let limit = self.config.max_df as u32;
         // One pass over all stored fingerprints, read from the index file a batch at a time:
         // the hits are few.
-        let mut hits = self
-            .index
-            .fingerprint_hits(&|f| filter.may_contain(f) && wanted.contains_key(&f))?;
+        let mut hits = self.index.fingerprint_hits(&|f| {
+            filter.may_contain(f)
+                && counted
+                    .get(&f)
+                    .is_some_and(|n| n.fetch_add(1, Ordering::Relaxed) < limit)
+        })?;
         hits.par_sort_unstable();
         let mut indexed_of: PrehashedMap<u32, &[(u32, usize)]> = PrehashedMap::default();
         for run in hits.chunk_by(|x, y| x.0 == y.0) {
@@ -1010,7 +1020,8 @@ impl Query<'_> {
         let mut boilerplate32 = HashSet::new();
         for (&f, docs) in &wanted {
             let indexed = indexed_of.get(&f).copied().unwrap_or(&[]);
-            if indexed.len() + docs.len() > self.config.max_df {
+            let in_index = counted[&f].load(Ordering::Relaxed) as usize;
+            if in_index + docs.len() > self.config.max_df {
                 boilerplate32.insert(f);
                 continue;
             }
@@ -1102,11 +1113,14 @@ impl BitFilter {
     }
 }
 
-fn indexed_analysis(analyses: &[(usize, Analysis)], j: usize) -> Option<&Analysis> {
+/// An indexed document's analysis, with its stored signature.
+type IndexedAnalysis = (usize, Analysis, Vec<u16>);
+
+fn indexed_analysis(analyses: &[IndexedAnalysis], j: usize) -> Option<(&Analysis, &[u16])> {
     analyses
-        .binary_search_by_key(&j, |(i, _)| *i)
+        .binary_search_by_key(&j, |(i, _, _)| *i)
         .ok()
-        .map(|i| &analyses[i].1)
+        .map(|i| (&analyses[i].1, analyses[i].2.as_slice()))
 }
 
 #[cfg(test)]

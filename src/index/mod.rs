@@ -253,6 +253,18 @@ pub struct SectionSizes {
 /// Bytes of fingerprint codes read and decoded by one task of [`Index::fingerprint_hits`].
 const FINGERPRINT_BATCH: u64 = 1 << 20;
 
+/// Documents whose signatures [`Index::map_signatures`] reads at a time (1 MB at 128
+/// permutations).
+const SIGNATURE_BATCH: usize = 4096;
+
+/// Little-endian 16-bit values.
+fn u16_values(bytes: &[u8]) -> Vec<u16> {
+    bytes
+        .chunks_exact(2)
+        .map(|c| u16::from_le_bytes([c[0], c[1]]))
+        .collect()
+}
+
 /// A loaded, validated index.
 #[derive(Debug)]
 pub struct Index {
@@ -262,7 +274,8 @@ pub struct Index {
     file: std::fs::File,
     file_len: u64,
     docs: Vec<IndexedDoc>,
-    signatures: Vec<u16>,
+    /// Where each segment's signatures start in the file (they stay on disk).
+    signature_offsets: Vec<u64>,
     segments: Vec<Range<usize>>,
     sizes: SectionSizes,
     /// The footer's entries, which `add` carries over unchanged.
@@ -313,15 +326,52 @@ impl Index {
             .map_err(|e| crate::Error::io(&self.path, &e))
     }
 
-    /// The stored MinHash values of document `i` ([`stored_signature`]).
-    pub fn signature_values(&self, i: usize) -> &[u16] {
+    /// The stored MinHash values of document `i` ([`stored_signature`]), read from the file.
+    pub fn signature_values(&self, i: usize) -> Result<Vec<u16>, crate::Error> {
+        let segment = self.segments.partition_point(|s| s.end <= i);
         let perms = self.params.perms;
-        &self.signatures[i * perms..(i + 1) * perms]
+        let at = self.signature_offsets[segment]
+            + ((i - self.segments[segment].start) * perms * 2) as u64;
+        let bytes = reader::read_at(&self.file, at, perms * 2)
+            .map_err(|e| crate::Error::io(&self.path, &e))?;
+        Ok(u16_values(&bytes))
     }
 
-    /// The stored MinHash values of every document, `perms` a document, in index order.
-    pub fn all_signature_values(&self) -> &[u16] {
-        &self.signatures
+    /// What `each` makes of every document's stored MinHash values (its index, its values,
+    /// where to put what it finds), in index order. The signatures stay on disk: they are read
+    /// [`SIGNATURE_BATCH`] documents at a time, and batches are worked on in parallel.
+    pub fn map_signatures<T: Send>(
+        &self,
+        each: impl Fn(usize, &[u16], &mut Vec<T>) + Sync,
+    ) -> Result<Vec<T>, crate::Error> {
+        let perms = self.params.perms;
+        let batches: Vec<(usize, Range<usize>)> = self
+            .segments
+            .iter()
+            .enumerate()
+            .flat_map(|(n, segment)| {
+                segment
+                    .clone()
+                    .step_by(SIGNATURE_BATCH)
+                    .map(move |start| (n, start..(start + SIGNATURE_BATCH).min(segment.end)))
+            })
+            .collect();
+        let found: Vec<Vec<T>> = batches
+            .par_iter()
+            .map(|(n, docs)| {
+                let at = self.signature_offsets[*n]
+                    + ((docs.start - self.segments[*n].start) * perms * 2) as u64;
+                let bytes = reader::read_at(&self.file, at, docs.len() * perms * 2)
+                    .map_err(|e| crate::Error::io(&self.path, &e))?;
+                let values = u16_values(&bytes);
+                let mut out = Vec::new();
+                for (i, values) in docs.clone().zip(values.chunks_exact(perms)) {
+                    each(i, values, &mut out);
+                }
+                Ok(out)
+            })
+            .collect::<Result<_, crate::Error>>()?;
+        Ok(found.into_iter().flatten().collect())
     }
 
     /// The stored fingerprints of document `i`, sorted, read from the file.
