@@ -344,6 +344,15 @@ impl Index {
         &self,
         each: impl Fn(usize, &[u16], &mut Vec<T>) + Sync,
     ) -> Result<Vec<T>, crate::Error> {
+        self.map_signatures_in(SIGNATURE_BATCH, each)
+    }
+
+    /// [`Index::map_signatures`], `batch` documents a read.
+    fn map_signatures_in<T: Send>(
+        &self,
+        batch: usize,
+        each: impl Fn(usize, &[u16], &mut Vec<T>) + Sync,
+    ) -> Result<Vec<T>, crate::Error> {
         let perms = self.params.perms;
         let batches: Vec<(usize, Range<usize>)> = self
             .segments
@@ -352,8 +361,8 @@ impl Index {
             .flat_map(|(n, segment)| {
                 segment
                     .clone()
-                    .step_by(SIGNATURE_BATCH)
-                    .map(move |start| (n, start..(start + SIGNATURE_BATCH).min(segment.end)))
+                    .step_by(batch)
+                    .map(move |start| (n, start..(start + batch).min(segment.end)))
             })
             .collect();
         let found: Vec<Vec<T>> = batches
@@ -494,6 +503,42 @@ impl Index {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Signatures read in batches, across segments, are those read one document at a time, in
+    /// index order.
+    #[test]
+    fn signatures_stream_across_batches_and_segments() {
+        let dir = tempfile::tempdir().unwrap();
+        let write = |folder: &str, n: usize| {
+            let path = dir.path().join(folder);
+            std::fs::create_dir_all(&path).unwrap();
+            for i in 0..n {
+                let text = format!("document {folder} {i} says words {i} and {} here", i * 7);
+                std::fs::write(path.join(format!("{i:02}.txt")), text).unwrap();
+            }
+            path
+        };
+        let (first, second) = (write("a", 7), write("b", 5));
+        let file = dir.path().join("x.dedup");
+        let config = ScanConfig::new(0.8);
+        writer::build(&[first], &file, &config).unwrap();
+        writer::add(&file, &[second], &config.walk).unwrap();
+        let index = Index::open(&file).unwrap();
+        assert_eq!((index.len(), index.segments()), (12, 2));
+        let one_by_one: Vec<(usize, Vec<u16>)> = (0..index.len())
+            .map(|i| (i, index.signature_values(i).unwrap()))
+            .collect();
+        assert!(one_by_one
+            .iter()
+            .all(|(_, v)| v.len() == index.params().perms));
+        assert_ne!(one_by_one[0].1, one_by_one[7].1);
+        for batch in [1, 3, 5, 4096] {
+            let streamed = index
+                .map_signatures_in(batch, |i, values, out| out.push((i, values.to_vec())))
+                .unwrap();
+            assert_eq!(streamed, one_by_one, "batches of {batch}");
+        }
+    }
 
     #[test]
     fn fingerprints_of_selects_as_a_sketch_does() {
