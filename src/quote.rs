@@ -1560,13 +1560,7 @@ mod tests {
     fn shared_grams_in_parts_are_those_of_sorting_every_gram() {
         // Quotes over a small vocabulary, so many grams are shared, some within one document.
         let vocabulary = ["one", "two", "three", "four", "five", "six"];
-        let mut seed = 7u64;
-        let mut next = move || {
-            seed = seed
-                .wrapping_mul(6364136223846793005)
-                .wrapping_add(1442695040888963407);
-            (seed >> 33) as usize
-        };
+        let mut next = random_numbers(7);
         let docs: Vec<QuotedWords> = (0..60)
             .map(|_| {
                 let quotes: Vec<String> = (0..1 + next() % 4)
@@ -1642,18 +1636,36 @@ mod tests {
         WordInformation::of(&all, &words)
     }
 
-    fn groups_of_quoted(docs: &[QuotedWords], texts: &[&str]) -> Vec<(String, Vec<u32>)> {
-        let with_ids: Vec<(DocId, &QuotedWords)> = docs
-            .iter()
+    /// A deterministic stream of pseudo-random numbers (a linear congruential generator).
+    fn random_numbers(mut seed: u64) -> impl FnMut() -> usize {
+        move || {
+            seed = seed
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            (seed >> 33) as usize
+        }
+    }
+
+    /// Each document with its number as its id.
+    fn numbered(docs: &[QuotedWords]) -> Vec<(DocId, &QuotedWords)> {
+        docs.iter()
             .enumerate()
             .map(|(i, q)| (DocId(i as u32), q))
-            .collect();
-        let groups = quote_groups(
+            .collect()
+    }
+
+    /// The quote groups of documents whose quoted words are `docs` and texts `texts`.
+    fn quote_groups_of(docs: &[QuotedWords], texts: &[&str]) -> Vec<QuoteGroup> {
+        let with_ids = numbered(docs);
+        quote_groups(
             &SharedQuoteGrams::of(&with_ids),
             |d| Some(docs[d.index()].as_quoted_doc()),
             &information(docs, texts),
-        );
-        groups
+        )
+    }
+
+    fn groups_of_quoted(docs: &[QuotedWords], texts: &[&str]) -> Vec<(String, Vec<u32>)> {
+        quote_groups_of(docs, texts)
             .iter()
             .map(|g| {
                 let o = &g.occurrences[0];
@@ -1689,13 +1701,7 @@ mod tests {
     #[test]
     fn runs_that_chance_shares_are_no_groups_and_rare_words_are() {
         let vocabulary = ["the", "of", "and", "to"];
-        let mut seed = 11u64;
-        let mut next = move || {
-            seed = seed
-                .wrapping_mul(6364136223846793005)
-                .wrapping_add(1442695040888963407);
-            (seed >> 33) as usize
-        };
+        let mut next = random_numbers(11);
         let mut texts: Vec<String> = (0..100)
             .map(|_| {
                 let words: Vec<&str> = (0..8).map(|_| vocabulary[next() % 4]).collect();
@@ -1707,11 +1713,7 @@ mod tests {
         let texts: Vec<&str> = texts.iter().map(String::as_str).collect();
         let docs: Vec<QuotedWords> = texts.iter().map(|t| quoted_of(t)).collect();
         // The random quotes do share runs: up to five words and more.
-        let all: Vec<(DocId, &QuotedWords)> = docs
-            .iter()
-            .enumerate()
-            .map(|(i, q)| (DocId(i as u32), q))
-            .collect();
+        let all = numbered(&docs);
         let shared = SharedQuoteGrams::of(&all[..100]);
         assert!(shared.runs().count() > 50);
         assert_eq!(
@@ -1824,11 +1826,7 @@ mod tests {
             })
             .collect();
         let docs: Vec<QuotedWords> = texts.iter().map(|t| quoted_of(t)).collect();
-        let with_ids: Vec<(DocId, &QuotedWords)> = docs
-            .iter()
-            .enumerate()
-            .map(|(i, q)| (DocId(i as u32), q))
-            .collect();
+        let with_ids = numbered(&docs);
         let shared = SharedQuoteGrams::of(&with_ids);
         let doc_of = |d: DocId| Some(docs[d.index()].as_quoted_doc());
         let all = shared_quoted_runs(&shared, &doc_of, usize::MAX);
@@ -1856,16 +1854,7 @@ mod tests {
             "Other: “We will not allow” and “plan to pass the Senate this year”.",
         ];
         let docs: Vec<QuotedWords> = texts.iter().map(|t| quoted_of(t)).collect();
-        let with_ids: Vec<(DocId, &QuotedWords)> = docs
-            .iter()
-            .enumerate()
-            .map(|(i, q)| (DocId(i as u32), q))
-            .collect();
-        let groups = quote_groups(
-            &SharedQuoteGrams::of(&with_ids),
-            |d| Some(docs[d.index()].as_quoted_doc()),
-            &information(&docs, &texts),
-        );
+        let groups = quote_groups_of(&docs, &texts);
         type Shape = (usize, Vec<(u32, u32, u32)>);
         let shape: Vec<Shape> = groups
             .iter()

@@ -117,6 +117,17 @@ fn text_of(pieces: &[Piece]) -> String {
     text
 }
 
+/// The quoted words of each text, as the scan collects them.
+fn quoted_words_of(texts: &[String]) -> Vec<QuotedWords> {
+    texts
+        .iter()
+        .map(|t| {
+            let bytes = t.as_bytes();
+            QuotedWords::collect(tokenize(bytes), &dedup::quote::quote_segments(bytes))
+        })
+        .collect()
+}
+
 fn pieces() -> impl Strategy<Value = Vec<Piece>> {
     prop::collection::vec((0u8..6, prop::collection::vec(0u8..12, 2..10)), 1..8)
 }
@@ -129,13 +140,7 @@ proptest! {
         texts in prop::collection::vec(pieces(), 2..7)
     ) {
         let texts: Vec<String> = texts.iter().map(|t| text_of(t)).collect();
-        let docs: Vec<QuotedWords> = texts
-            .iter()
-            .map(|t| {
-                let bytes = t.as_bytes();
-                QuotedWords::collect(tokenize(bytes), &dedup::quote::quote_segments(bytes))
-            })
-            .collect();
+        let docs = quoted_words_of(&texts);
 
         prop_assert_eq!(found(&docs), brute_force(&docs), "{:?}", texts);
     }
@@ -149,13 +154,7 @@ fn the_random_texts_make_groups() {
         text_of(&[(0, vec![3]), (2, vec![0, 1, 2, 3, 9, 0, 1, 2])]),
         text_of(&[(4, vec![3, 0, 1, 2, 0, 1, 2, 3])]),
     ];
-    let docs: Vec<QuotedWords> = texts
-        .iter()
-        .map(|t| {
-            let bytes = t.as_bytes();
-            QuotedWords::collect(tokenize(bytes), &dedup::quote::quote_segments(bytes))
-        })
-        .collect();
+    let docs = quoted_words_of(&texts);
     let groups = brute_force(&docs);
     assert!(groups.len() >= 3, "{groups:?} {texts:?}");
     assert_eq!(found(&docs), groups);
