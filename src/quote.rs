@@ -489,8 +489,9 @@ fn next_mark(bytes: &[u8], from: usize, to: usize) -> Option<(usize, Mark, usize
 /// The quotation marks of a text in order, apostrophes inside words left out: one pass of a
 /// byte search for the first bytes of common marks and one for rare ones, merged (searching
 /// again from each mark found, both searches over again, is what they replace). Teddy
-/// (aho-corasick's packed searcher) over the six mark prefixes in one pass measured slower:
-/// 36.7-40.1 ms against 36-44 ms per 75 MB, with a dependency more.
+/// (aho-corasick's packed searcher) over the six mark prefixes in one pass was about a tenth
+/// faster in two of three side-by-side rounds and even in the third (BENCHMARKS.md): too little
+/// to tell from the spread, for a dependency more.
 struct Marks<'a> {
     bytes: &'a [u8],
     common: std::iter::Peekable<memchr::Memchr3<'a>>,
@@ -740,8 +741,6 @@ pub struct GramPosting {
     pub doc: DocId,
     /// The gram's first quoted-word index.
     pub pos: u32,
-    /// True when the gram opens its quote segment.
-    pub opens: bool,
 }
 
 /// The quoted 3-grams that two or more documents hold, grouped by hash (documents, then
@@ -897,15 +896,10 @@ fn shared_in_part<'a>(
         if run[0].doc == run[run.len() - 1].doc {
             continue;
         }
-        postings.extend(run.iter().map(|g| {
-            let (doc, q) = docs[g.doc as usize];
-            let at = g.pos as usize;
-            GramPosting {
-                hash: g.hash,
-                doc,
-                pos: g.pos,
-                opens: at == 0 || q.region_ids[at - 1] != q.region_ids[at],
-            }
+        postings.extend(run.iter().map(|g| GramPosting {
+            hash: g.hash,
+            doc: docs[g.doc as usize].0,
+            pos: g.pos,
         }));
     }
     postings
@@ -1584,13 +1578,7 @@ mod tests {
             .flat_map(|&(doc, q)| {
                 q.gram_hashes()
                     .into_iter()
-                    .map(move |(hash, pos)| GramPosting {
-                        hash,
-                        doc,
-                        pos,
-                        opens: pos == 0
-                            || q.region_ids[pos as usize - 1] != q.region_ids[pos as usize],
-                    })
+                    .map(move |(hash, pos)| GramPosting { hash, doc, pos })
             })
             .collect();
         every.sort_unstable();

@@ -946,22 +946,26 @@ impl Query<'_> {
                 }
             }
         }
-        let mut pairs: Vec<(DocId, Target)> = self.index.map_signatures(|j, values, found| {
-            if self.index.docs()[j].words == 0 {
-                return;
-            }
-            let mut keys = Vec::with_capacity(lsh.bands);
-            band_keys(lsh, values, &mut keys);
-            for (band, &key) in keys.iter().enumerate() {
-                if let Some(docs) = buckets.get(&(band, key)) {
-                    found.extend(
-                        docs.iter()
-                            .filter(|d| self.vs_index[d.index()])
-                            .map(|&d| (d, Target::Indexed(j))),
-                    );
+        let perms = self.index.params().perms;
+        let mut pairs: Vec<(DocId, Target)> =
+            self.index.map_signatures(|first, signatures, found| {
+                let mut keys = Vec::with_capacity(lsh.bands);
+                for (j, values) in (first..).zip(signatures.chunks_exact(perms)) {
+                    if self.index.docs()[j].words == 0 {
+                        continue;
+                    }
+                    band_keys(lsh, values, &mut keys);
+                    for (band, &key) in keys.iter().enumerate() {
+                        if let Some(docs) = buckets.get(&(band, key)) {
+                            found.extend(
+                                docs.iter()
+                                    .filter(|d| self.vs_index[d.index()])
+                                    .map(|&d| (d, Target::Indexed(j))),
+                            );
+                        }
+                    }
                 }
-            }
-        })?;
+            })?;
         for docs in buckets.values() {
             self.new_pairs(docs, &mut pairs);
         }

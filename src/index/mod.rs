@@ -337,8 +337,9 @@ impl Index {
         Ok(u16_values(&bytes))
     }
 
-    /// What `each` makes of every document's stored MinHash values (its index, its values,
-    /// where to put what it finds), in index order. The signatures stay on disk: they are read
+    /// What `each` makes of every document's stored MinHash values, in index order: it is given
+    /// a run of documents (the first one's index, their values one after the other, `perms`
+    /// each) and where to put what it finds. The signatures stay on disk: they are read
     /// [`SIGNATURE_BATCH`] documents at a time, and batches are worked on in parallel.
     pub fn map_signatures<T: Send>(
         &self,
@@ -372,11 +373,8 @@ impl Index {
                     + ((docs.start - self.segments[*n].start) * perms * 2) as u64;
                 let bytes = reader::read_at(&self.file, at, docs.len() * perms * 2)
                     .map_err(|e| crate::Error::io(&self.path, &e))?;
-                let values = u16_values(&bytes);
                 let mut out = Vec::new();
-                for (i, values) in docs.clone().zip(values.chunks_exact(perms)) {
-                    each(i, values, &mut out);
-                }
+                each(docs.start, &u16_values(&bytes), &mut out);
                 Ok(out)
             })
             .collect::<Result<_, crate::Error>>()?;
@@ -533,8 +531,12 @@ mod tests {
             .all(|(_, v)| v.len() == index.params().perms));
         assert_ne!(one_by_one[0].1, one_by_one[7].1);
         for batch in [1, 3, 5, 4096] {
+            let perms = index.params().perms;
             let streamed = index
-                .map_signatures_in(batch, |i, values, out| out.push((i, values.to_vec())))
+                .map_signatures_in(batch, |first, values, out| {
+                    let each = values.chunks_exact(perms).map(<[u16]>::to_vec);
+                    out.extend((first..).zip(each));
+                })
                 .unwrap();
             assert_eq!(streamed, one_by_one, "batches of {batch}");
         }
