@@ -72,6 +72,7 @@
 #![warn(missing_docs)]
 #![deny(clippy::print_stdout, clippy::print_stderr)]
 
+pub mod batch;
 pub mod check;
 pub mod cluster;
 pub mod containment;

@@ -256,10 +256,52 @@ impl LshIndex {
     }
 }
 
+/// The candidate pairs of one bucket whose members are sorted and distinct: every pair up to
+/// `max_bucket` members; in a larger bucket, the first member with each other one and each member
+/// with the next, a linear number (what [`LshIndex::partners_after`] gives, pair by pair).
+pub fn bucket_pairs<T: Copy + Ord>(members: &[T], max_bucket: usize) -> Vec<(T, T)> {
+    if members.len() <= max_bucket {
+        return members
+            .iter()
+            .enumerate()
+            .flat_map(|(i, &a)| members[i + 1..].iter().map(move |&b| (a, b)))
+            .collect();
+    }
+    let first = members[0];
+    let with_first = members[1..].iter().map(|&b| (first, b));
+    let with_next = members[1..].windows(2).map(|w| (w[0], w[1]));
+    with_first.chain(with_next).collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::minhash::MinHasher;
+
+    /// `bucket_pairs` is `partners_after` pair by pair, below and above the all-pairs size.
+    #[test]
+    fn bucket_pairs_are_the_partners_after_each_member() {
+        let params = LshParams { bands: 4, rows: 2 };
+        let signature = Signature::from_values(vec![7; 8]);
+        for size in [2, 5, 6, 40] {
+            let docs: Vec<(DocId, &Signature)> =
+                (0..size).map(|i| (DocId(i * 3), &signature)).collect();
+            let index = LshIndex::build_from_signatures(params, &docs, false);
+            let keys = params.band_keys(&signature);
+            let mut by_partners: Vec<(DocId, DocId)> = docs
+                .iter()
+                .flat_map(|&(a, _)| {
+                    let partners = index.partners_after(a, &keys, 5);
+                    partners.into_iter().map(move |b| (a, b))
+                })
+                .collect();
+            by_partners.sort_unstable();
+            let members: Vec<DocId> = docs.iter().map(|&(d, _)| d).collect();
+            let mut pairs = bucket_pairs(&members, 5);
+            pairs.sort_unstable();
+            assert_eq!(pairs, by_partners, "a bucket of {size}");
+        }
+    }
 
     #[test]
     fn pinned_layouts_for_common_thresholds() {

@@ -508,7 +508,7 @@ fn find_quote_work(
 /// An LSH bucket of more documents than this makes a linear number of candidate pairs, not all
 /// of them ([`LshIndex::partners_after`]). 600 edited copies of one text made 179,700 verified
 /// pairs and 794 MB of output from 360 KB of text when every pair was a candidate.
-const MAX_ALL_PAIRS_BUCKET: usize = 32;
+pub(crate) const MAX_ALL_PAIRS_BUCKET: usize = 32;
 
 /// Pairs of representatives that share an LSH bucket (all of them in buckets of up to
 /// [`MAX_ALL_PAIRS_BUCKET`] documents).

@@ -9,7 +9,7 @@
 //! are rounded to 6 decimals.
 
 use crate::corpus::Severity;
-use crate::findings::{Location, Passage, ScanReport};
+use crate::findings::{Location, PairFinding, Passage, ScanReport};
 use crate::DocId;
 use serde::Serialize;
 use std::io::{self, Write};
@@ -26,6 +26,28 @@ struct PairRecord<'a> {
     containment_a: f64,
     containment_b: f64,
     passages: Vec<PassageRecord<'a>>,
+}
+
+impl<'a> PairRecord<'a> {
+    fn of(a: &'a str, b: &'a str, pair: &'a PairFinding) -> Self {
+        PairRecord {
+            record: "pair",
+            a,
+            b,
+            kind: pair.kind.as_str(),
+            jaccard: round6(pair.jaccard),
+            estimate: round6(pair.estimate),
+            containment_a: round6(pair.containment_a),
+            containment_b: round6(pair.containment_b),
+            passages: pair.passages.iter().map(PassageRecord::from).collect(),
+        }
+    }
+}
+
+/// One `pair` record, as [`write`] prints it, for a pair found outside a scan report (an engine
+/// running the [`crate::batch`] stages): `a` and `b` are the documents' names.
+pub fn pair_record(a: &str, b: &str, pair: &PairFinding) -> String {
+    serde_json::to_string(&PairRecord::of(a, b, pair)).expect("a pair record serialises")
 }
 
 #[derive(Serialize)]
@@ -185,7 +207,7 @@ fn write_documents(report: &ScanReport, paths: &[String], out: &mut dyn Write) -
 }
 
 /// Rounds to 6 decimals so the output is short and stable.
-pub(crate) fn round6(x: f64) -> f64 {
+pub fn round6(x: f64) -> f64 {
     (x * 1e6).round() / 1e6
 }
 
@@ -238,18 +260,7 @@ pub fn write(report: &ScanReport, out: &mut dyn Write) -> io::Result<()> {
         )?;
     }
     for pair in &report.pairs {
-        let record = PairRecord {
-            record: "pair",
-            a: path(pair.a),
-            b: path(pair.b),
-            kind: pair.kind.as_str(),
-            jaccard: round6(pair.jaccard),
-            estimate: round6(pair.estimate),
-            containment_a: round6(pair.containment_a),
-            containment_b: round6(pair.containment_b),
-            passages: pair.passages.iter().map(PassageRecord::from).collect(),
-        };
-        line(out, &record)?;
+        line(out, &PairRecord::of(path(pair.a), path(pair.b), pair))?;
     }
     for cluster in &report.clusters {
         let members = cluster.members.iter().map(|&d| path(d)).collect();

@@ -1,0 +1,536 @@
+"""dedup-spark: the near-duplicate scan as a PySpark job, with the answers of ``dedup scan``.
+
+Stages, each a Spark operation over the crate's batch functions (no algorithm is written here):
+
+1. read: the driver lists the files as the scan's walk does (:func:`dedup.discover`); tasks read
+   them (:func:`dedup.read_file`: text files, JSON Lines, .gz/.zst). Parquet inputs are read by
+   Spark (``--text-field``, ``--id-field``). Every document gets a key that sorts as the scan's
+   order (file, then line or row).
+2. sketch: ``mapInArrow`` with :func:`dedup.sketch_batch` (signature, band keys, content hash).
+3. exact duplicates: group by content hash; the first document of each group represents it.
+4. candidates: band keys exploded, grouped by (band, key), pairs by the scan's bucket rule
+   (:func:`dedup.bucket_pairs`), made distinct.
+5. verification: both texts joined back, ``mapInArrow`` with :func:`dedup.verify_batch`.
+6. clusters: connected components by the large-star/small-star iteration, in Spark (nothing is
+   collected to the driver but counts); the member to keep is the one with the most words, then
+   the first.
+7. output: JSON Lines part files with the records of ``dedup scan --no-overlap --format jsonl``
+   (pairs, clusters, warnings and errors, summary; the parts in name order are the scan's
+   output), and a Parquet keep/drop list of every document.
+
+Shared-text groups and quotes (the overlap half of ``dedup scan``) are not run on Spark yet: the
+job's output is that of ``dedup scan --no-overlap``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+from typing import Any, Dict, Iterator, List, Optional, Sequence
+
+import pyarrow as pa
+import pyarrow.compute  # noqa: F401 (pa.compute)
+
+import dedup
+
+#: Bits of a document key that number the document within its file (the rest number the file).
+_ORDINAL_BITS = 32
+
+_SECTION_PAIR, _SECTION_CLUSTER, _SECTION_DIAGNOSTIC, _SECTION_SUMMARY = range(4)
+
+
+def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        prog="dedup-spark",
+        description="Find near-duplicate and exact-duplicate documents with Spark; the same "
+        "records as `dedup scan --no-overlap --format jsonl`.",
+    )
+    parser.add_argument(
+        "inputs",
+        nargs="+",
+        metavar="INPUT",
+        help="folders or files of text, JSON Lines (.gz, .zst), or Parquet (.parquet)",
+    )
+    parser.add_argument("-o", "--output", required=True, help="a new folder for the results")
+    parser.add_argument("--master", help="the Spark master (default: spark-submit's)")
+    parser.add_argument("-t", "--threshold", type=float, default=0.8)
+    parser.add_argument("-n", "--ngram", type=int, default=5)
+    parser.add_argument("-k", "--perms", type=int, default=128)
+    parser.add_argument("-b", "--bands", type=int)
+    parser.add_argument("--seed", type=int)
+    parser.add_argument("--text-field", default="text")
+    parser.add_argument("--id-field")
+    parser.add_argument("--input-format", choices=["auto", "text", "jsonl"], default="auto")
+    parser.add_argument("--max-bytes", type=int)
+    parser.add_argument("--hidden", action="store_true")
+    parser.add_argument("--no-ignore", action="store_true")
+    parser.add_argument("--follow", action="store_true")
+    parser.add_argument("-g", "--glob", action="append", default=[])
+    parser.add_argument(
+        "--partitions", type=int, help="shuffle partitions (default: 4 per core, at least 8)"
+    )
+    parser.add_argument(
+        "--no-overlap",
+        action="store_true",
+        help="accepted for symmetry with `dedup scan`: the job only finds duplicates",
+    )
+    return parser.parse_args(argv)
+
+
+def options_of(args: argparse.Namespace) -> Dict[str, Any]:
+    """The library options the arguments give (named as `dedup scan`'s)."""
+    options = {
+        "threshold": args.threshold,
+        "ngram": args.ngram,
+        "perms": args.perms,
+        "bands": args.bands,
+        "seed": args.seed,
+        "text_field": args.text_field,
+        "id_field": args.id_field,
+        "input_format": args.input_format,
+        "max_bytes": args.max_bytes,
+        "hidden": args.hidden,
+        "no_ignore": args.no_ignore,
+        "follow": args.follow,
+        "glob": args.glob,
+        "no_overlap": True,
+    }
+    return {k: v for k, v in options.items() if v is not None}
+
+
+def main(argv: Optional[Sequence[str]] = None) -> int:
+    args = parse_args(argv)
+    options = options_of(args)
+    try:
+        dedup.lsh_layout(**options)  # every option checked before Spark starts
+    except (dedup.DedupError, TypeError) as err:
+        print(f"dedup-spark: {err}", file=sys.stderr)
+        return 2
+    if os.path.exists(args.output) and os.listdir(args.output):
+        print(f"dedup-spark: {args.output}: exists and is not empty; name a new folder",
+              file=sys.stderr)
+        return 2
+    from pyspark.sql import SparkSession
+
+    builder = SparkSession.builder.appName("dedup")
+    if args.master:
+        builder = builder.master(args.master)
+    spark = builder.getOrCreate()
+    try:
+        summary = run(spark, args.inputs, args.output, options, args.partitions)
+    finally:
+        spark.stop()
+    found = summary["pairs"] > 0
+    return 2 if summary["errors"] else (1 if found else 0)
+
+
+def run(
+    spark: Any,
+    inputs: Sequence[str],
+    output: str,
+    options: Dict[str, Any],
+    partitions: Optional[int] = None,
+) -> Dict[str, Any]:
+    """Runs the job on an existing session; writes ``output`` and returns the summary record."""
+    from pyspark import StorageLevel
+    from pyspark.sql import functions as F
+
+    started = time.monotonic()
+    cores = spark.sparkContext.defaultParallelism
+    partitions = partitions or max(8, 4 * cores)
+    spark.conf.set("spark.sql.shuffle.partitions", str(partitions))
+
+    documents, diagnostics = read_documents(spark, inputs, options)
+    documents = documents.repartition(partitions, "key").persist(StorageLevel.MEMORY_AND_DISK)
+
+    sketches = sketch(documents, options).persist(StorageLevel.MEMORY_AND_DISK)
+    groups = (
+        sketches.filter(F.col("words") > 0)
+        .groupBy("content_hash")
+        .agg(
+            F.min("key").alias("rep"),
+            F.expr("min_by(band_keys, key)").alias("band_keys"),
+            F.collect_list("key").alias("members"),
+        )
+    ).persist(StorageLevel.MEMORY_AND_DISK)
+    exact = groups.select("rep", F.explode("members").alias("b")).filter(F.col("b") != F.col("rep"))
+    exact = exact.select(F.col("rep").alias("a"), "b")
+
+    candidates = candidate_pairs(spark, groups).persist(StorageLevel.MEMORY_AND_DISK)
+    near = verify(documents, candidates, options).persist(StorageLevel.MEMORY_AND_DISK)
+
+    edges = exact.select("a", "b").union(near.select("a", "b"))
+    components = connected_components(edges).persist(StorageLevel.MEMORY_AND_DISK)
+    names = documents.select("key", "name")
+    clusters = cluster_records(components, sketches, names)
+    pair_lines = pair_records(exact, near, names)
+    diagnostic_lines = diagnostics.select(
+        F.lit(_SECTION_DIAGNOSTIC).alias("section"),
+        F.lit(0).cast("long").alias("k1"),
+        F.lit(0).cast("long").alias("k2"),
+        F.concat_ws("\u0000", "path", "message", "type").alias("s"),
+        F.to_json(F.struct("type", "path", "message")).alias("line"),
+    )
+
+    counts = sketches.agg(
+        F.count("*").alias("docs"),
+        F.coalesce(F.sum("bytes"), F.lit(0)).alias("bytes"),
+        F.coalesce(F.sum((F.col("words") == 0).cast("long")), F.lit(0)).alias("empty"),
+    ).first()
+    exact_count = exact.count()
+    near_count = near.count()
+    warnings = diagnostics.filter(F.col("type") == "warning").count()
+    errors = diagnostics.filter(F.col("type") == "error").count()
+    summary = {
+        "type": "summary",
+        "docs": counts["docs"],
+        "bytes": counts["bytes"],
+        "empty": counts["empty"],
+        "pairs": exact_count + near_count,
+        "exact_duplicates": exact_count,
+        "near_duplicate_pairs": near_count,
+        "overlap_pairs": 0,
+        "clusters": clusters.count(),
+        "passages": 0,
+        "quotes": 0,
+        "candidates": candidates.count(),
+        "boilerplate_passages": 0,
+        "boilerplate_docs": 0,
+        "skipped": warnings,
+        "errors": errors,
+        "threshold": options.get("threshold", 0.8),
+        "elapsed_ms": int((time.monotonic() - started) * 1000),
+    }
+    summary_line = spark.createDataFrame(
+        [(_SECTION_SUMMARY, 0, 0, "", json.dumps(summary, separators=(",", ":")))],
+        "section int, k1 long, k2 long, s string, line string",
+    )
+    records = pair_lines.unionByName(clusters).unionByName(diagnostic_lines)
+    records = records.unionByName(summary_line)
+    write_jsonl(spark, records, os.path.join(output, "jsonl"))
+    keep_drop(sketches, names, components).write.parquet(os.path.join(output, "keep_drop"))
+    for frame in (documents, sketches, groups, candidates, near, components):
+        frame.unpersist()
+    return summary
+
+
+def read_documents(spark: Any, inputs: Sequence[str], options: Dict[str, Any]):
+    """``(documents, diagnostics)``: documents as (key, name, text) rows, diagnostics as
+    (type, path, message) rows, from text and JSON Lines read by the crate and Parquet read by
+    Spark."""
+    from pyspark.sql import functions as F
+
+    parquet = [p for p in inputs if p.rstrip("/").endswith(".parquet")]
+    others = [p for p in inputs if p not in parquet]
+    files: List[str] = []
+    found: List[Dict[str, str]] = []
+    if others:
+        files, found = dedup.discover(others, **options)
+    sc = spark.sparkContext
+    doc_schema = "key long, name string, text binary"
+    diag_schema = "type string, path string, message string"
+
+    def read(indices: Iterator[int]) -> Iterator[tuple]:
+        for index in indices:
+            names, texts, problems = dedup._native.read_file(files[index], options)
+            base = index << _ORDINAL_BITS
+            for ordinal, (name, text) in enumerate(zip(names, texts)):
+                yield ("d", base + ordinal, name, text, None, None)
+            for severity, path, message in problems:
+                yield ("p", 0, None, None, severity, f"{path}\u0000{message}")
+
+    slices = max(1, min(len(files), sc.defaultParallelism * 4))
+    read_rows = sc.parallelize(range(len(files)), slices).mapPartitions(read)
+    read_rows = read_rows.persist()
+    documents = spark.createDataFrame(
+        read_rows.filter(lambda r: r[0] == "d").map(lambda r: (r[1], r[2], r[3])), doc_schema
+    )
+    problems = read_rows.filter(lambda r: r[0] == "p").map(
+        lambda r: (r[4],) + tuple(r[5].split("\u0000", 1))
+    )
+    diagnostics = spark.createDataFrame(problems, diag_schema).unionByName(
+        spark.createDataFrame([(d["type"], d["path"], d["message"]) for d in found], diag_schema)
+    )
+    for offset, path in enumerate(sorted(parquet)):
+        rows, bad = read_parquet(spark, path, len(files) + offset, options)
+        documents = documents.unionByName(rows)
+        diagnostics = diagnostics.unionByName(bad)
+    return documents, diagnostics
+
+
+def read_parquet(spark: Any, path: str, file_number: int, options: Dict[str, Any]):
+    """The rows of one Parquet input (a file or a folder of parts) as documents, named by
+    ``--id-field`` or ``PATH:ROW``; rows without text are warnings, as JSON Lines records
+    without text are."""
+    from pyspark.sql import Window
+    from pyspark.sql import functions as F
+
+    field = options.get("text_field", "text")
+    id_field = options.get("id_field")
+    frame = spark.read.parquet(path)
+    if field not in frame.columns:
+        raise dedup.DedupError(f'{path}: no column "{field}"')
+    # Rows numbered in file order, the files in name order: deterministic, as the scan is.
+    ordered = frame.select(
+        F.col(field).cast("binary").alias("text"),
+        (F.col(id_field).cast("string") if id_field else F.lit(None).cast("string")).alias("id"),
+        F.col("_metadata.file_path").alias("file"),
+        F.col("_metadata.row_index").alias("row"),
+    )
+    number = F.row_number().over(Window.orderBy("file", "row")) - 1
+    ordered = ordered.withColumn("n", number)
+    name = F.coalesce(F.col("id"), F.concat(F.lit(path + ":"), (F.col("n") + 1).cast("string")))
+    ordered = ordered.withColumn("name", name)
+    rows = ordered.filter(F.col("text").isNotNull()).select(
+        (F.lit(file_number << _ORDINAL_BITS) + F.col("n")).alias("key"), "name", "text"
+    )
+    bad = ordered.filter(F.col("text").isNull()).select(
+        F.lit("warning").alias("type"),
+        F.col("name").alias("path"),
+        F.lit(f'skipped: no field "{field}"').alias("message"),
+    )
+    return rows, bad
+
+
+def sketch(documents: Any, options: Dict[str, Any]) -> Any:
+    """(key, words, bytes, content_hash, band_keys) of every document, by the crate's sketch."""
+    schema = "key long, words long, bytes long, content_hash binary, band_keys array<long>"
+
+    def sketch_batches(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
+        for batch in batches:
+            texts = batch.column("text")
+            sketched = dedup.sketch_batch(texts, **options)
+            keys = sketched.column("band_keys")
+            band_keys = pa.ListArray.from_arrays(
+                pa.array(range(0, (len(keys) + 1) * keys.type.list_size, keys.type.list_size),
+                         pa.int32()),
+                keys.flatten().view(pa.int64()),
+            )
+            yield pa.RecordBatch.from_arrays(
+                [
+                    batch.column("key"),
+                    sketched.column("words").cast(pa.int64()),
+                    pa.compute.binary_length(texts).cast(pa.int64()),
+                    sketched.column("content_hash").cast(pa.binary()),
+                    band_keys,
+                ],
+                names=["key", "words", "bytes", "content_hash", "band_keys"],
+            )
+
+    return documents.mapInArrow(sketch_batches, schema)
+
+
+def candidate_pairs(spark: Any, groups: Any) -> Any:
+    """Distinct (a, b) candidate pairs of representatives, a before b: LSH buckets by the scan's
+    rule."""
+    from pyspark.sql import functions as F
+
+    bands = groups.select("rep", F.posexplode("band_keys").alias("band", "band_key"))
+    buckets = (
+        bands.groupBy("band", "band_key")
+        .agg(F.sort_array(F.collect_list("rep")).alias("members"))
+        .filter(F.size("members") >= 2)
+    )
+    pairs = buckets.rdd.flatMap(lambda row: dedup.bucket_pairs(row["members"]))
+    return spark.createDataFrame(pairs, "a long, b long").distinct()
+
+
+def verify(documents: Any, candidates: Any, options: Dict[str, Any]) -> Any:
+    """The candidate pairs whose exact Jaccard reaches the threshold, with their values."""
+    from pyspark.sql import functions as F
+
+    texts_a = documents.select(F.col("key").alias("a"), F.col("text").alias("text_a"))
+    texts_b = documents.select(F.col("key").alias("b"), F.col("text").alias("text_b"))
+    joined = candidates.join(texts_a, "a").join(texts_b, "b").select("a", "b", "text_a", "text_b")
+    schema = (
+        "a long, b long, jaccard double, estimate double, "
+        "containment_a double, containment_b double"
+    )
+
+    def verify_batches(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
+        for batch in batches:
+            checked = dedup.verify_batch(batch.column("text_a"), batch.column("text_b"), **options)
+            near = checked.column("near")
+            columns = [batch.column("a"), batch.column("b")] + [
+                checked.column(c)
+                for c in ("jaccard", "estimate", "containment_a", "containment_b")
+            ]
+            yield pa.RecordBatch.from_arrays(
+                [c.filter(near) for c in columns],
+                names=["a", "b", "jaccard", "estimate", "containment_a", "containment_b"],
+            )
+
+    return joined.mapInArrow(verify_batches, schema)
+
+
+def connected_components(edges: Any, max_rounds: int = 64) -> Any:
+    """(key, component) for every document with an edge, the component named by its smallest
+    key: the large-star/small-star iteration (Kiveris et al., 2014), rounds until no edge
+    changes, each round's edges cached."""
+    from pyspark.sql import functions as F
+
+    current = (
+        edges.select(F.least("a", "b").alias("u"), F.greatest("a", "b").alias("v"))
+        .filter(F.col("u") != F.col("v"))
+        .distinct()
+    )
+    current = _materialised(current)
+    for _ in range(max_rounds):
+        after = _materialised(_small_star(_large_star(current)))
+        changed = after.exceptAll(current).limit(1).count() + current.exceptAll(after).limit(
+            1
+        ).count()
+        current.unpersist()
+        current = after
+        if changed == 0:
+            break
+    else:
+        raise RuntimeError(f"connected components did not settle in {max_rounds} rounds")
+    roots = current.select(F.col("u").alias("key"), F.col("u").alias("component"))
+    return current.select(F.col("v").alias("key"), F.col("u").alias("component")).unionByName(
+        roots
+    ).distinct()
+
+
+def _materialised(frame: Any) -> Any:
+    """The frame computed once and cached, for the next round to read."""
+    from pyspark import StorageLevel
+
+    frame = frame.persist(StorageLevel.MEMORY_AND_DISK)
+    frame.count()
+    return frame
+
+
+def _large_star(edges: Any) -> Any:
+    """Each node's larger neighbours are linked to the smallest of its neighbourhood."""
+    from pyspark.sql import Window
+    from pyspark.sql import functions as F
+
+    both = edges.unionByName(edges.select(F.col("v").alias("u"), F.col("u").alias("v")))
+    smallest = F.least(F.min("v").over(Window.partitionBy("u")), F.col("u"))
+    linked = both.withColumn("m", smallest).filter(F.col("v") > F.col("u"))
+    return _normalised(linked.select(F.col("v").alias("a"), F.col("m").alias("b")))
+
+
+def _small_star(edges: Any) -> Any:
+    """Each node and its smaller neighbours are linked to the smallest of them."""
+    from pyspark.sql import Window
+    from pyspark.sql import functions as F
+
+    # Edges are (u < v): node v's smaller neighbours are its u's.
+    linked = edges.withColumn("m", F.min("u").over(Window.partitionBy("v")))
+    to_node = linked.select(F.col("v").alias("a"), F.col("m").alias("b"))
+    to_neighbour = linked.select(F.col("u").alias("a"), F.col("m").alias("b"))
+    return _normalised(to_node.unionByName(to_neighbour))
+
+
+def _normalised(pairs: Any) -> Any:
+    from pyspark.sql import functions as F
+
+    return (
+        pairs.select(F.least("a", "b").alias("u"), F.greatest("a", "b").alias("v"))
+        .filter(F.col("u") != F.col("v"))
+        .distinct()
+    )
+
+
+def cluster_records(components: Any, sketches: Any, names: Any) -> Any:
+    """One `cluster` record per component, ordered by its first member: members in the scan's
+    order, the member with the most words kept (then the first)."""
+    from pyspark.sql import functions as F
+
+    members = components.join(sketches.select("key", "words"), "key").join(names, "key")
+    clusters = members.groupBy("component").agg(
+        F.sort_array(F.collect_list(F.struct("key", "name"))).alias("members"),
+        F.expr("max_by(name, struct(words, -key))").alias("keep"),
+    )
+    record = F.struct(
+        F.lit("cluster").alias("type"),
+        F.col("members.name").alias("members"),
+        F.col("keep"),
+    )
+    return clusters.select(
+        F.lit(_SECTION_CLUSTER).alias("section"),
+        F.col("component").alias("k1"),
+        F.lit(0).cast("long").alias("k2"),
+        F.lit("").alias("s"),
+        F.to_json(record).alias("line"),
+    )
+
+
+def pair_records(exact: Any, near: Any, names: Any) -> Any:
+    """The `pair` records (exact, then near-duplicate, sorted together by a then b) as written by
+    the crate, and the `cluster` records' names filled in."""
+    from pyspark.sql import functions as F
+
+    kinds = exact.select("a", "b", F.lit("exact_duplicate").alias("kind"),
+                         *[F.lit(1.0).alias(c) for c in
+                           ("jaccard", "estimate", "containment_a", "containment_b")])
+    kinds = kinds.unionByName(near.select("a", "b", F.lit("near_duplicate").alias("kind"),
+                                          "jaccard", "estimate", "containment_a",
+                                          "containment_b"))
+    name_a = names.select(F.col("key").alias("a"), F.col("name").alias("name_a"))
+    name_b = names.select(F.col("key").alias("b"), F.col("name").alias("name_b"))
+    named = kinds.join(name_a, "a").join(name_b, "b")
+
+    def to_json(rows: Iterator[Any]) -> Iterator[tuple]:
+        for r in rows:
+            values = (r["jaccard"], r["estimate"], r["containment_a"], r["containment_b"])
+            line = dedup.pair_json(r["name_a"], r["name_b"], r["kind"], values)
+            yield (_SECTION_PAIR, r["a"], r["b"], "", line)
+
+    spark = named.sparkSession
+    return spark.createDataFrame(
+        named.rdd.mapPartitions(to_json), "section int, k1 long, k2 long, s string, line string"
+    )
+
+
+def write_jsonl(spark: Any, records: Any, folder: str) -> None:
+    """Writes the records sorted (pairs, clusters, diagnostics, summary), as JSON Lines parts
+    whose name order is the record order."""
+    from pyspark.sql import functions as F
+
+    ordered = records.orderBy("section", "k1", "k2", "s")
+    ordered.select("line").write.option("compression", "none").text(folder)
+    _rename_parts(spark, folder)
+
+
+def _rename_parts(spark: Any, folder: str) -> None:
+    """part-00000-<uuid>.txt -> part-00000.jsonl, through Hadoop's file system (any store)."""
+    jvm = spark.sparkContext._jvm
+    conf = spark.sparkContext._jsc.hadoopConfiguration()
+    path = jvm.org.apache.hadoop.fs.Path(folder)
+    fs = path.getFileSystem(conf)
+    for status in fs.listStatus(path):
+        name = status.getPath().getName()
+        if name.startswith("part-") and name.endswith(".txt"):
+            fs.rename(status.getPath(), jvm.org.apache.hadoop.fs.Path(folder, name[:10] + ".jsonl"))
+
+
+def keep_drop(sketches: Any, names: Any, components: Any) -> Any:
+    """Every document, whether to keep it, and its cluster's first member (null outside any)."""
+    from pyspark.sql import functions as F
+
+    keeps = (
+        components.join(sketches.select("key", "words"), "key")
+        .groupBy("component")
+        .agg(F.expr("max_by(key, struct(words, -key))").alias("kept"))
+    )
+    in_cluster = components.join(keeps, "component")
+    return (
+        names.join(in_cluster, "key", "left")
+        .select(
+            "key",
+            "name",
+            (F.col("kept").isNull() | (F.col("kept") == F.col("key"))).alias("keep"),
+            F.col("component").alias("cluster"),
+        )
+        .orderBy("key")
+    )
+
+
+if __name__ == "__main__":
+    sys.exit(main())
