@@ -1,0 +1,119 @@
+"""dedup-spark in local mode: the same records as `dedup scan --no-overlap`, exactly."""
+
+import glob
+import json
+import os
+import subprocess
+import sys
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+import dedup
+from dedup import spark as job
+
+
+def spark_records(output):
+    """The job's JSON Lines parts, read in name order (= the scan's record order)."""
+    parts = sorted(glob.glob(os.path.join(output, "jsonl", "part-*.jsonl")))
+    assert parts, f"no parts in {output}"
+    return [json.loads(line) for part in parts for line in open(part, encoding="utf-8")]
+
+
+def without_time(records):
+    for record in records:
+        record.pop("elapsed_ms", None)
+    return records
+
+
+def run_both(spark, inputs, output, **options):
+    options = {"no_overlap": True, **options}
+    summary = job.run(spark, [str(p) for p in inputs], str(output), options, partitions=4)
+    expected = dedup.scan([str(p) for p in inputs], **options)
+    return without_time(spark_records(output)), without_time(expected), summary
+
+
+def test_fixtures_give_the_scans_records(spark, repo, tmp_path, monkeypatch):
+    monkeypatch.chdir(repo)  # paths as given, relative, as a user types them
+    found, expected, summary = run_both(spark, ["seeds", "fixtures"], tmp_path / "out")
+    assert found == expected
+    kinds = {r.get("kind") for r in found if r["type"] == "pair"}
+    assert kinds == {"exact_duplicate", "near_duplicate"}
+    assert summary["skipped"] == 6 and summary["clusters"] > 5
+    # Keep/drop: every document once; the dropped ones are the clusters' other members.
+    table = pq.read_table(tmp_path / "out" / "keep_drop").to_pylist()
+    assert len(table) == summary["docs"]
+    dropped = {r["name"] for r in table if not r["keep"]}
+    clusters = [r for r in found if r["type"] == "cluster"]
+    assert dropped == {m for c in clusters for m in c["members"] if m != c["keep"]}
+
+
+def test_a_generated_corpus_gives_the_scans_records(spark, synth_corpus, tmp_path):
+    found, expected, summary = run_both(spark, [synth_corpus], tmp_path / "out", threshold=0.7)
+    assert summary["docs"] == 10_000
+    assert summary["near_duplicate_pairs"] >= 100, summary
+    assert summary["clusters"] >= 100, summary
+    assert found == expected
+
+
+def test_bad_input_is_warned_about_and_the_job_goes_on(spark, tmp_path):
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    text = "a long document with words that repeat across the whole of it " * 4000
+    (corpus / "huge.txt").write_text(text)
+    (corpus / "huge_copy.txt").write_text(text)
+    (corpus / "empty.txt").write_text("")
+    (corpus / "binary.txt").write_bytes(b"\x00\x01\x02 not text")
+    (corpus / "lines.jsonl").write_text(
+        '{"text": "one line of text to keep in the corpus"}\n'
+        "{not json\n"
+        '{"body": "no text field"}\n'
+    )
+    found, expected, summary = run_both(spark, [corpus], tmp_path / "out")
+    assert found == expected
+    messages = sorted(r["message"] for r in found if r["type"] == "warning")
+    assert messages == [
+        "skipped: binary file",
+        'skipped: no field "text"',
+        "skipped: not JSON (key must be a string at column 2)",
+    ]
+    assert summary["exact_duplicates"] == 1 and summary["empty"] == 1
+    # More partitions than documents: empty partitions are nothing special.
+    out = tmp_path / "many"
+    job.run(spark, [str(corpus)], str(out), {"no_overlap": True}, partitions=32)
+    assert without_time(spark_records(out)) == found
+
+
+def test_parquet_rows_are_documents_and_rows_without_text_are_warnings(spark, tmp_path):
+    words = "the mayor said the bridge will be rebuilt before the winter floods arrive again"
+    table = pa.table({
+        "id": ["first", "second", "third", "fourth"],
+        "content": [words, words + " soon", None, "an unrelated row about the chess club"],
+    })
+    path = tmp_path / "docs.parquet"
+    pq.write_table(table, path)
+    options = {"no_overlap": True, "text_field": "content", "id_field": "id"}
+    summary = job.run(spark, [str(path)], str(tmp_path / "out"), options, partitions=4)
+    records = spark_records(tmp_path / "out")
+    pairs = [(r["a"], r["b"], r["kind"]) for r in records if r["type"] == "pair"]
+    assert pairs == [("first", "second", "near_duplicate")]
+    warnings = [(r["path"], r["message"]) for r in records if r["type"] == "warning"]
+    assert warnings == [("third", 'skipped: no field "content"')]
+    assert summary["docs"] == 3
+
+
+def test_the_command_refuses_a_used_output_folder_and_bad_options(tmp_path, repo):
+    used = tmp_path / "used"
+    used.mkdir()
+    (used / "keep.txt").write_text("mine")
+    command = [sys.executable, "-m", "dedup.spark", str(repo / "seeds")]
+    done = subprocess.run(command + ["-o", str(used)], capture_output=True, text=True)
+    assert done.returncode == 2
+    assert "exists and is not empty" in done.stderr
+    assert (used / "keep.txt").read_text() == "mine"
+    done = subprocess.run(command + ["-o", str(tmp_path / "new"), "--threshold", "1.5"],
+                          capture_output=True, text=True)
+    assert done.returncode == 2
+    assert "dedup-spark: --threshold 1.5 must be in (0, 1]" in done.stderr
+    assert not (tmp_path / "new").exists()
