@@ -29,7 +29,7 @@ import json
 import os
 import sys
 import time
-from typing import Any, Dict, Iterator, List, Optional, Sequence
+from typing import Any, Dict, Iterator, List, Optional, Sequence, Tuple
 
 import pyarrow as pa
 import pyarrow.compute  # noqa: F401 (pa.compute)
@@ -38,6 +38,9 @@ import dedup
 
 #: Bits of a document key that number the document within its file (the rest number the file).
 _ORDINAL_BITS = 32
+
+#: Documents per Arrow batch when a file is read (a JSON Lines file holds many).
+_READ_BATCH_DOCS = 4096
 
 _SECTION_PAIR, _SECTION_CLUSTER, _SECTION_DIAGNOSTIC, _SECTION_SUMMARY = range(4)
 
@@ -71,6 +74,11 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
     parser.add_argument("-g", "--glob", action="append", default=[])
     parser.add_argument(
         "--partitions", type=int, help="shuffle partitions (default: 4 per core, at least 8)"
+    )
+    parser.add_argument(
+        "--timings",
+        action="store_true",
+        help="compute each stage on its own and print its wall time on stderr",
     )
     parser.add_argument(
         "--no-overlap",
@@ -120,9 +128,12 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         builder = builder.master(args.master)
     spark = builder.getOrCreate()
     try:
-        summary = run(spark, args.inputs, args.output, options, args.partitions)
+        timings: Optional[List[Tuple[str, float]]] = [] if args.timings else None
+        summary = run(spark, args.inputs, args.output, options, args.partitions, timings)
     finally:
         spark.stop()
+    for stage, seconds in timings or []:
+        print(f"{stage:>20} {seconds:8.2f} s", file=sys.stderr)
     found = summary["pairs"] > 0
     return 2 if summary["errors"] else (1 if found else 0)
 
@@ -133,18 +144,32 @@ def run(
     output: str,
     options: Dict[str, Any],
     partitions: Optional[int] = None,
+    timings: Optional[List[Tuple[str, float]]] = None,
 ) -> Dict[str, Any]:
-    """Runs the job on an existing session; writes ``output`` and returns the summary record."""
+    """Runs the job on an existing session; writes ``output`` and returns the summary record.
+    With ``timings`` (a list), each stage is computed on its own and its wall time appended."""
     from pyspark import StorageLevel
     from pyspark.sql import functions as F
 
     started = time.monotonic()
+    last = [started]
+
+    def lap(stage: str, frame: Any = None) -> None:
+        if timings is None:
+            return
+        if frame is not None:
+            frame.count()
+        now = time.monotonic()
+        timings.append((stage, now - last[0]))
+        last[0] = now
+
     cores = spark.sparkContext.defaultParallelism
     partitions = partitions or max(8, 4 * cores)
     spark.conf.set("spark.sql.shuffle.partitions", str(partitions))
 
     documents, diagnostics = read_documents(spark, inputs, options)
-    documents = documents.repartition(partitions, "key").persist(StorageLevel.MEMORY_AND_DISK)
+    # (The read rows are cached: documents are read once.)
+    lap("read", documents)
 
     sketches = sketch(documents, options).persist(StorageLevel.MEMORY_AND_DISK)
     groups = (
@@ -156,14 +181,19 @@ def run(
             F.collect_list("key").alias("members"),
         )
     ).persist(StorageLevel.MEMORY_AND_DISK)
+    lap("sketch", sketches)
+    lap("exact duplicates", groups)
     exact = groups.select("rep", F.explode("members").alias("b")).filter(F.col("b") != F.col("rep"))
     exact = exact.select(F.col("rep").alias("a"), "b")
 
     candidates = candidate_pairs(spark, groups).persist(StorageLevel.MEMORY_AND_DISK)
+    lap("LSH candidates", candidates)
     near = verify(documents, candidates, options).persist(StorageLevel.MEMORY_AND_DISK)
+    lap("verify", near)
 
     edges = exact.select("a", "b").union(near.select("a", "b"))
     components = connected_components(edges).persist(StorageLevel.MEMORY_AND_DISK)
+    lap("clusters", components)
     names = documents.select("key", "name")
     clusters = cluster_records(components, sketches, names)
     pair_lines = pair_records(exact, near, names)
@@ -212,6 +242,7 @@ def run(
     records = records.unionByName(summary_line)
     write_jsonl(spark, records, os.path.join(output, "jsonl"))
     keep_drop(sketches, names, components).write.parquet(os.path.join(output, "keep_drop"))
+    lap("counts and output")
     for frame in (documents, sketches, groups, candidates, near, components):
         frame.unpersist()
     return summary
@@ -221,6 +252,7 @@ def read_documents(spark: Any, inputs: Sequence[str], options: Dict[str, Any]):
     """``(documents, diagnostics)``: documents as (key, name, text) rows, diagnostics as
     (type, path, message) rows, from text and JSON Lines read by the crate and Parquet read by
     Spark."""
+    from pyspark import StorageLevel
     from pyspark.sql import functions as F
 
     parquet = [p for p in inputs if p.rstrip("/").endswith(".parquet")]
@@ -229,36 +261,60 @@ def read_documents(spark: Any, inputs: Sequence[str], options: Dict[str, Any]):
     found: List[Dict[str, str]] = []
     if others:
         files, found = dedup.discover(others, **options)
-    sc = spark.sparkContext
-    doc_schema = "key long, name string, text binary"
-    diag_schema = "type string, path string, message string"
+    schema = "key long, name string, text binary, type string, message string"
+    names = ["key", "name", "text", "type", "message"]
 
-    def read(indices: Iterator[int]) -> Iterator[tuple]:
-        for index in indices:
-            names, texts, problems = dedup._native.read_file(files[index], options)
-            base = index << _ORDINAL_BITS
-            for ordinal, (name, text) in enumerate(zip(names, texts)):
-                yield ("d", base + ordinal, name, text, None, None)
-            for severity, path, message in problems:
-                yield ("p", 0, None, None, severity, f"{path}\u0000{message}")
+    def read(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
+        for batch in batches:
+            for index in batch.column("id").to_pylist():
+                found_names, texts, problems = dedup.read_file(files[index], **options)
+                base = index << _ORDINAL_BITS
+                for start in range(0, len(found_names), _READ_BATCH_DOCS):
+                    part = found_names[start : start + _READ_BATCH_DOCS]
+                    n = len(part)
+                    yield pa.RecordBatch.from_arrays(
+                        [
+                            pa.array(range(base + start, base + start + n), pa.int64()),
+                            pa.array(part, pa.string()),
+                            texts[start : start + n].cast(pa.binary()),
+                            pa.nulls(n, pa.string()),
+                            pa.nulls(n, pa.string()),
+                        ],
+                        names=names,
+                    )
+                if problems:
+                    yield _diagnostic_batch(problems, names)
 
-    slices = max(1, min(len(files), sc.defaultParallelism * 4))
-    read_rows = sc.parallelize(range(len(files)), slices).mapPartitions(read)
-    read_rows = read_rows.persist()
-    documents = spark.createDataFrame(
-        read_rows.filter(lambda r: r[0] == "d").map(lambda r: (r[1], r[2], r[3])), doc_schema
+    slices = max(1, min(len(files), spark.sparkContext.defaultParallelism * 4))
+    rows = spark.range(len(files), numPartitions=slices).mapInArrow(read, schema)
+    rows = rows.persist(StorageLevel.MEMORY_AND_DISK)
+    documents = rows.filter(F.col("type").isNull()).select("key", "name", "text")
+    diagnostics = rows.filter(F.col("type").isNotNull()).select(
+        "type", F.col("name").alias("path"), "message"
     )
-    problems = read_rows.filter(lambda r: r[0] == "p").map(
-        lambda r: (r[4],) + tuple(r[5].split("\u0000", 1))
-    )
-    diagnostics = spark.createDataFrame(problems, diag_schema).unionByName(
-        spark.createDataFrame([(d["type"], d["path"], d["message"]) for d in found], diag_schema)
-    )
+    walked = [(d["type"], d["path"], d["message"]) for d in found]
+    diagnostics = diagnostics.unionByName(
+        spark.createDataFrame(walked, "type string, path string, message string")
+    ).distinct()
     for offset, path in enumerate(sorted(parquet)):
         rows, bad = read_parquet(spark, path, len(files) + offset, options)
         documents = documents.unionByName(rows)
         diagnostics = diagnostics.unionByName(bad)
     return documents, diagnostics
+
+
+def _diagnostic_batch(problems: List[Dict[str, str]], names: List[str]) -> pa.RecordBatch:
+    n = len(problems)
+    return pa.RecordBatch.from_arrays(
+        [
+            pa.array([0] * n, pa.int64()),
+            pa.array([p["path"] for p in problems], pa.string()),
+            pa.nulls(n, pa.binary()),
+            pa.array([p["type"] for p in problems], pa.string()),
+            pa.array([p["message"] for p in problems], pa.string()),
+        ],
+        names=names,
+    )
 
 
 def read_parquet(spark: Any, path: str, file_number: int, options: Dict[str, Any]):
@@ -342,6 +398,9 @@ def verify(documents: Any, candidates: Any, options: Dict[str, Any]) -> Any:
     """The candidate pairs whose exact Jaccard reaches the threshold, with their values."""
     from pyspark.sql import functions as F
 
+    # Only the candidates' texts are joined back (shuffled), not the corpus's.
+    keys = candidates.select(F.col("a").alias("key")).union(candidates.select(F.col("b")))
+    documents = documents.join(keys.distinct(), "key", "left_semi")
     texts_a = documents.select(F.col("key").alias("a"), F.col("text").alias("text_a"))
     texts_b = documents.select(F.col("key").alias("b"), F.col("text").alias("text_b"))
     joined = candidates.join(texts_a, "a").join(texts_b, "b").select("a", "b", "text_a", "text_b")
@@ -380,9 +439,13 @@ def connected_components(edges: Any, max_rounds: int = 64) -> Any:
     current = _materialised(current)
     for _ in range(max_rounds):
         after = _materialised(_small_star(_large_star(current)))
-        changed = after.exceptAll(current).limit(1).count() + current.exceptAll(after).limit(
-            1
-        ).count()
+        changed = (
+            after.withColumn("after", F.lit(True))
+            .join(current.withColumn("before", F.lit(True)), ["u", "v"], "full_outer")
+            .filter(F.col("after").isNull() | F.col("before").isNull())
+            .limit(1)
+            .count()
+        )
         current.unpersist()
         current = after
         if changed == 0:
