@@ -59,6 +59,12 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
     )
     parser.add_argument("-o", "--output", required=True, help="a new folder for the results")
     parser.add_argument("--master", help="the Spark master (default: spark-submit's)")
+    parser.add_argument(
+        "--driver-memory",
+        default="4g",
+        help="the driver's heap when the job starts Spark itself (local mode runs the executors "
+        "in the driver; Spark's default of 1g ran out at 300,000 documents) [default: 4g]",
+    )
     parser.add_argument("-t", "--threshold", type=float, default=0.8)
     parser.add_argument("-n", "--ngram", type=int, default=5)
     parser.add_argument("-k", "--perms", type=int, default=128)
@@ -123,7 +129,9 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         return 2
     from pyspark.sql import SparkSession
 
-    builder = SparkSession.builder.appName("dedup")
+    builder = SparkSession.builder.appName("dedup").config(
+        "spark.driver.memory", args.driver_memory
+    )
     if args.master:
         builder = builder.master(args.master)
     spark = builder.getOrCreate()
@@ -167,11 +175,11 @@ def run(
     partitions = partitions or max(8, 4 * cores)
     spark.conf.set("spark.sql.shuffle.partitions", str(partitions))
 
-    documents, diagnostics = read_documents(spark, inputs, options)
-    # (The read rows are cached: documents are read once.)
-    lap("read", documents)
-
-    sketches = sketch(documents, options).persist(StorageLevel.MEMORY_AND_DISK)
+    corpus = Inputs(spark, inputs, options)
+    sketches, diagnostics = corpus.sketches()
+    sketches = sketches.persist(StorageLevel.MEMORY_AND_DISK)
+    diagnostics = diagnostics.persist(StorageLevel.MEMORY_AND_DISK)
+    lap("read and sketch", sketches)
     groups = (
         sketches.filter(F.col("words") > 0)
         .groupBy("content_hash")
@@ -181,20 +189,19 @@ def run(
             F.collect_list("key").alias("members"),
         )
     ).persist(StorageLevel.MEMORY_AND_DISK)
-    lap("sketch", sketches)
     lap("exact duplicates", groups)
     exact = groups.select("rep", F.explode("members").alias("b")).filter(F.col("b") != F.col("rep"))
     exact = exact.select(F.col("rep").alias("a"), "b")
 
     candidates = candidate_pairs(spark, groups).persist(StorageLevel.MEMORY_AND_DISK)
     lap("LSH candidates", candidates)
-    near = verify(documents, candidates, options).persist(StorageLevel.MEMORY_AND_DISK)
+    near = verify(corpus, candidates, options).persist(StorageLevel.MEMORY_AND_DISK)
     lap("verify", near)
 
     edges = exact.select("a", "b").union(near.select("a", "b"))
     components = connected_components(edges).persist(StorageLevel.MEMORY_AND_DISK)
     lap("clusters", components)
-    names = documents.select("key", "name")
+    names = sketches.select("key", "name")
     clusters = cluster_records(components, sketches, names)
     pair_lines = pair_records(exact, near, names)
     diagnostic_lines = diagnostics.select(
@@ -243,140 +250,241 @@ def run(
     write_jsonl(spark, records, os.path.join(output, "jsonl"))
     keep_drop(sketches, names, components).write.parquet(os.path.join(output, "keep_drop"))
     lap("counts and output")
-    for frame in (documents, sketches, groups, candidates, near, components):
+    for frame in (sketches, diagnostics, groups, candidates, near, components):
         frame.unpersist()
     return summary
 
 
-def read_documents(spark: Any, inputs: Sequence[str], options: Dict[str, Any]):
-    """``(documents, diagnostics)``: documents as (key, name, text) rows, diagnostics as
-    (type, path, message) rows, from text and JSON Lines read by the crate and Parquet read by
-    Spark."""
-    from pyspark import StorageLevel
+_SKETCH_SCHEMA = (
+    "key long, name string, words long, bytes long, content_hash binary, "
+    "band_keys array<long>, type string, message string"
+)
+_SKETCH_COLUMNS = [
+    "key", "name", "words", "bytes", "content_hash", "band_keys", "type", "message"
+]
+
+
+class Inputs:
+    """What the job reads: the files the scan's walk lists (text and JSON Lines, read by the
+    crate in tasks), and Parquet inputs (read by Spark).
+
+    Texts are not kept in Spark: the first pass keeps each document's sketch, and
+    :meth:`texts` reads again only the documents that verification needs, as the scan does.
+    """
+
+    def __init__(self, spark: Any, inputs: Sequence[str], options: Dict[str, Any]) -> None:
+        self.spark = spark
+        self.options = options
+        self.parquet = sorted(p for p in inputs if p.rstrip("/").endswith(".parquet"))
+        others = [p for p in inputs if p not in self.parquet]
+        self.files: List[str] = []
+        self.walked: List[Dict[str, str]] = []
+        if others:
+            self.files, self.walked = dedup.discover(others, **options)
+        self._parquet_frames: List[Any] = []
+        next_number = len(self.files)
+        for path in self.parquet:
+            frame, parts = self._parquet_rows(path, next_number)
+            self._parquet_frames.append(frame)
+            next_number += parts
+
+    def sketches(self) -> Tuple[Any, Any]:
+        """``(sketches, diagnostics)``: (key, name, words, bytes, content_hash, band_keys) of
+        every document, and (type, path, message) of every problem met."""
+        from pyspark.sql import functions as F
+
+        from pyspark import StorageLevel
+
+        rows = self._file_sketches()
+        for frame in self._parquet_frames:
+            rows = rows.unionByName(_parquet_sketches(frame, self.options))
+        # Cached: sketches and problems come from one reading.
+        rows = rows.persist(StorageLevel.MEMORY_AND_DISK)
+        sketches = rows.filter(F.col("type").isNull()).drop("type", "message")
+        diagnostics = rows.filter(F.col("type").isNotNull()).select(
+            "type", F.col("name").alias("path"), "message"
+        )
+        walked = [(d["type"], d["path"], d["message"]) for d in self.walked]
+        diagnostics = diagnostics.unionByName(
+            self.spark.createDataFrame(walked, "type string, path string, message string")
+        ).distinct()
+        return sketches, diagnostics
+
+    def texts(self, keys: Any) -> Any:
+        """(key, text) of the documents ``keys`` (a frame of one ``key`` column) names, read
+        again: a file once for all its wanted documents."""
+        from pyspark.sql import functions as F
+
+        files, options = self.files, self.options
+        in_files = keys.filter(F.col("key") < F.lit(len(files) << _ORDINAL_BITS))
+        wanted = in_files.groupBy(F.shiftright("key", _ORDINAL_BITS).alias("file")).agg(
+            F.sort_array(F.collect_list("key")).alias("keys")
+        )
+
+        def read_wanted(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
+            out_keys: List[int] = []
+            out_texts: List[bytes] = []
+            for batch in batches:
+                for file, file_keys in zip(batch.column("file").to_pylist(),
+                                           batch.column("keys").to_pylist()):
+                    _names, texts, _problems = dedup._native.read_file(files[file], options)
+                    base = file << _ORDINAL_BITS
+                    for key in file_keys:
+                        if key - base < len(texts):  # else the file lost documents since
+                            out_keys.append(key)
+                            out_texts.append(texts[key - base])
+                    if len(out_keys) >= _READ_BATCH_DOCS:
+                        yield _text_batch(out_keys, out_texts)
+                        out_keys, out_texts = [], []
+            if out_keys:
+                yield _text_batch(out_keys, out_texts)
+
+        texts = wanted.mapInArrow(read_wanted, "key long, text binary")
+        for frame in self._parquet_frames:
+            rows = frame.filter(F.col("text").isNotNull()).select("key", "text")
+            texts = texts.unionByName(rows.join(keys, "key", "left_semi"))
+        return texts
+
+    def _file_sketches(self) -> Any:
+        files, options = self.files, self.options
+
+        def read(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
+            # Documents of many files are sketched together, _READ_BATCH_DOCS at a time: a
+            # batch per small file made reading 100,000 files cost more than sketching them.
+            keys: List[int] = []
+            names: List[str] = []
+            texts: List[bytes] = []
+            for batch in batches:
+                for index in batch.column("id").to_pylist():
+                    found, found_texts, problems = dedup._native.read_file(files[index], options)
+                    base = index << _ORDINAL_BITS
+                    keys.extend(range(base, base + len(found)))
+                    names.extend(found)
+                    texts.extend(found_texts)
+                    if problems:
+                        yield _diagnostic_batch(problems)
+                    if len(keys) >= _READ_BATCH_DOCS:
+                        yield _sketch_batch(keys, names, pa.array(texts, pa.binary()), options)
+                        keys, names, texts = [], [], []
+            if keys:
+                yield _sketch_batch(keys, names, pa.array(texts, pa.binary()), options)
+
+        slices = max(1, min(len(files), self.spark.sparkContext.defaultParallelism * 4))
+        return self.spark.range(len(files), numPartitions=slices).mapInArrow(read, _SKETCH_SCHEMA)
+
+    def _parquet_rows(self, path: str, first: int) -> Tuple[Any, int]:
+        """(key, name, text) of one Parquet input (a file or a folder of parts), and its number
+        of part files: the parts are numbered in name order from ``first``, rows by their index
+        in the part; named by ``--id-field`` or ``FILE:ROW``."""
+        from pyspark.sql import functions as F
+
+        field = self.options.get("text_field", "text")
+        id_field = self.options.get("id_field")
+        frame = self.spark.read.parquet(path)
+        if field not in frame.columns:
+            raise dedup.DedupError(f'{path}: no column "{field}"')
+        frame = frame.select(
+            F.col(field).cast("binary").alias("text"),
+            (F.col(id_field).cast("string") if id_field else F.lit(None).cast("string")).alias(
+                "id"
+            ),
+            F.col("_metadata.file_path").alias("file"),
+            F.col("_metadata.row_index").alias("row"),
+        )
+        parts = sorted(r["file"] for r in frame.select("file").distinct().collect())
+        numbers = self.spark.createDataFrame(
+            [(p, first + i) for i, p in enumerate(parts)], "file string, file_number long"
+        )
+        frame = frame.join(F.broadcast(numbers), "file")
+        local = F.regexp_replace("file", "^file:(//)?", "")
+        name = F.coalesce(
+            F.col("id"), F.concat(local, F.lit(":"), (F.col("row") + 1).cast("string"))
+        )
+        rows = frame.select(
+            ((F.col("file_number") * F.lit(1 << _ORDINAL_BITS)) + F.col("row")).alias("key"),
+            name.alias("name"),
+            "text",
+        )
+        return rows, len(parts)
+
+
+def _parquet_sketches(frame: Any, options: Dict[str, Any]) -> Any:
+    """The sketch rows of one Parquet input; a row without text is a warning, as a JSON Lines
+    record without text is."""
     from pyspark.sql import functions as F
 
-    parquet = [p for p in inputs if p.rstrip("/").endswith(".parquet")]
-    others = [p for p in inputs if p not in parquet]
-    files: List[str] = []
-    found: List[Dict[str, str]] = []
-    if others:
-        files, found = dedup.discover(others, **options)
-    schema = "key long, name string, text binary, type string, message string"
-    names = ["key", "name", "text", "type", "message"]
+    field = options.get("text_field", "text")
 
-    def read(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
+    def sketch_batches(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
         for batch in batches:
-            for index in batch.column("id").to_pylist():
-                found_names, texts, problems = dedup.read_file(files[index], **options)
-                base = index << _ORDINAL_BITS
-                for start in range(0, len(found_names), _READ_BATCH_DOCS):
-                    part = found_names[start : start + _READ_BATCH_DOCS]
-                    n = len(part)
-                    yield pa.RecordBatch.from_arrays(
-                        [
-                            pa.array(range(base + start, base + start + n), pa.int64()),
-                            pa.array(part, pa.string()),
-                            texts[start : start + n].cast(pa.binary()),
-                            pa.nulls(n, pa.string()),
-                            pa.nulls(n, pa.string()),
-                        ],
-                        names=names,
-                    )
-                if problems:
-                    yield _diagnostic_batch(problems, names)
+            yield _sketch_batch(
+                batch.column("key").to_pylist(),
+                batch.column("name").to_pylist(),
+                batch.column("text"),
+                options,
+            )
 
-    slices = max(1, min(len(files), spark.sparkContext.defaultParallelism * 4))
-    rows = spark.range(len(files), numPartitions=slices).mapInArrow(read, schema)
-    rows = rows.persist(StorageLevel.MEMORY_AND_DISK)
-    documents = rows.filter(F.col("type").isNull()).select("key", "name", "text")
-    diagnostics = rows.filter(F.col("type").isNotNull()).select(
-        "type", F.col("name").alias("path"), "message"
+    with_text = frame.filter(F.col("text").isNotNull()).select("key", "name", "text")
+    rows = with_text.mapInArrow(sketch_batches, _SKETCH_SCHEMA)
+    bad = frame.filter(F.col("text").isNull()).select(
+        F.col("key"),
+        F.col("name"),
+        *[F.lit(None).cast(t).alias(c) for c, t in
+          (("words", "long"), ("bytes", "long"), ("content_hash", "binary"),
+           ("band_keys", "array<long>"))],
+        F.lit("warning").alias("type"),
+        F.lit(f'skipped: no field "{field}"').alias("message"),
     )
-    walked = [(d["type"], d["path"], d["message"]) for d in found]
-    diagnostics = diagnostics.unionByName(
-        spark.createDataFrame(walked, "type string, path string, message string")
-    ).distinct()
-    for offset, path in enumerate(sorted(parquet)):
-        rows, bad = read_parquet(spark, path, len(files) + offset, options)
-        documents = documents.unionByName(rows)
-        diagnostics = diagnostics.unionByName(bad)
-    return documents, diagnostics
+    return rows.unionByName(bad)
 
 
-def _diagnostic_batch(problems: List[Dict[str, str]], names: List[str]) -> pa.RecordBatch:
+def _sketch_batch(
+    keys: List[int], names: List[str], texts: pa.Array, options: Dict[str, Any]
+) -> pa.RecordBatch:
+    """The sketch rows of a batch of documents."""
+    n = len(keys)
+    sketched = dedup.sketch_batch(texts, **options)
+    band_keys = sketched.column("band_keys")
+    width = band_keys.type.list_size
+    return pa.RecordBatch.from_arrays(
+        [
+            pa.array(keys, pa.int64()),
+            pa.array(names, pa.string()),
+            sketched.column("words").cast(pa.int64()),
+            pa.compute.binary_length(texts).cast(pa.int64()),
+            sketched.column("content_hash").cast(pa.binary()),
+            pa.ListArray.from_arrays(
+                pa.array(range(0, (n + 1) * width, width), pa.int32()),
+                band_keys.flatten().view(pa.int64()),
+            ),
+            pa.nulls(n, pa.string()),
+            pa.nulls(n, pa.string()),
+        ],
+        names=_SKETCH_COLUMNS,
+    )
+
+
+def _text_batch(keys: List[int], texts: List[bytes]) -> pa.RecordBatch:
+    return pa.RecordBatch.from_arrays(
+        [pa.array(keys, pa.int64()), pa.array(texts, pa.binary())], names=["key", "text"]
+    )
+
+
+def _diagnostic_batch(problems: List[Tuple[str, str, str]]) -> pa.RecordBatch:
     n = len(problems)
     return pa.RecordBatch.from_arrays(
         [
             pa.array([0] * n, pa.int64()),
-            pa.array([p["path"] for p in problems], pa.string()),
+            pa.array([path for _, path, _ in problems], pa.string()),
+            pa.nulls(n, pa.int64()),
+            pa.nulls(n, pa.int64()),
             pa.nulls(n, pa.binary()),
-            pa.array([p["type"] for p in problems], pa.string()),
-            pa.array([p["message"] for p in problems], pa.string()),
+            pa.nulls(n, pa.list_(pa.int64())),
+            pa.array([severity for severity, _, _ in problems], pa.string()),
+            pa.array([message for _, _, message in problems], pa.string()),
         ],
-        names=names,
+        names=_SKETCH_COLUMNS,
     )
-
-
-def read_parquet(spark: Any, path: str, file_number: int, options: Dict[str, Any]):
-    """The rows of one Parquet input (a file or a folder of parts) as documents, named by
-    ``--id-field`` or ``PATH:ROW``; rows without text are warnings, as JSON Lines records
-    without text are."""
-    from pyspark.sql import Window
-    from pyspark.sql import functions as F
-
-    field = options.get("text_field", "text")
-    id_field = options.get("id_field")
-    frame = spark.read.parquet(path)
-    if field not in frame.columns:
-        raise dedup.DedupError(f'{path}: no column "{field}"')
-    # Rows numbered in file order, the files in name order: deterministic, as the scan is.
-    ordered = frame.select(
-        F.col(field).cast("binary").alias("text"),
-        (F.col(id_field).cast("string") if id_field else F.lit(None).cast("string")).alias("id"),
-        F.col("_metadata.file_path").alias("file"),
-        F.col("_metadata.row_index").alias("row"),
-    )
-    number = F.row_number().over(Window.orderBy("file", "row")) - 1
-    ordered = ordered.withColumn("n", number)
-    name = F.coalesce(F.col("id"), F.concat(F.lit(path + ":"), (F.col("n") + 1).cast("string")))
-    ordered = ordered.withColumn("name", name)
-    rows = ordered.filter(F.col("text").isNotNull()).select(
-        (F.lit(file_number << _ORDINAL_BITS) + F.col("n")).alias("key"), "name", "text"
-    )
-    bad = ordered.filter(F.col("text").isNull()).select(
-        F.lit("warning").alias("type"),
-        F.col("name").alias("path"),
-        F.lit(f'skipped: no field "{field}"').alias("message"),
-    )
-    return rows, bad
-
-
-def sketch(documents: Any, options: Dict[str, Any]) -> Any:
-    """(key, words, bytes, content_hash, band_keys) of every document, by the crate's sketch."""
-    schema = "key long, words long, bytes long, content_hash binary, band_keys array<long>"
-
-    def sketch_batches(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
-        for batch in batches:
-            texts = batch.column("text")
-            sketched = dedup.sketch_batch(texts, **options)
-            keys = sketched.column("band_keys")
-            band_keys = pa.ListArray.from_arrays(
-                pa.array(range(0, (len(keys) + 1) * keys.type.list_size, keys.type.list_size),
-                         pa.int32()),
-                keys.flatten().view(pa.int64()),
-            )
-            yield pa.RecordBatch.from_arrays(
-                [
-                    batch.column("key"),
-                    sketched.column("words").cast(pa.int64()),
-                    pa.compute.binary_length(texts).cast(pa.int64()),
-                    sketched.column("content_hash").cast(pa.binary()),
-                    band_keys,
-                ],
-                names=["key", "words", "bytes", "content_hash", "band_keys"],
-            )
-
-    return documents.mapInArrow(sketch_batches, schema)
 
 
 def candidate_pairs(spark: Any, groups: Any) -> Any:
@@ -390,17 +498,27 @@ def candidate_pairs(spark: Any, groups: Any) -> Any:
         .agg(F.sort_array(F.collect_list("rep")).alias("members"))
         .filter(F.size("members") >= 2)
     )
-    pairs = buckets.rdd.flatMap(lambda row: dedup.bucket_pairs(row["members"]))
-    return spark.createDataFrame(pairs, "a long, b long").distinct()
+
+    def pairs_of(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
+        for batch in batches:
+            pairs = [p for members in batch.column("members").to_pylist()
+                     for p in dedup.bucket_pairs(members)]
+            yield pa.RecordBatch.from_arrays(
+                [pa.array([a for a, _ in pairs], pa.int64()),
+                 pa.array([b for _, b in pairs], pa.int64())],
+                names=["a", "b"],
+            )
+
+    return buckets.select("members").mapInArrow(pairs_of, "a long, b long").distinct()
 
 
-def verify(documents: Any, candidates: Any, options: Dict[str, Any]) -> Any:
+def verify(inputs: "Inputs", candidates: Any, options: Dict[str, Any]) -> Any:
     """The candidate pairs whose exact Jaccard reaches the threshold, with their values."""
     from pyspark.sql import functions as F
 
-    # Only the candidates' texts are joined back (shuffled), not the corpus's.
+    # Only the candidates' texts are read again and joined back, not the corpus's.
     keys = candidates.select(F.col("a").alias("key")).union(candidates.select(F.col("b")))
-    documents = documents.join(keys.distinct(), "key", "left_semi")
+    documents = inputs.texts(keys.distinct())
     texts_a = documents.select(F.col("key").alias("a"), F.col("text").alias("text_a"))
     texts_b = documents.select(F.col("key").alias("b"), F.col("text").alias("text_b"))
     joined = candidates.join(texts_a, "a").join(texts_b, "b").select("a", "b", "text_a", "text_b")
@@ -459,12 +577,18 @@ def connected_components(edges: Any, max_rounds: int = 64) -> Any:
 
 
 def _materialised(frame: Any) -> Any:
-    """The frame computed once and cached, for the next round to read."""
+    """The frame computed once and cached, with its plan cut: the rounds' plans would otherwise
+    nest (on 100,000 documents, printing the nested plan ran the driver out of memory).
+    ``localCheckpoint`` would do this but fails on these plans in Spark 4.3 ("key not found"),
+    so the frame is rebuilt from its rows' RDD on the JVM side (no data passes through Python)."""
     from pyspark import StorageLevel
+    from pyspark.sql import DataFrame
 
-    frame = frame.persist(StorageLevel.MEMORY_AND_DISK)
-    frame.count()
-    return frame
+    session = frame.sparkSession
+    jdf = session._jsparkSession.createDataFrame(frame._jdf.javaRDD(), frame._jdf.schema())
+    cut = DataFrame(jdf, session).persist(StorageLevel.MEMORY_AND_DISK)
+    cut.count()
+    return cut
 
 
 def _large_star(edges: Any) -> Any:
