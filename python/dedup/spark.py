@@ -199,8 +199,9 @@ def run(
     lap("verify", near)
 
     edges = exact.select("a", "b").union(near.select("a", "b"))
-    components = connected_components(edges).persist(StorageLevel.MEMORY_AND_DISK)
-    lap("clusters", components)
+    rounds: List[int] = []
+    components = connected_components(edges, rounds=rounds).persist(StorageLevel.MEMORY_AND_DISK)
+    lap(f"clusters ({rounds[0] if rounds else 0} rounds)", components)
     names = sketches.select("key", "name")
     clusters = cluster_records(components, sketches, names)
     pair_lines = pair_records(exact, near, names)
@@ -543,7 +544,9 @@ def verify(inputs: "Inputs", candidates: Any, options: Dict[str, Any]) -> Any:
     return joined.mapInArrow(verify_batches, schema)
 
 
-def connected_components(edges: Any, max_rounds: int = 64) -> Any:
+def connected_components(
+    edges: Any, max_rounds: int = 64, rounds: Optional[List[int]] = None
+) -> Any:
     """(key, component) for every document with an edge, the component named by its smallest
     key: the large-star/small-star iteration (Kiveris et al., 2014), rounds until no edge
     changes, each round's edges cached."""
@@ -555,7 +558,7 @@ def connected_components(edges: Any, max_rounds: int = 64) -> Any:
         .distinct()
     )
     current = _materialised(current)
-    for _ in range(max_rounds):
+    for round_number in range(1, max_rounds + 1):
         after = _materialised(_small_star(_large_star(current)))
         changed = (
             after.withColumn("after", F.lit(True))
@@ -567,6 +570,8 @@ def connected_components(edges: Any, max_rounds: int = 64) -> Any:
         current.unpersist()
         current = after
         if changed == 0:
+            if rounds is not None:
+                rounds.append(round_number)
             break
     else:
         raise RuntimeError(f"connected components did not settle in {max_rounds} rounds")

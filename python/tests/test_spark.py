@@ -117,3 +117,38 @@ def test_the_command_refuses_a_used_output_folder_and_bad_options(tmp_path, repo
     assert done.returncode == 2
     assert "dedup-spark: --threshold 1.5 must be in (0, 1]" in done.stderr
     assert not (tmp_path / "new").exists()
+
+
+def test_connected_components_settle_on_chains_and_stars(spark):
+    """Large-star/small-star against union-find on a graph that needs several rounds: a long
+    chain with its nodes shuffled, a star, and separate pairs."""
+    import random
+
+    rng = random.Random(7)
+    chain = list(range(100, 160))
+    rng.shuffle(chain)
+    edges = list(zip(chain, chain[1:]))
+    edges += [(500, leaf) for leaf in range(501, 540)]
+    edges += [(1000 + 2 * i, 1001 + 2 * i) for i in range(20)]
+    rng.shuffle(edges)
+    parent = {}
+
+    def find(x):
+        while parent.setdefault(x, x) != x:
+            x = parent[x]
+        return x
+
+    for a, b in edges:
+        parent[find(a)] = find(b)
+    expected = {}
+    for node in parent:
+        expected.setdefault(find(node), set()).add(node)
+    expected = {min(nodes): nodes for nodes in expected.values()}
+
+    frame = spark.createDataFrame(edges, "a long, b long")
+    rounds = []
+    found = {}
+    for row in job.connected_components(frame, rounds=rounds).collect():
+        found.setdefault(row["component"], set()).add(row["key"])
+    assert found == expected
+    assert rounds and rounds[0] >= 3, rounds
