@@ -11,6 +11,7 @@
 
 pub mod input;
 pub mod jsonl;
+pub mod spool;
 
 use rayon::prelude::*;
 use std::fs::File;
@@ -35,6 +36,9 @@ pub struct WalkOptions {
     pub max_bytes: u64,
     /// How to read the files found: format, JSON Lines fields.
     pub input: InputOptions,
+    /// Where compressed JSON Lines files are copied, decoded, as they are first read, to be read
+    /// again by seeking (a scan enables them; off by default).
+    pub spools: spool::Spools,
 }
 
 /// The default for `--max-bytes`: 64 MiB, far above any real document, low enough that one
@@ -50,6 +54,7 @@ impl Default for WalkOptions {
             globs: Vec::new(),
             max_bytes: DEFAULT_MAX_BYTES,
             input: InputOptions::default(),
+            spools: spool::Spools::default(),
         }
     }
 }
@@ -423,7 +428,7 @@ impl<'a> Rereader<'a> {
             if source.record.is_none() || streamed.contains(path) || plain.contains(path) {
                 continue;
             }
-            if is_compressed(path) {
+            if is_compressed(path) && options.spools.of(path).is_none() {
                 streamed.insert(path);
             } else {
                 plain.insert(path);

@@ -20,6 +20,7 @@
 
 use crate::cluster::clusters;
 use crate::containment::DEFAULT_MIN_CONTAINMENT;
+use crate::corpus::spool::Spools;
 use crate::corpus::{discover, read_batches, Diagnostic, Severity, SourceFile, WalkOptions};
 use crate::error::Error;
 use crate::findings::*;
@@ -178,6 +179,16 @@ pub fn scan_with_progress(
     progress: &dyn Progress,
 ) -> Result<ScanReport, Error> {
     config.validate()?;
+    // Compressed JSON Lines files are copied, decoded, as they are first read, so that the
+    // documents read again (candidates, occurrences) are found by seeking, not by decoding the
+    // file again; the copies go when the scan ends.
+    let config = &ScanConfig {
+        walk: WalkOptions {
+            spools: Spools::enabled(),
+            ..config.walk.clone()
+        },
+        ..config.clone()
+    };
     let started = Instant::now();
     let mut clock = Stopwatch::start();
     let (files, mut diagnostics) = discover(roots, &config.walk);

@@ -98,10 +98,7 @@ def verify_batch(
     a, b = _one_chunk(a), _one_chunk(b)
     if len(a) != len(b):
         raise ValueError(f"{len(a)} texts against {len(b)}")
-    (a_offsets, a_data, a_width), (b_offsets, b_data, b_width) = _buffers(a), _buffers(b)
-    buffers = _native.verify_arrow(
-        a_offsets, a_data, a_width, a.offset, b_offsets, b_data, b_width, b.offset, len(a), options
-    )
+    buffers = _native.verify_arrow(_buffers(a), _buffers(b), len(a), options)
     n = len(a)
     near = pa.Array.from_buffers(pa.uint8(), n, [None, pa.py_buffer(buffers[0])])
     values = [pa.Array.from_buffers(pa.float64(), n, [None, pa.py_buffer(v)]) for v in buffers[1:]]
@@ -156,8 +153,9 @@ _OFFSET_WIDTHS = {
 }
 
 
-def _buffers(texts: pa.Array) -> Tuple[Any, Any, int]:
-    """The offsets and data buffers of a string or binary array, and its offset width."""
+def _buffers(texts: pa.Array) -> Tuple[Any, Any, int, int]:
+    """The offsets and data buffers of a string or binary array, its offset width and its
+    first element (the array's offset into them)."""
     width = _OFFSET_WIDTHS.get(texts.type)
     if width is None:
         raise TypeError(f"texts must be a string or binary Arrow array, not {texts.type}")
@@ -169,17 +167,14 @@ def _buffers(texts: pa.Array) -> Tuple[Any, Any, int]:
     if data is None:
         data = pa.py_buffer(b"")
     # Views as unsigned bytes (Arrow exports signed ones): no copy.
-    return memoryview(offsets).cast("B"), memoryview(data).cast("B"), width
+    return memoryview(offsets).cast("B"), memoryview(data).cast("B"), width, texts.offset
 
 
 def _sketch_chunk(
     texts: pa.Array, options: Dict[str, Any], perms: int, bands: int
 ) -> List[pa.Array]:
-    offsets, data, width = _buffers(texts)
     n = len(texts)
-    words, hashes, signatures, keys = _native.sketch_arrow(
-        offsets, data, width, texts.offset, n, options
-    )
+    words, hashes, signatures, keys = _native.sketch_arrow(_buffers(texts), n, options)
     return [
         pa.Array.from_buffers(pa.uint32(), n, [None, pa.py_buffer(words)]),
         pa.Array.from_buffers(pa.binary(16), n, [None, pa.py_buffer(hashes)]),

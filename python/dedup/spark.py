@@ -39,8 +39,11 @@ import dedup
 #: Bits of a document key that number the document within its file (the rest number the file).
 _ORDINAL_BITS = 32
 
-#: Documents per Arrow batch when a file is read (a JSON Lines file holds many).
+#: Documents per Arrow batch when files are read (a JSON Lines file holds many)...
 _READ_BATCH_DOCS = 4096
+#: ... and bytes of text: Spark's binary column holds at most 2 GiB per batch. (A JSON Lines
+#: file is still read whole by one task: shards of a few hundred MB suit the job best.)
+_READ_BATCH_BYTES = 256 << 20
 
 _SECTION_PAIR, _SECTION_CLUSTER, _SECTION_DIAGNOSTIC, _SECTION_SUMMARY = range(4)
 
@@ -135,9 +138,12 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     if args.master:
         builder = builder.master(args.master)
     spark = builder.getOrCreate()
+    timings: Optional[List[Tuple[str, float]]] = [] if args.timings else None
     try:
-        timings: Optional[List[Tuple[str, float]]] = [] if args.timings else None
         summary = run(spark, args.inputs, args.output, options, args.partitions, timings)
+    except Exception as err:  # a failed job is exit status 2, never 1 ("found")
+        print(f"dedup-spark: {err}", file=sys.stderr)
+        return 2
     finally:
         spark.stop()
     for stage, seconds in timings or []:
@@ -195,7 +201,7 @@ def run(
 
     candidates = candidate_pairs(spark, groups).persist(StorageLevel.MEMORY_AND_DISK)
     lap("LSH candidates", candidates)
-    near = verify(corpus, candidates, options).persist(StorageLevel.MEMORY_AND_DISK)
+    near = verify(corpus, candidates, sketches, options).persist(StorageLevel.MEMORY_AND_DISK)
     lap("verify", near)
 
     edges = exact.select("a", "b").union(near.select("a", "b"))
@@ -208,8 +214,9 @@ def run(
     diagnostic_lines = diagnostics.select(
         F.lit(_SECTION_DIAGNOSTIC).alias("section"),
         F.lit(0).cast("long").alias("k1"),
-        F.lit(0).cast("long").alias("k2"),
-        F.concat_ws("\u0000", "path", "message", "type").alias("s"),
+        (F.col("type") == "error").cast("long").alias("k2"),
+        # The scan's order: path, message, then warnings before errors.
+        F.concat_ws("\u0000", "path", "message").alias("s"),
         F.to_json(F.struct("type", "path", "message")).alias("line"),
     )
 
@@ -311,39 +318,48 @@ class Inputs:
         ).distinct()
         return sketches, diagnostics
 
-    def texts(self, keys: Any) -> Any:
-        """(key, text) of the documents ``keys`` (a frame of one ``key`` column) names, read
-        again: a file once for all its wanted documents."""
+    def texts(self, wanted: Any) -> Any:
+        """(key, text) of the documents ``wanted`` (a frame of ``key`` and ``content_hash``)
+        names, read again: a file once for all its wanted documents. A document whose text
+        changed since it was sketched fails the job with an error naming its file, as the scan
+        reports "file changed during the scan", rather than verifying other text."""
         from pyspark.sql import functions as F
 
         files, options = self.files, self.options
-        in_files = keys.filter(F.col("key") < F.lit(len(files) << _ORDINAL_BITS))
-        wanted = in_files.groupBy(F.shiftright("key", _ORDINAL_BITS).alias("file")).agg(
-            F.sort_array(F.collect_list("key")).alias("keys")
+        in_files = wanted.filter(F.col("key") < F.lit(len(files) << _ORDINAL_BITS))
+        by_file = in_files.groupBy(F.shiftright("key", _ORDINAL_BITS).alias("file")).agg(
+            F.sort_array(F.collect_list(F.struct("key", "content_hash"))).alias("wanted")
         )
 
         def read_wanted(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
             out_keys: List[int] = []
             out_texts: List[bytes] = []
+            size = 0
             for batch in batches:
-                for file, file_keys in zip(batch.column("file").to_pylist(),
-                                           batch.column("keys").to_pylist()):
+                for file, file_wanted in zip(batch.column("file").to_pylist(),
+                                             batch.column("wanted").to_pylist()):
                     _names, texts, _problems = dedup._native.read_file(files[file], options)
                     base = file << _ORDINAL_BITS
-                    for key in file_keys:
-                        if key - base < len(texts):  # else the file lost documents since
-                            out_keys.append(key)
-                            out_texts.append(texts[key - base])
-                    if len(out_keys) >= _READ_BATCH_DOCS:
+                    found = [texts[w["key"] - base] if w["key"] - base < len(texts) else b""
+                             for w in file_wanted]
+                    hashes = dedup.sketch_batch(pa.array(found, pa.binary()), **options)
+                    for w, text, now in zip(file_wanted, found,
+                                            hashes.column("content_hash").to_pylist()):
+                        if now != w["content_hash"]:
+                            raise RuntimeError(f"{files[file]}: file changed during the job")
+                        out_keys.append(w["key"])
+                        out_texts.append(text)
+                        size += len(text)
+                    if len(out_keys) >= _READ_BATCH_DOCS or size >= _READ_BATCH_BYTES:
                         yield _text_batch(out_keys, out_texts)
-                        out_keys, out_texts = [], []
+                        out_keys, out_texts, size = [], [], 0
             if out_keys:
                 yield _text_batch(out_keys, out_texts)
 
-        texts = wanted.mapInArrow(read_wanted, "key long, text binary")
+        texts = by_file.mapInArrow(read_wanted, "key long, text binary")
         for frame in self._parquet_frames:
             rows = frame.filter(F.col("text").isNotNull()).select("key", "text")
-            texts = texts.unionByName(rows.join(keys, "key", "left_semi"))
+            texts = texts.unionByName(rows.join(wanted.select("key"), "key", "left_semi"))
         return texts
 
     def _file_sketches(self) -> Any:
@@ -355,6 +371,7 @@ class Inputs:
             keys: List[int] = []
             names: List[str] = []
             texts: List[bytes] = []
+            size = 0
             for batch in batches:
                 for index in batch.column("id").to_pylist():
                     found, found_texts, problems = dedup._native.read_file(files[index], options)
@@ -362,11 +379,12 @@ class Inputs:
                     keys.extend(range(base, base + len(found)))
                     names.extend(found)
                     texts.extend(found_texts)
+                    size += sum(len(t) for t in found_texts)
                     if problems:
                         yield _diagnostic_batch(problems)
-                    if len(keys) >= _READ_BATCH_DOCS:
+                    if len(keys) >= _READ_BATCH_DOCS or size >= _READ_BATCH_BYTES:
                         yield _sketch_batch(keys, names, pa.array(texts, pa.binary()), options)
-                        keys, names, texts = [], [], []
+                        keys, names, texts, size = [], [], [], 0
             if keys:
                 yield _sketch_batch(keys, names, pa.array(texts, pa.binary()), options)
 
@@ -513,13 +531,14 @@ def candidate_pairs(spark: Any, groups: Any) -> Any:
     return buckets.select("members").mapInArrow(pairs_of, "a long, b long").distinct()
 
 
-def verify(inputs: "Inputs", candidates: Any, options: Dict[str, Any]) -> Any:
+def verify(inputs: "Inputs", candidates: Any, sketches: Any, options: Dict[str, Any]) -> Any:
     """The candidate pairs whose exact Jaccard reaches the threshold, with their values."""
     from pyspark.sql import functions as F
 
     # Only the candidates' texts are read again and joined back, not the corpus's.
     keys = candidates.select(F.col("a").alias("key")).union(candidates.select(F.col("b")))
-    documents = inputs.texts(keys.distinct())
+    wanted = keys.distinct().join(sketches.select("key", "content_hash"), "key")
+    documents = inputs.texts(wanted)
     texts_a = documents.select(F.col("key").alias("a"), F.col("text").alias("text_a"))
     texts_b = documents.select(F.col("key").alias("b"), F.col("text").alias("text_b"))
     joined = candidates.join(texts_a, "a").join(texts_b, "b").select("a", "b", "text_a", "text_b")
@@ -685,7 +704,7 @@ def write_jsonl(spark: Any, records: Any, folder: str) -> None:
     whose name order is the record order."""
     from pyspark.sql import functions as F
 
-    ordered = records.orderBy("section", "k1", "k2", "s")
+    ordered = records.orderBy("section", "k1", "s", "k2")
     ordered.select("line").write.option("compression", "none").text(folder)
     _rename_parts(spark, folder)
 
@@ -699,7 +718,12 @@ def _rename_parts(spark: Any, folder: str) -> None:
     for status in fs.listStatus(path):
         name = status.getPath().getName()
         if name.startswith("part-") and name.endswith(".txt"):
-            fs.rename(status.getPath(), jvm.org.apache.hadoop.fs.Path(folder, name[:10] + ".jsonl"))
+            # part-NNNNN-<uuid>-cNNN.txt: the task number and the file number within the task.
+            stem = name[: -len(".txt")]
+            task, file_number = stem[:10], stem.rsplit("-", 1)[-1]
+            target = jvm.org.apache.hadoop.fs.Path(folder, f"{task}-{file_number}.jsonl")
+            if not fs.rename(status.getPath(), target):
+                raise OSError(f"{folder}: could not rename {name}")
 
 
 def keep_drop(sketches: Any, names: Any, components: Any) -> Any:

@@ -119,6 +119,7 @@ fn walk_of(options: Option<&Bound<'_, PyDict>>) -> PyResult<WalkOptions> {
             text_field: option(options, "text_field", DEFAULT_TEXT_FIELD.to_string())?,
             id_field: option(options, "id_field", None)?,
         },
+        spools: Default::default(),
     })
 }
 
@@ -157,13 +158,11 @@ fn scan_jsonl(
 fn discover(
     paths: Vec<PathBuf>,
     options: Option<&Bound<'_, PyDict>>,
-) -> PyResult<(Vec<String>, Vec<DiagnosticTuple>)> {
+) -> PyResult<(Vec<PathBuf>, Vec<DiagnosticTuple>)> {
     let walk = config_of(options)?.walk;
+    // Paths, not display strings: a name that is not UTF-8 comes back as Python's
+    // surrogate-escaped str and opens again; the names in the output come from `read_file`.
     let (files, problems) = batch::discover_files(&paths, &walk);
-    let files = files
-        .into_iter()
-        .map(|p| p.to_string_lossy().into_owned())
-        .collect();
     Ok((files, problems.into_iter().map(diagnostic_tuple).collect()))
 }
 
@@ -210,7 +209,9 @@ impl Bytes {
             return &[];
         }
         // SAFETY: the buffer is contiguous (checked in `of`), `len_bytes` long, and held (so
-        // neither freed nor resized) for as long as `self` lives; Arrow buffers are immutable.
+        // neither freed nor resized) for as long as `self` lives. Its bytes do not change while
+        // the slice is read: Arrow buffers are immutable, and the functions reading them keep
+        // the GIL, so no Python code can write to another exporter's buffer meanwhile.
         unsafe { std::slice::from_raw_parts(self.0.buf_ptr() as *const u8, self.0.len_bytes()) }
     }
 }
@@ -224,8 +225,8 @@ struct TextColumn<'a> {
     first: usize,
 }
 
-impl TextColumn<'_> {
-    fn text(&self, i: usize) -> PyResult<&[u8]> {
+impl<'a> TextColumn<'a> {
+    fn text(&self, i: usize) -> PyResult<&'a [u8]> {
         let at = |j: usize| -> PyResult<usize> {
             let w = self.offset_width;
             let bytes = self
@@ -257,34 +258,64 @@ type SketchBuffers<'py> = (
     Bound<'py, PyBytes>,
 );
 
-/// Sketches `len` texts of an Arrow string or binary array given by its buffers.
-#[pyfunction]
-#[pyo3(signature = (offsets, data, offset_width, first, len, options=None))]
-fn sketch_arrow<'py>(
-    py: Python<'py>,
-    offsets: &Bound<'py, PyAny>,
-    data: &Bound<'py, PyAny>,
+/// An Arrow string or binary array as Python passes it: its offsets and data buffers, the width
+/// of an offset (4 or 8) and the array's first element.
+type ArrowTexts<'py> = (Bound<'py, PyAny>, Bound<'py, PyAny>, usize, usize);
+
+/// The buffers of an [`ArrowTexts`], held while they are read.
+struct HeldColumn {
+    offsets: Bytes,
+    data: Bytes,
     offset_width: usize,
     first: usize,
+}
+
+impl HeldColumn {
+    fn of((offsets, data, offset_width, first): &ArrowTexts<'_>) -> PyResult<Self> {
+        if *offset_width != 4 && *offset_width != 8 {
+            return Err(PyTypeError::new_err("offsets are 4 or 8 bytes wide"));
+        }
+        Ok(HeldColumn {
+            offsets: Bytes::of(offsets)?,
+            data: Bytes::of(data)?,
+            offset_width: *offset_width,
+            first: *first,
+        })
+    }
+
+    /// The first `len` texts.
+    fn texts(&self, len: usize) -> PyResult<Vec<&[u8]>> {
+        let column = TextColumn {
+            offsets: self.offsets.as_slice(),
+            data: self.data.as_slice(),
+            offset_width: self.offset_width,
+            first: self.first,
+        };
+        (0..len).map(move |i| column.text(i)).collect()
+    }
+}
+
+/// Sketches the first `len` texts of an Arrow string or binary array.
+#[pyfunction]
+#[pyo3(signature = (texts, len, options=None))]
+fn sketch_arrow<'py>(
+    py: Python<'py>,
+    texts: ArrowTexts<'py>,
     len: usize,
     options: Option<&Bound<'py, PyDict>>,
 ) -> PyResult<SketchBuffers<'py>> {
     let config = config_of(options)?;
-    let (offsets, data) = (Bytes::of(offsets)?, Bytes::of(data)?);
-    let column = TextColumn {
-        offsets: offsets.as_slice(),
-        data: data.as_slice(),
-        offset_width,
-        first,
-    };
-    let texts: Vec<&[u8]> = (0..len).map(|i| column.text(i)).collect::<PyResult<_>>()?;
-    let sketches: Vec<NearSketch> = py.detach(|| {
+    let column = HeldColumn::of(&texts)?;
+    let texts = column.texts(len)?;
+    // The GIL stays held while the buffers are read (by rayon's threads too): no Python code
+    // can change a writable buffer (a bytearray) under the slices meanwhile.
+    let sketches: Vec<NearSketch> = {
         use rayon::prelude::*;
         texts
             .par_iter()
             .map(|t| batch::sketch_for_near_duplicates(t, &config))
             .collect()
-    });
+    };
     let words: Vec<u32> = sketches.iter().map(|s| s.words).collect();
     let hashes: Vec<u128> = sketches.iter().map(|s| s.content_hash).collect();
     let signatures: Vec<u32> = sketches
@@ -303,47 +334,24 @@ fn sketch_arrow<'py>(
     ))
 }
 
-/// Verifies `len` candidate pairs, texts `a[i]` and `b[i]` of two Arrow arrays given by their
-/// buffers: five buffers of one value per pair: whether it is a near-duplicate (u8), then its
-/// jaccard, estimate, containment_a and containment_b (f64, rounded as the JSON Lines output
-/// rounds them; 0 when not a near-duplicate).
-#[allow(clippy::too_many_arguments)]
+/// Verifies `len` candidate pairs, texts `a[i]` and `b[i]` of two Arrow arrays: five buffers of
+/// one value per pair: whether it is a near-duplicate (u8), then its jaccard, estimate,
+/// containment_a and containment_b (f64, rounded as the JSON Lines output rounds them; 0 when
+/// not a near-duplicate).
 #[pyfunction]
-#[pyo3(signature = (a_offsets, a_data, a_width, a_first, b_offsets, b_data, b_width, b_first, len, options=None))]
+#[pyo3(signature = (a, b, len, options=None))]
 fn verify_arrow<'py>(
     py: Python<'py>,
-    a_offsets: &Bound<'py, PyAny>,
-    a_data: &Bound<'py, PyAny>,
-    a_width: usize,
-    a_first: usize,
-    b_offsets: &Bound<'py, PyAny>,
-    b_data: &Bound<'py, PyAny>,
-    b_width: usize,
-    b_first: usize,
+    a: ArrowTexts<'py>,
+    b: ArrowTexts<'py>,
     len: usize,
     options: Option<&Bound<'py, PyDict>>,
 ) -> PyResult<Vec<Bound<'py, PyBytes>>> {
     let config = config_of(options)?;
-    let buffers = [a_offsets, a_data, b_offsets, b_data]
-        .map(|b| Bytes::of(b))
-        .into_iter()
-        .collect::<PyResult<Vec<Bytes>>>()?;
-    let a = TextColumn {
-        offsets: buffers[0].as_slice(),
-        data: buffers[1].as_slice(),
-        offset_width: a_width,
-        first: a_first,
-    };
-    let b = TextColumn {
-        offsets: buffers[2].as_slice(),
-        data: buffers[3].as_slice(),
-        offset_width: b_width,
-        first: b_first,
-    };
-    let pairs: Vec<(&[u8], &[u8])> = (0..len)
-        .map(|i| Ok((a.text(i)?, b.text(i)?)))
-        .collect::<PyResult<_>>()?;
-    let found: Vec<Option<[f64; 4]>> = py.detach(|| {
+    let (a, b) = (HeldColumn::of(&a)?, HeldColumn::of(&b)?);
+    let pairs: Vec<(&[u8], &[u8])> = a.texts(len)?.into_iter().zip(b.texts(len)?).collect();
+    // The GIL stays held while the buffers are read, as in `sketch_arrow`.
+    let found: Vec<Option<[f64; 4]>> = {
         use rayon::prelude::*;
         pairs
             .par_iter()
@@ -352,7 +360,7 @@ fn verify_arrow<'py>(
                     .map(|p| [p.jaccard, p.estimate, p.containment_a, p.containment_b].map(round6))
             })
             .collect()
-    });
+    };
     let near: Vec<u8> = found.iter().map(|f| f.is_some() as u8).collect();
     let column = |i: usize| -> Vec<u8> {
         let values: Vec<f64> = found.iter().map(|f| f.map_or(0.0, |v| v[i])).collect();
@@ -366,8 +374,13 @@ fn verify_arrow<'py>(
 /// The candidate pairs of one LSH bucket, its members sorted: the scan's rule (all pairs in a
 /// small bucket, a linear number in a large one).
 #[pyfunction]
-fn bucket_pairs(members: Vec<i64>) -> Vec<(i64, i64)> {
-    batch::bucket_pairs(&members)
+fn bucket_pairs(members: Vec<i64>) -> PyResult<Vec<(i64, i64)>> {
+    if members.windows(2).any(|w| w[0] >= w[1]) {
+        return Err(DedupError::new_err(
+            "bucket members must be sorted and distinct",
+        ));
+    }
+    Ok(batch::bucket_pairs(&members))
 }
 
 /// One `pair` record of the JSON Lines output: `kind` is `near_duplicate` (with the values

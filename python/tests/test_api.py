@@ -105,6 +105,8 @@ def test_bucket_pairs_follow_the_scans_rule():
     pairs = dedup.bucket_pairs(large)
     assert len(pairs) == 39 + 38
     assert (0, 39) in pairs and (5, 6) in pairs and (5, 7) not in pairs
+    with pytest.raises(dedup.DedupError, match="sorted and distinct"):
+        dedup.bucket_pairs([3, 2])
 
 
 def test_read_file_names_records_and_reports_bad_lines(repo):

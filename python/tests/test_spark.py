@@ -41,12 +41,7 @@ def test_fixtures_give_the_scans_records(spark, repo, tmp_path, monkeypatch):
     kinds = {r.get("kind") for r in found if r["type"] == "pair"}
     assert kinds == {"exact_duplicate", "near_duplicate"}
     assert summary["skipped"] == 6 and summary["clusters"] > 5
-    # Keep/drop: every document once; the dropped ones are the clusters' other members.
-    table = pq.read_table(tmp_path / "out" / "keep_drop").to_pylist()
-    assert len(table) == summary["docs"]
-    dropped = {r["name"] for r in table if not r["keep"]}
-    clusters = [r for r in found if r["type"] == "cluster"]
-    assert dropped == {m for c in clusters for m in c["members"] if m != c["keep"]}
+    assert_keep_drop_matches(tmp_path / "out", found, summary)
 
 
 def test_a_generated_corpus_gives_the_scans_records(spark, synth_corpus, tmp_path):
@@ -55,6 +50,17 @@ def test_a_generated_corpus_gives_the_scans_records(spark, synth_corpus, tmp_pat
     assert summary["near_duplicate_pairs"] >= 100, summary
     assert summary["clusters"] >= 100, summary
     assert found == expected
+    assert_keep_drop_matches(tmp_path / "out", found, summary)
+
+
+def assert_keep_drop_matches(output, records, summary):
+    """Keep/drop: every document once; the dropped ones are the clusters' other members."""
+    table = pq.read_table(output / "keep_drop").to_pylist()
+    assert len(table) == summary["docs"]
+    dropped = {r["name"] for r in table if not r["keep"]}
+    clusters = [r for r in records if r["type"] == "cluster"]
+    assert dropped == {m for c in clusters for m in c["members"] if m != c["keep"]}
+    assert len(dropped) == sum(len(c["members"]) - 1 for c in clusters)
 
 
 def test_bad_input_is_warned_about_and_the_job_goes_on(spark, tmp_path):
@@ -152,3 +158,31 @@ def test_connected_components_settle_on_chains_and_stars(spark):
         found.setdefault(row["component"], set()).add(row["key"])
     assert found == expected
     assert rounds and rounds[0] >= 3, rounds
+
+
+def test_a_bucket_of_more_than_32_documents_makes_the_scans_pairs(spark, tmp_path):
+    """40 edited copies of one text share LSH buckets of 40: the scan pairs a large bucket's
+    first member with every other and each member with the next, and so must the job."""
+    corpus = tmp_path / "copies"
+    corpus.mkdir()
+    words = [f"w{i}" for i in range(400)]
+    for copy in range(40):
+        edited = list(words)
+        edited[copy * 7 % 400] = f"edit{copy}"
+        (corpus / f"copy{copy:02}.txt").write_text(" ".join(edited))
+    found, expected, summary = run_both(spark, [corpus], tmp_path / "out")
+    assert found == expected
+    assert summary["clusters"] == 1 and 39 <= summary["near_duplicate_pairs"] < 40 * 39 // 2
+
+
+def test_a_file_changed_between_the_two_reads_fails_the_job(spark, tmp_path):
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "a.txt").write_text("the first text of this small corpus, long enough to sketch")
+    inputs = job.Inputs(spark, [str(corpus)], {"no_overlap": True})
+    sketches, _ = inputs.sketches()
+    hashes = sketches.select("key", "content_hash").cache()
+    assert hashes.count() == 1
+    (corpus / "a.txt").write_text("other words entirely, written after the first read")
+    with pytest.raises(Exception, match="file changed during the job"):
+        inputs.texts(hashes).collect()

@@ -317,6 +317,7 @@ impl WalkArgs {
                 text_field: self.text_field.clone(),
                 id_field: self.id_field.clone(),
             },
+            spools: Default::default(),
         }
     }
 }

@@ -128,8 +128,12 @@ pub struct Batches {
 impl Batches {
     /// Opens `path`; an error opening it comes out as the first and only batch.
     pub fn open(path: &Path, options: &WalkOptions) -> Result<Self, Diagnostic> {
-        let (reader, _) = open_decoded(path)
+        let (reader, compression) = open_decoded(path)
             .map_err(|e| Diagnostic::error(path.to_string_lossy(), io_reason(&e)))?;
+        let reader = match compression {
+            Compression::None => reader,
+            _ => options.spools.tee(path, reader),
+        };
         Ok(Batches {
             path: path.to_path_buf(),
             reader: Some(reader),
@@ -291,13 +295,14 @@ pub fn reload_records(
             .map(|r| Err(Diagnostic::error(location(path, r.line), reason.clone())))
             .collect()
     };
-    let (reader, compression) = match open_decoded(path) {
-        Ok(opened) => opened,
-        Err(e) => return failed(io_reason(&e)),
-    };
-    let raws = match compression {
-        Compression::None => seek_lines(path, records, options.max_bytes),
-        _ => scan_lines(reader, records, options.max_bytes),
+    let raws = match options.spools.of(path) {
+        // A compressed file decoded into a spool when it was first read: seek in the spool.
+        Some(spool) => seek_lines(spool.path(), records, options.max_bytes),
+        None => match open_decoded(path) {
+            Ok((_, Compression::None)) => seek_lines(path, records, options.max_bytes),
+            Ok((reader, _)) => scan_lines(reader, records, options.max_bytes),
+            Err(e) => return failed(io_reason(&e)),
+        },
     };
     let raws = match raws {
         Ok(raws) => raws,
@@ -620,6 +625,48 @@ mod tests {
         let mut encoder = Encoder::new(Vec::new(), compression).unwrap();
         encoder.write_all(text.as_bytes()).unwrap();
         std::fs::write(path, encoder.finish().unwrap()).unwrap();
+    }
+
+    /// A compressed file read through with spools enabled is read again from its spool, by
+    /// seeking: the records come back even once the file itself is gone.
+    #[test]
+    fn records_of_a_spooled_file_reload_from_the_spool() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("z.jsonl.zst");
+        let lines: String = (0..3000)
+            .map(|i| format!("{{\"id\":\"r{i}\",\"text\":\"text number {i}\"}}\n"))
+            .collect();
+        write_compressed(&path, &lines, Compression::Zstd);
+        let spooling = WalkOptions {
+            spools: super::super::spool::Spools::enabled(),
+            ..options()
+        };
+        let sources: Vec<DocumentSource> = Batches::open(&path, &spooling)
+            .unwrap()
+            .flatten()
+            .map(|p| p.load(&spooling).unwrap().0)
+            .collect();
+        assert_eq!(sources.len(), 3000);
+        std::fs::remove_file(&path).unwrap();
+        let wanted: Vec<&Record> = [2999, 7, 1500]
+            .iter()
+            .map(|&i| sources[i].record.as_ref().unwrap())
+            .collect();
+        let texts: Vec<Vec<u8>> = reload_records(&path, &wanted, &spooling)
+            .into_iter()
+            .map(Result::unwrap)
+            .collect();
+        assert_eq!(
+            texts,
+            [
+                &b"text number 2999"[..],
+                b"text number 7",
+                b"text number 1500"
+            ]
+        );
+        // Without spools, the file is gone.
+        let errors = reload_records(&path, &wanted, &options());
+        assert!(errors.iter().all(Result::is_err));
     }
 
     #[test]
