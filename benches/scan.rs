@@ -4,6 +4,9 @@
 //! `RAYON_NUM_THREADS` says otherwise.
 //!
 //! `cargo bench --bench scan`; `DEDUP_BENCH_LARGE=1 cargo bench --bench scan` for both sizes.
+//!
+//! `scan/input` scans the 10,000 documents as one JSON Lines file, plain, zstd and gzip
+//! (near-duplicates only): a compressed file should cost its plain form plus one decode.
 
 mod common;
 
@@ -39,6 +42,48 @@ fn end_to_end(c: &mut Criterion) {
     group.finish();
 }
 
+/// The near-duplicate scan of one JSON Lines file in each input form.
+fn input_forms(c: &mut Criterion) {
+    use dedup::corpus::input::{Compression, Encoder};
+    use std::io::Write;
+
+    let docs = 10_000;
+    let lines: Vec<u8> = common::texts(docs)
+        .into_iter()
+        .flat_map(|text| {
+            let text = String::from_utf8(text).expect("generated text is UTF-8");
+            let mut line = serde_json::to_vec(&serde_json::json!({ "text": text })).expect("json");
+            line.push(b'\n');
+            line
+        })
+        .collect();
+    let dir = std::path::PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("input-forms");
+    std::fs::create_dir_all(&dir).expect("bench folder");
+    let mut config = ScanConfig::new(0.8);
+    config.overlap = false;
+    let mut group = c.benchmark_group("scan/input");
+    group.sample_size(10);
+    group.throughput(Throughput::Bytes(lines.len() as u64));
+    for (name, compression) in [
+        ("corpus.jsonl", Compression::None),
+        ("corpus.jsonl.zst", Compression::Zstd),
+        ("corpus.jsonl.gz", Compression::Gzip),
+    ] {
+        let path = dir.join(name);
+        let mut encoder = Encoder::new(Vec::new(), compression).expect("encoder");
+        encoder.write_all(&lines).expect("encode");
+        std::fs::write(&path, encoder.finish().expect("finish")).expect("write");
+        group.bench_with_input(BenchmarkId::from_parameter(name), &path, |b, path| {
+            b.iter(|| {
+                let report = scan(std::slice::from_ref(path), &config).expect("scan");
+                assert_eq!(report.summary.docs, docs);
+                report.pairs.len()
+            })
+        });
+    }
+    group.finish();
+}
+
 fn dir_bytes(dir: &std::path::Path) -> u64 {
     std::fs::read_dir(dir)
         .expect("bench corpus")
@@ -54,5 +99,5 @@ fn dir_bytes(dir: &std::path::Path) -> u64 {
         .sum()
 }
 
-criterion_group!(benches, end_to_end);
+criterion_group!(benches, end_to_end, input_forms);
 criterion_main!(benches);
