@@ -45,6 +45,9 @@ _READ_BATCH_DOCS = 4096
 #: file is still read whole by one task: shards of a few hundred MB suit the job best.)
 _READ_BATCH_BYTES = 256 << 20
 
+#: The output's lines with their sort keys.
+_RECORD_SCHEMA = "section int, k1 long, k2 long, s string, line string"
+
 _SECTION_PAIR, _SECTION_CLUSTER, _SECTION_DIAGNOSTIC, _SECTION_SUMMARY = range(4)
 
 
@@ -211,14 +214,7 @@ def run(
     names = sketches.select("key", "name")
     clusters = cluster_records(components, sketches, names)
     pair_lines = pair_records(exact, near, names)
-    diagnostic_lines = diagnostics.select(
-        F.lit(_SECTION_DIAGNOSTIC).alias("section"),
-        F.lit(0).cast("long").alias("k1"),
-        (F.col("type") == "error").cast("long").alias("k2"),
-        # The scan's order: path, message, then warnings before errors.
-        F.concat_ws("\u0000", "path", "message").alias("s"),
-        F.to_json(F.struct("type", "path", "message")).alias("line"),
-    )
+    diagnostic_lines = diagnostic_records(diagnostics)
 
     counts = sketches.agg(
         F.count("*").alias("docs"),
@@ -250,8 +246,8 @@ def run(
         "elapsed_ms": int((time.monotonic() - started) * 1000),
     }
     summary_line = spark.createDataFrame(
-        [(_SECTION_SUMMARY, 0, 0, "", json.dumps(summary, separators=(",", ":")))],
-        "section int, k1 long, k2 long, s string, line string",
+        [(_SECTION_SUMMARY, 0, 0, "", dedup._native.summary_json(json.dumps(summary)))],
+        _RECORD_SCHEMA,
     )
     records = pair_lines.unionByName(clusters).unionByName(diagnostic_lines)
     records = records.unionByName(summary_line)
@@ -658,18 +654,60 @@ def cluster_records(components: Any, sketches: Any, names: Any) -> Any:
         F.sort_array(F.collect_list(F.struct("key", "name"))).alias("members"),
         F.expr("max_by(name, struct(words, -key))").alias("keep"),
     )
-    record = F.struct(
-        F.lit("cluster").alias("type"),
-        F.col("members.name").alias("members"),
-        F.col("keep"),
+    rows = clusters.select("component", F.col("members.name").alias("names"), "keep")
+
+    def to_json(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
+        for batch in batches:
+            lines = [
+                dedup._native.cluster_json(names, keep)
+                for names, keep in zip(batch.column("names").to_pylist(),
+                                       batch.column("keep").to_pylist())
+            ]
+            yield _record_batch(_SECTION_CLUSTER, batch.column("component"), None, None, lines)
+
+    return rows.mapInArrow(to_json, _RECORD_SCHEMA)
+
+
+def _record_batch(section: int, k1: Any, k2: Any, s: Any, lines: List[str]) -> pa.RecordBatch:
+    """Output lines with their sort keys (section, then k1, s, k2; missing keys are 0 or "")."""
+    n = len(lines)
+    return pa.RecordBatch.from_arrays(
+        [
+            pa.array([section] * n, pa.int32()),
+            k1 if k1 is not None else pa.array([0] * n, pa.int64()),
+            k2 if k2 is not None else pa.array([0] * n, pa.int64()),
+            s if s is not None else pa.array([""] * n, pa.string()),
+            pa.array(lines, pa.string()),
+        ],
+        names=["section", "k1", "k2", "s", "line"],
     )
-    return clusters.select(
-        F.lit(_SECTION_CLUSTER).alias("section"),
-        F.col("component").alias("k1"),
-        F.lit(0).cast("long").alias("k2"),
-        F.lit("").alias("s"),
-        F.to_json(record).alias("line"),
+
+
+def diagnostic_records(diagnostics: Any) -> Any:
+    """The `warning` and `error` records as the crate writes them, in the scan's order: by
+    path, then message, then warnings before errors."""
+    from pyspark.sql import functions as F
+
+    keyed = diagnostics.select(
+        (F.col("type") == "error").cast("long").alias("k2"),
+        F.concat_ws("\u0000", "path", "message").alias("s"),
+        "type",
+        "path",
+        "message",
     )
+
+    def to_json(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
+        for batch in batches:
+            lines = [
+                dedup._native.diagnostic_json(severity, path, message)
+                for severity, path, message in zip(batch.column("type").to_pylist(),
+                                                   batch.column("path").to_pylist(),
+                                                   batch.column("message").to_pylist())
+            ]
+            yield _record_batch(_SECTION_DIAGNOSTIC, None, batch.column("k2"),
+                                batch.column("s"), lines)
+
+    return keyed.mapInArrow(to_json, _RECORD_SCHEMA)
 
 
 def pair_records(exact: Any, near: Any, names: Any) -> Any:
@@ -695,7 +733,7 @@ def pair_records(exact: Any, near: Any, names: Any) -> Any:
 
     spark = named.sparkSession
     return spark.createDataFrame(
-        named.rdd.mapPartitions(to_json), "section int, k1 long, k2 long, s string, line string"
+        named.rdd.mapPartitions(to_json), _RECORD_SCHEMA
     )
 
 

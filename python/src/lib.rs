@@ -408,6 +408,30 @@ fn pair_json(a: &str, b: &str, kind: &str, values: [f64; 4]) -> PyResult<String>
     Ok(pair_record(a, b, &pair))
 }
 
+/// One `cluster` record of the JSON Lines output, as `dedup scan` writes it.
+#[pyfunction]
+fn cluster_json(members: Vec<String>, keep: &str) -> String {
+    let members: Vec<&str> = members.iter().map(String::as_str).collect();
+    dedup::report::jsonl::cluster_record(&members, keep)
+}
+
+/// One `warning` or `error` record of the JSON Lines output, as `dedup scan` writes it.
+#[pyfunction]
+fn diagnostic_json(severity: &str, path: String, message: String) -> PyResult<String> {
+    let diagnostic = match severity {
+        "warning" => Diagnostic::warning(path, message),
+        "error" => Diagnostic::error(path, message),
+        other => return Err(DedupError::new_err(format!("no diagnostic type {other}"))),
+    };
+    Ok(dedup::report::jsonl::diagnostic_record(&diagnostic))
+}
+
+/// The `summary` record, given as JSON, written as `dedup scan` writes it.
+#[pyfunction]
+fn summary_json(fields: &str) -> PyResult<String> {
+    dedup::report::jsonl::summary_record(fields).map_err(DedupError::new_err)
+}
+
 /// The LSH layout `options` give: `(bands, rows)`.
 #[pyfunction]
 #[pyo3(signature = (options=None))]
@@ -427,5 +451,8 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(bucket_pairs, m)?)?;
     m.add_function(wrap_pyfunction!(pair_json, m)?)?;
     m.add_function(wrap_pyfunction!(lsh_layout, m)?)?;
+    m.add_function(wrap_pyfunction!(cluster_json, m)?)?;
+    m.add_function(wrap_pyfunction!(diagnostic_json, m)?)?;
+    m.add_function(wrap_pyfunction!(summary_json, m)?)?;
     Ok(())
 }

@@ -156,9 +156,9 @@ struct DiagnosticRecord<'a> {
     message: &'a str,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, serde::Deserialize)]
 struct SummaryRecord {
-    #[serde(rename = "type")]
+    #[serde(rename = "type", skip_deserializing, default = "summary_type")]
     record: &'static str,
     docs: usize,
     bytes: u64,
@@ -204,6 +204,36 @@ fn write_documents(report: &ScanReport, paths: &[String], out: &mut dyn Write) -
         )?;
     }
     Ok(())
+}
+
+fn summary_type() -> &'static str {
+    "summary"
+}
+
+/// One `cluster` record, as [`write`] prints it, for an engine running the [`crate::batch`]
+/// stages: the members' names in document order, and the one to keep.
+pub fn cluster_record(members: &[&str], keep: &str) -> String {
+    let record = ClusterRecord {
+        record: "cluster",
+        members: members.to_vec(),
+        keep,
+    };
+    serde_json::to_string(&record).expect("a cluster record serialises")
+}
+
+/// One `warning` or `error` record, as [`write`] prints it.
+pub fn diagnostic_record(diagnostic: &crate::corpus::Diagnostic) -> String {
+    let mut out = Vec::new();
+    write_diagnostics(std::slice::from_ref(diagnostic), &mut out).expect("writes to memory");
+    out.pop(); // the line ending
+    String::from_utf8(out).expect("JSON is UTF-8")
+}
+
+/// The `summary` record given as JSON (its fields, in any order and format), written as
+/// [`write`] writes it; an error names a missing or mistyped field.
+pub fn summary_record(json: &str) -> Result<String, String> {
+    let record: SummaryRecord = serde_json::from_str(json).map_err(|e| e.to_string())?;
+    Ok(serde_json::to_string(&record).expect("a summary record serialises"))
 }
 
 /// Rounds to 6 decimals so the output is short and stable.
@@ -316,4 +346,31 @@ pub(crate) fn write_diagnostics(
         line(out, &record)?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::corpus::Diagnostic;
+
+    /// The records an engine writes come out as `write` writes them: the summary in the
+    /// scan's field order and number format whatever the order and format given.
+    #[test]
+    fn records_for_engines_are_written_as_a_scan_writes_them() {
+        let scan = r#"{"type":"summary","docs":5,"bytes":26864,"empty":0,"pairs":0,"exact_duplicates":0,"near_duplicate_pairs":0,"overlap_pairs":0,"clusters":0,"passages":1,"quotes":3,"candidates":0,"boilerplate_passages":0,"boilerplate_docs":0,"skipped":0,"errors":0,"threshold":0.00001,"elapsed_ms":21}"#;
+        // As Python's json.dumps writes it.
+        let shuffled = r#"{"threshold": 1e-05, "elapsed_ms": 21, "docs": 5, "bytes": 26864, "empty": 0, "pairs": 0, "exact_duplicates": 0, "near_duplicate_pairs": 0, "overlap_pairs": 0, "clusters": 0, "passages": 1, "quotes": 3, "candidates": 0, "boilerplate_passages": 0, "boilerplate_docs": 0, "skipped": 0, "errors": 0, "type": "summary"}"#;
+        assert_eq!(summary_record(shuffled).unwrap(), scan);
+        assert!(summary_record(r#"{"docs":5}"#)
+            .unwrap_err()
+            .contains("missing field"));
+        assert_eq!(
+            cluster_record(&["a\u{1b}.txt", "b.txt"], "b.txt"),
+            r#"{"type":"cluster","members":["a\u001b.txt","b.txt"],"keep":"b.txt"}"#
+        );
+        assert_eq!(
+            diagnostic_record(&Diagnostic::warning("x.bin", "skipped: binary file")),
+            r#"{"type":"warning","path":"x.bin","message":"skipped: binary file"}"#
+        );
+    }
 }
