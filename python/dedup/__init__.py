@@ -92,7 +92,7 @@ def verify_batch(
     a: Union[pa.Array, pa.ChunkedArray], b: Union[pa.Array, pa.ChunkedArray], **options: Any
 ) -> pa.RecordBatch:
     """Verifies candidate pairs exactly: texts ``a[i]`` and ``b[i]``, where ``a[i]`` comes first
-    in the scan's order. Columns: ``near`` (bool: the exact Jaccard of the shingle sets reaches
+    in the scan's order (read in place; a chunked array of several chunks is combined first). Columns: ``near`` (bool: the exact Jaccard of the shingle sets reaches
     the threshold), ``jaccard``, ``estimate``, ``containment_a``, ``containment_b`` (float64,
     rounded as the JSON Lines output rounds them; 0 where ``near`` is false)."""
     a, b = _one_chunk(a), _one_chunk(b)
