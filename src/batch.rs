@@ -16,9 +16,11 @@
 use crate::corpus::{discover, read_documents, Diagnostic, SourceFile, WalkOptions};
 use crate::findings::{PairFinding, PairKind};
 use crate::lsh::{self, BandKey};
-use crate::minhash::Signature;
+use crate::minhash::{MinHasher, Signature};
 use crate::scan::ScanConfig;
-use crate::sketch::{sketch, Analysis, SketchParams};
+use crate::shingle::{shingles, ShingleSet};
+use crate::sketch::{sketch, SketchParams};
+use crate::tokenize::{for_each_token, WordHash};
 use crate::verify::SetOverlap;
 use crate::DocId;
 use std::path::PathBuf;
@@ -95,15 +97,25 @@ pub fn bucket_pairs<T: Copy + Ord>(members: &[T]) -> Vec<(T, T)> {
 /// to the shared-text stage) when the exact Jaccard reaches the threshold, else `None`.
 /// `a` comes before `b` in the scan's order; the finding names them `DocId(0)` and `DocId(1)`.
 pub fn verify_texts(a: &[u8], b: &[u8], config: &ScanConfig) -> Option<PairFinding> {
-    let sign = |bytes: &[u8]| sketch_for_near_duplicates(bytes, config).signature;
-    let shingles = |bytes: &[u8]| Analysis::new(bytes.to_vec(), config.ngram, None).shingles;
-    let overlap = SetOverlap::of(&shingles(a), &shingles(b));
+    // Each text is tokenised once: its shingle set, and for a pair that holds, its signature.
+    let words = |bytes: &[u8]| {
+        let mut words = Vec::with_capacity(bytes.len() / 6 + 1);
+        for_each_token(bytes, |t| words.push(t.hash));
+        words
+    };
+    let (words_a, words_b) = (words(a), words(b));
+    let overlap = SetOverlap::of(
+        &ShingleSet::of_words(&words_a, config.ngram),
+        &ShingleSet::of_words(&words_b, config.ngram),
+    );
+    let hasher = MinHasher::new(config.perms, config.seed);
+    let sign = |words: &[WordHash]| hasher.sign(shingles(words, config.ngram));
     overlap.reaches(config.threshold).then(|| PairFinding {
         a: DocId(0),
         b: DocId(1),
         kind: PairKind::NearDuplicate,
         jaccard: overlap.jaccard(),
-        estimate: sign(a).estimate(&sign(b)),
+        estimate: sign(&words_a).estimate(&sign(&words_b)),
         containment_a: overlap.containment_a(),
         containment_b: overlap.containment_b(),
         passages: Vec::new(),

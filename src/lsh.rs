@@ -66,6 +66,14 @@ impl LshParams {
         best
     }
 
+    /// The layout `--bands` asks for, else the one [`LshParams::for_threshold`] derives.
+    pub fn chosen(bands: Option<usize>, threshold: f64, perms: usize) -> Result<Self, String> {
+        match bands {
+            Some(bands) => Self::with_bands(bands, perms),
+            None => Ok(Self::for_threshold(threshold, perms)),
+        }
+    }
+
     /// The layout with a given number of bands; `bands` must divide `perms`.
     pub fn with_bands(bands: usize, perms: usize) -> Result<Self, String> {
         if bands == 0 || bands > perms || perms % bands != 0 {

@@ -76,12 +76,8 @@ def sketch_batch(texts: Union[pa.Array, pa.ChunkedArray], **options: Any) -> pa.
     Columns: ``words`` (uint32), ``content_hash`` (16 bytes; equal for exact duplicates),
     ``signature`` (``perms`` uint32 MinHash values), ``band_keys`` (one uint64 LSH key per band).
     """
-    bands, _rows = lsh_layout(**options)
-    perms = int(options.get("perms") or 128)
     chunks = texts.chunks if isinstance(texts, pa.ChunkedArray) else [texts]
-    parts = [_sketch_chunk(chunk, options, perms, bands) for chunk in chunks]
-    if not parts:
-        parts = [_sketch_chunk(pa.array([], pa.binary()), options, perms, bands)]
+    parts = [_sketch_chunk(chunk, options) for chunk in chunks or [pa.array([], pa.binary())]]
     columns = [pa.concat_arrays([p[i] for p in parts]) for i in range(4)]
     return pa.RecordBatch.from_arrays(
         columns, names=["words", "content_hash", "signature", "band_keys"]
@@ -170,11 +166,11 @@ def _buffers(texts: pa.Array) -> Tuple[Any, Any, int, int]:
     return memoryview(offsets).cast("B"), memoryview(data).cast("B"), width, texts.offset
 
 
-def _sketch_chunk(
-    texts: pa.Array, options: Dict[str, Any], perms: int, bands: int
-) -> List[pa.Array]:
+def _sketch_chunk(texts: pa.Array, options: Dict[str, Any]) -> List[pa.Array]:
     n = len(texts)
-    words, hashes, signatures, keys = _native.sketch_arrow(_buffers(texts), n, options)
+    words, hashes, signatures, keys, perms, bands = _native.sketch_arrow(
+        _buffers(texts), n, options
+    )
     return [
         pa.Array.from_buffers(pa.uint32(), n, [None, pa.py_buffer(words)]),
         pa.Array.from_buffers(pa.binary(16), n, [None, pa.py_buffer(hashes)]),

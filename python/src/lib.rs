@@ -81,10 +81,8 @@ fn config_of(options: Option<&Bound<'_, PyDict>>) -> PyResult<ScanConfig> {
     config.ngram = option(options, "ngram", config.ngram)?;
     config.perms = option(options, "perms", config.perms)?;
     config.seed = option(options, "seed", config.seed)?;
-    config.lsh = match option::<Option<usize>>(options, "bands", None)? {
-        Some(bands) => LshParams::with_bands(bands, config.perms).map_err(DedupError::new_err)?,
-        None => LshParams::for_threshold(threshold, config.perms.max(1)),
-    };
+    let bands = option::<Option<usize>>(options, "bands", None)?;
+    config.lsh = LshParams::chosen(bands, threshold, config.perms).map_err(DedupError::new_err)?;
     config.min_words = option(options, "min_words", config.min_words)?;
     config.max_df = option(options, "max_df", config.max_df)?;
     config.min_containment = option(options, "min_containment", config.min_containment)?;
@@ -249,13 +247,15 @@ fn le_bytes<T: Copy, const N: usize>(values: &[T], to_le: impl Fn(T) -> [u8; N])
     values.iter().flat_map(|&v| to_le(v)).collect()
 }
 
-/// The flat buffers of [`sketch_arrow`]: words (u32), content hashes (16 bytes), signatures
-/// (`perms` u32 each), band keys (`bands` u64 each).
+/// What [`sketch_arrow`] gives: flat buffers of words (u32), content hashes (16 bytes),
+/// signatures (`perms` u32 each) and band keys (`bands` u64 each), then `perms` and `bands`.
 type SketchBuffers<'py> = (
     Bound<'py, PyBytes>,
     Bound<'py, PyBytes>,
     Bound<'py, PyBytes>,
     Bound<'py, PyBytes>,
+    usize,
+    usize,
 );
 
 /// An Arrow string or binary array as Python passes it: its offsets and data buffers, the width
@@ -331,6 +331,8 @@ fn sketch_arrow<'py>(
         PyBytes::new(py, &le_bytes(&hashes, u128::to_le_bytes)),
         PyBytes::new(py, &le_bytes(&signatures, u32::to_le_bytes)),
         PyBytes::new(py, &le_bytes(&keys, u64::to_le_bytes)),
+        config.perms,
+        config.lsh.bands,
     ))
 }
 

@@ -278,10 +278,8 @@ impl SketchArgs {
     /// The scan configuration these options describe (not yet validated).
     pub fn to_config(&self, walk: &WalkArgs) -> anyhow::Result<ScanConfig> {
         let perms = usize::from(self.perms);
-        let lsh = match self.bands {
-            Some(bands) => LshParams::with_bands(bands, perms).map_err(anyhow::Error::msg)?,
-            None => LshParams::for_threshold(self.threshold, perms),
-        };
+        let lsh =
+            LshParams::chosen(self.bands, self.threshold, perms).map_err(anyhow::Error::msg)?;
         let config = ScanConfig {
             threshold: self.threshold,
             ngram: usize::from(self.ngram),
