@@ -259,7 +259,24 @@ impl Printer<'_> {
             ),
         )?;
         for o in group.occurrences.iter().take(MAX_SHOWN_OCCURRENCES) {
-            self.place(o.doc, &o.at, out)?;
+            // A copy edited in between (words added or changed) spans more words than the
+            // group's shared ones: said, so that "8 words" beside a longer text reads right.
+            let edited = (o.words != group.words).then(|| {
+                format!(
+                    "  {}",
+                    paint(
+                        self.palette.dim,
+                        &format!("({} words here: an edited copy)", o.words)
+                    )
+                )
+            });
+            writeln!(
+                out,
+                "  {}  {}{}",
+                self.path(o.doc),
+                place(self.palette, &o.at),
+                edited.unwrap_or_default()
+            )?;
         }
         let more = group
             .occurrences
