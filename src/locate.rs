@@ -92,6 +92,48 @@ pub fn locate(
     (found, problems)
 }
 
+/// The high bit of a tag marks the spans of the second list in [`locate_together`].
+const SECOND: usize = 1 << (usize::BITS - 1);
+
+/// [`locate`] for two lists of spans (each ordered by document, tags below 2^63) in one pass
+/// over the documents: a document holding spans of both is read once. Gives each list's spans
+/// located, with their own tags.
+pub fn locate_together(
+    documents: &[DocumentInfo],
+    first: Vec<WantedSpan>,
+    second: Vec<WantedSpan>,
+    walk: &WalkOptions,
+) -> ([Vec<Located>; 2], Vec<Diagnostic>) {
+    let mut merged = Vec::with_capacity(first.len() + second.len());
+    let mut second = second.into_iter().peekable();
+    for span in first {
+        while let Some(other) = second.next_if(|o| o.doc < span.doc) {
+            merged.push(WantedSpan {
+                tag: other.tag | SECOND,
+                ..other
+            });
+        }
+        merged.push(span);
+    }
+    merged.extend(second.map(|other| WantedSpan {
+        tag: other.tag | SECOND,
+        ..other
+    }));
+    let (found, problems) = locate(documents, &merged, walk);
+    drop(merged);
+    let (of_second, mut of_first): (Vec<Located>, Vec<Located>) =
+        found.into_iter().partition(|l| l.tag & SECOND != 0);
+    of_first.shrink_to_fit();
+    let of_second = of_second
+        .into_iter()
+        .map(|l| Located {
+            tag: l.tag & !SECOND,
+            ..l
+        })
+        .collect();
+    ([of_first, of_second], problems)
+}
+
 /// The spans `wanted` (all in the document `info`, whose bytes are `bytes`) located.
 pub fn locate_in(
     bytes: &[u8],
@@ -168,6 +210,10 @@ pub(crate) struct QuoteLocations {
     located: Vec<Vec<Option<Location>>>,
     /// The text of each group, once its first occurrence is located.
     texts: Vec<Option<String>>,
+    /// Whether each group is reported ([`QuoteLocations::spans_to_read`]).
+    reported: Vec<bool>,
+    /// The occurrences read again, by tag.
+    missing: Vec<QuoteWanted>,
 }
 
 impl QuoteLocations {
@@ -188,6 +234,8 @@ impl QuoteLocations {
             texts: vec![None; groups.len()],
             groups,
             wanted,
+            reported: Vec::new(),
+            missing: Vec::new(),
         }
     }
 
@@ -233,19 +281,18 @@ impl QuoteLocations {
         }
     }
 
-    /// The groups found in two different documents once near-duplicates count as one (the
-    /// quotes two copies of an article share are no news), located: the occurrences not located
-    /// yet are found by reading their documents again. A group one of whose documents cannot be
-    /// read again, or has changed, is left out and the document reported: a group with an
-    /// occurrence missing would misstate where the quote is.
-    pub(crate) fn finish(
-        mut self,
+    /// The occurrences still to be located by reading their documents again, as spans (in
+    /// quoted-word indices, tagged by their place in the list) ordered by document: those of the
+    /// groups found in two different documents once near-duplicates count as one (the quotes
+    /// two copies of an article share are no news). [`QuoteLocations::finish`] takes them back
+    /// located.
+    pub(crate) fn spans_to_read(
+        &mut self,
         documents: &[DocumentInfo],
         clusters: &[crate::cluster::Cluster],
-        walk: &WalkOptions,
-    ) -> (Vec<QuoteFinding>, Vec<Diagnostic>) {
+    ) -> Vec<WantedSpan> {
         let cluster_of = crate::cluster::first_member_of(clusters, documents.len());
-        let reported: Vec<bool> = self
+        self.reported = self
             .groups
             .iter()
             .map(|g| {
@@ -255,14 +302,13 @@ impl QuoteLocations {
                     .any(|o| cluster_of[o.doc.index()] != first)
             })
             .collect();
-        let missing: Vec<QuoteWanted> = self
+        self.missing = self
             .wanted
             .iter()
             .copied()
-            .filter(|&(_, g, o)| reported[g] && self.located[g][o].is_none())
+            .filter(|&(_, g, o)| self.reported[g] && self.located[g][o].is_none())
             .collect();
-        // Read again: the spans count quoted words (the groups' indices).
-        let spans: Vec<WantedSpan> = missing
+        self.missing
             .iter()
             .enumerate()
             .map(|(tag, &(doc, g, o))| {
@@ -275,12 +321,20 @@ impl QuoteLocations {
                     tag,
                 }
             })
-            .collect();
-        let (found, problems) = locate(documents, &spans, walk);
+            .collect()
+    }
+
+    /// The reported groups, with the spans of [`QuoteLocations::spans_to_read`] located. A group
+    /// one of whose documents could not be read again, or had changed, is left out (its
+    /// document is reported by the reader): a group with an occurrence missing would misstate
+    /// where the quote is.
+    pub(crate) fn finish(mut self, found: Vec<Located>) -> Vec<QuoteFinding> {
+        let missing = std::mem::take(&mut self.missing);
         self.record(found.into_iter().map(|l| {
             let (_, g, o) = missing[l.tag];
             (g, o, l.at, l.text)
         }));
+        let reported = std::mem::take(&mut self.reported);
         let findings = self
             .groups
             .into_iter()
@@ -307,6 +361,6 @@ impl QuoteLocations {
                 })
             })
             .collect();
-        (findings, problems)
+        findings
     }
 }

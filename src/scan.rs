@@ -26,7 +26,7 @@ use crate::error::Error;
 use crate::findings::*;
 use crate::fingerprint::WinnowParams;
 use crate::group::GroupParams;
-use crate::locate::QuoteLocations;
+use crate::locate::{locate_together, QuoteLocations};
 use crate::lsh::{LshIndex, LshParams};
 use crate::minhash::{MinHasher, Signature};
 use crate::pairs::{check_pairs, CandidatePair, CHECK_CHUNK_DOCS};
@@ -244,9 +244,7 @@ pub fn scan_with_progress(
         .map(|p| (p.a, p.b));
     let clusters = clusters(documents.len(), exact_edges.chain(near_edges), &words);
     clock.lap("clusters");
-    let (quotes, problems) = quote_locations.finish(&documents, &clusters, &config.walk);
-    diagnostics.extend(problems);
-    clock.lap("locate quotes");
+    let quote_spans = quote_locations.spans_to_read(&documents, &clusters);
 
     let shared = if config.overlap {
         let unit_of = crate::cluster::first_member_of(&clusters, documents.len());
@@ -264,10 +262,17 @@ pub fn scan_with_progress(
         SharedText::default()
     };
     drop(overlap_sketches);
-    let (text_groups, overlap_pairs, problems) =
-        shared_text::locate_shared_text(&documents, shared, config);
+    // The occurrences of shared texts and quotes, located in one pass over the documents.
+    let ([text_found, quote_found], problems) = locate_together(
+        &documents,
+        shared.spans_to_locate(),
+        quote_spans,
+        &config.walk,
+    );
     diagnostics.extend(problems);
-    clock.lap("locate shared text");
+    let quotes = quote_locations.finish(quote_found);
+    let (text_groups, overlap_pairs) = shared.located(text_found);
+    clock.lap("locate");
     // A document that could not be read again is reported once, whatever read it.
     diagnostics.sort();
     diagnostics.dedup();
@@ -631,8 +636,13 @@ mod tests {
         let representatives: Vec<DocId> = (0..3).map(DocId).collect();
         let (evidence, _) = quote_evidence(&sketches, &representatives, &config);
         let groups = find_quote_groups(&sketches, &evidence);
-        let by_reading =
-            || QuoteLocations::new(groups.clone()).finish(&documents, &[], &config.walk);
+        // Every occurrence read again, as the scan reads those not located from analyses.
+        let read_again = |mut locations: QuoteLocations| {
+            let spans = locations.spans_to_read(&documents, &[]);
+            let (found, problems) = crate::locate::locate(&documents, &spans, &config.walk);
+            (locations.finish(found), problems)
+        };
+        let by_reading = || read_again(QuoteLocations::new(groups.clone()));
         let (quotes, problems) = by_reading();
         assert!(problems.is_empty(), "{problems:?}");
         assert_eq!(quotes.len(), 1, "{quotes:?}");
@@ -660,10 +670,7 @@ mod tests {
         from_analyses.record(located);
 
         std::fs::write(dir.path().join("1.txt"), "Reported: nothing of the kind.").unwrap();
-        assert_eq!(
-            from_analyses.finish(&documents, &[], &config.walk),
-            (quotes, Vec::new())
-        );
+        assert_eq!(read_again(from_analyses), (quotes, Vec::new()));
         let (quotes, problems) = by_reading();
         assert!(quotes.is_empty(), "{quotes:?}");
         assert_eq!(problems.len(), 1);

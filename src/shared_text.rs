@@ -4,12 +4,11 @@
 //! ([`crate::locate`]): byte offsets, lines and each group's text.
 
 use crate::containment::{overlap_pairs, SharedPair};
-use crate::corpus::Diagnostic;
 use crate::findings::{
     DocumentInfo, GroupFinding, GroupOccurrenceAt, PairFinding, PairKind, Passage,
 };
 use crate::group::{find_groups_timed, GroupInput, TextGroup};
-use crate::locate::{locate, Located as SpanLocated, WantedSpan};
+use crate::locate::{Located as SpanLocated, WantedSpan};
 use crate::scan::{OverlapSketch, ScanConfig};
 use crate::shingle::ShingleSet;
 use crate::verify::SetOverlap;
@@ -94,139 +93,150 @@ fn text_occurrence(group: &TextGroup) -> usize {
         .unwrap_or(0)
 }
 
-/// The groups and overlap pairs located in the files: byte offsets, lines, each group's text. A
-/// group with an occurrence in a document that cannot be read again (or changed) is left out,
-/// and so are the pairs of that document.
-pub(crate) fn locate_shared_text(
-    documents: &[DocumentInfo],
-    shared: SharedText,
-    config: &ScanConfig,
-) -> (Vec<GroupFinding>, Vec<PairFinding>, Vec<Diagnostic>) {
-    let SharedText {
-        groups,
-        pairs,
-        overlap,
-        estimate,
-    } = shared;
-    // One span per occurrence, tagged by its place in the flattened list of occurrences.
-    let first_of: Vec<usize> = groups
+/// Where each group's occurrences start in the flattened list of all occurrences (a span's tag).
+fn first_occurrences(groups: &[TextGroup]) -> Vec<usize> {
+    groups
         .iter()
         .scan(0, |next, g| {
             let first = *next;
             *next += g.occurrences.len();
             Some(first)
         })
-        .collect();
-    let mut wanted: Vec<WantedSpan> = groups
-        .iter()
-        .zip(&first_of)
-        .flat_map(|(g, &first)| {
-            let named = text_occurrence(g);
-            g.occurrences
-                .iter()
-                .enumerate()
-                .map(move |(o, occ)| WantedSpan {
-                    doc: occ.doc,
-                    words: occ.words.clone(),
-                    quoted_only: false,
-                    text: o == named,
-                    tag: first + o,
-                })
-        })
-        .collect();
-    wanted.par_sort_unstable_by_key(|w| (w.doc, w.tag));
-    let (located, problems) = locate(documents, &wanted, &config.walk);
-    drop(wanted);
-    let total = first_of
-        .last()
-        .map_or(0, |&f| f + groups.last().map_or(0, |g| g.occurrences.len()));
-    let mut at: Vec<Option<SpanLocated>> = vec![None; total];
-    for l in located {
-        let tag = l.tag;
-        at[tag] = Some(l);
-    }
-    // Groups kept, with their new index.
-    let mut kept_as: Vec<Option<usize>> = vec![None; groups.len()];
-    let mut findings = Vec::with_capacity(groups.len());
-    for (g, (group, &first)) in groups.iter().zip(&first_of).enumerate() {
-        let located: Option<Vec<&SpanLocated>> = (first..first + group.occurrences.len())
-            .map(|i| at[i].as_ref())
-            .collect();
-        let Some(located) = located else { continue };
-        let Some(text) = located[text_occurrence(group)].text.clone() else {
-            continue;
-        };
-        kept_as[g] = Some(findings.len());
-        findings.push(GroupFinding {
-            text,
-            words: group.words,
-            docs: group.docs().count(),
-            quoted: located.iter().all(|l| l.quoted),
-            boilerplate: group.boilerplate,
-            occurrences: group
-                .occurrences
-                .iter()
-                .zip(&located)
-                .map(|(o, l)| GroupOccurrenceAt {
-                    doc: o.doc,
-                    at: l.at,
-                    words: o.words.len() as u32,
-                })
-                .collect(),
-        });
-    }
-    let located_at = |g: usize, o: usize| at[first_of[g] + o].as_ref().map(|l| l.at);
-    let pair_findings = pairs
-        .iter()
-        .zip(overlap.iter().zip(&estimate))
-        .filter_map(|(p, (overlap, &estimate))| {
-            let mut passages = Vec::new();
-            for &g in &p.groups {
-                let g = g as usize;
-                let id = kept_as[g]?;
-                let group = &groups[g];
-                let index = |doc: DocId| {
-                    let from = group.occurrences.partition_point(|o| o.doc < doc);
-                    from..from + group.in_doc(doc).len()
-                };
-                // The first occurrence in each: the group's record lists every other place (a
-                // sentence repeated 10,000 times in both would otherwise make 10,000 passages).
-                let (oa, ob) = (index(p.a).start, index(p.b).start);
-                passages.push(Passage {
-                    a: located_at(g, oa)?,
-                    b: located_at(g, ob)?,
-                    words: group.words,
-                    quoted: findings[id].quoted,
-                    text: findings[id].text.clone(),
-                    group: Some(id),
-                });
-            }
-            passages.sort_by_key(|x| (x.a.start, std::cmp::Reverse(x.a.end), x.b.start));
-            // A nested group inside a longer passage of the same pair says nothing more here.
-            let mut kept: Vec<Passage> = Vec::with_capacity(passages.len());
-            for passage in passages {
-                let inside = |k: &Passage| {
-                    k.a.start <= passage.a.start
-                        && passage.a.end <= k.a.end
-                        && k.b.start <= passage.b.start
-                        && passage.b.end <= k.b.end
-                };
-                if !kept.iter().rev().take(8).any(inside) {
-                    kept.push(passage);
-                }
-            }
-            let passages = kept;
-            Some(PairFinding {
-                a: p.a,
-                b: p.b,
-                kind: PairKind::Overlap,
-                jaccard: overlap.jaccard(),
-                estimate,
-                containment_a: overlap.containment_a(),
-                containment_b: overlap.containment_b(),
-                passages,
+        .collect()
+}
+
+impl SharedText {
+    /// One span per occurrence, tagged by its place in the flattened list of occurrences,
+    /// ordered by document: what [`SharedText::located`] needs read again.
+    pub(crate) fn spans_to_locate(&self) -> Vec<WantedSpan> {
+        let first_of = first_occurrences(&self.groups);
+        let mut wanted: Vec<WantedSpan> = self
+            .groups
+            .iter()
+            .zip(&first_of)
+            .flat_map(|(g, &first)| {
+                let named = text_occurrence(g);
+                g.occurrences
+                    .iter()
+                    .enumerate()
+                    .map(move |(o, occ)| WantedSpan {
+                        doc: occ.doc,
+                        words: occ.words.clone(),
+                        quoted_only: false,
+                        text: o == named,
+                        tag: first + o,
+                    })
             })
-        })
-        .collect();
-    (findings, pair_findings, problems)
+            .collect();
+        wanted.par_sort_unstable_by_key(|w| (w.doc, w.tag));
+        wanted
+    }
+
+    /// The groups and overlap pairs, with the spans of [`SharedText::spans_to_locate`] located:
+    /// byte offsets, lines, each group's text. A group with an occurrence in a document that
+    /// could not be read again (or changed) is left out, and so are the pairs of that document.
+    pub(crate) fn located(
+        self,
+        located: Vec<SpanLocated>,
+    ) -> (Vec<GroupFinding>, Vec<PairFinding>) {
+        let SharedText {
+            groups,
+            pairs,
+            overlap,
+            estimate,
+        } = self;
+        let first_of = first_occurrences(&groups);
+        let total = first_of
+            .last()
+            .map_or(0, |&f| f + groups.last().map_or(0, |g| g.occurrences.len()));
+        let mut at: Vec<Option<SpanLocated>> = vec![None; total];
+        for l in located {
+            let tag = l.tag;
+            at[tag] = Some(l);
+        }
+        // Groups kept, with their new index.
+        let mut kept_as: Vec<Option<usize>> = vec![None; groups.len()];
+        let mut findings = Vec::with_capacity(groups.len());
+        for (g, (group, &first)) in groups.iter().zip(&first_of).enumerate() {
+            let located: Option<Vec<&SpanLocated>> = (first..first + group.occurrences.len())
+                .map(|i| at[i].as_ref())
+                .collect();
+            let Some(located) = located else { continue };
+            let Some(text) = located[text_occurrence(group)].text.clone() else {
+                continue;
+            };
+            kept_as[g] = Some(findings.len());
+            findings.push(GroupFinding {
+                text,
+                words: group.words,
+                docs: group.docs().count(),
+                quoted: located.iter().all(|l| l.quoted),
+                boilerplate: group.boilerplate,
+                occurrences: group
+                    .occurrences
+                    .iter()
+                    .zip(&located)
+                    .map(|(o, l)| GroupOccurrenceAt {
+                        doc: o.doc,
+                        at: l.at,
+                        words: o.words.len() as u32,
+                    })
+                    .collect(),
+            });
+        }
+        let located_at = |g: usize, o: usize| at[first_of[g] + o].as_ref().map(|l| l.at);
+        let pair_findings = pairs
+            .iter()
+            .zip(overlap.iter().zip(&estimate))
+            .filter_map(|(p, (overlap, &estimate))| {
+                let mut passages = Vec::new();
+                for &g in &p.groups {
+                    let g = g as usize;
+                    let id = kept_as[g]?;
+                    let group = &groups[g];
+                    let index = |doc: DocId| {
+                        let from = group.occurrences.partition_point(|o| o.doc < doc);
+                        from..from + group.in_doc(doc).len()
+                    };
+                    // The first occurrence in each: the group's record lists every other place (a
+                    // sentence repeated 10,000 times in both would otherwise make 10,000 passages).
+                    let (oa, ob) = (index(p.a).start, index(p.b).start);
+                    passages.push(Passage {
+                        a: located_at(g, oa)?,
+                        b: located_at(g, ob)?,
+                        words: group.words,
+                        quoted: findings[id].quoted,
+                        text: findings[id].text.clone(),
+                        group: Some(id),
+                    });
+                }
+                passages.sort_by_key(|x| (x.a.start, std::cmp::Reverse(x.a.end), x.b.start));
+                // A nested group inside a longer passage of the same pair says nothing more here.
+                let mut kept: Vec<Passage> = Vec::with_capacity(passages.len());
+                for passage in passages {
+                    let inside = |k: &Passage| {
+                        k.a.start <= passage.a.start
+                            && passage.a.end <= k.a.end
+                            && k.b.start <= passage.b.start
+                            && passage.b.end <= k.b.end
+                    };
+                    if !kept.iter().rev().take(8).any(inside) {
+                        kept.push(passage);
+                    }
+                }
+                let passages = kept;
+                Some(PairFinding {
+                    a: p.a,
+                    b: p.b,
+                    kind: PairKind::Overlap,
+                    jaccard: overlap.jaccard(),
+                    estimate,
+                    containment_a: overlap.containment_a(),
+                    containment_b: overlap.containment_b(),
+                    passages,
+                })
+            })
+            .collect();
+        (findings, pair_findings)
+    }
 }

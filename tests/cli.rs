@@ -451,7 +451,7 @@ fn timings_go_to_stderr_and_leave_the_report_alone() {
         "shared text groups",
         "shared k-grams",
         "quote groups",
-        "locate shared text",
+        "locate",
         "check pairs",
         "read and analyse",
         "verify and align",
