@@ -263,12 +263,9 @@ pub fn scan_with_progress(
     };
     drop(overlap_sketches);
     // The occurrences of shared texts and quotes, located in one pass over the documents.
-    let ([text_found, quote_found], problems) = locate_together(
-        &documents,
-        shared.spans_to_locate(),
-        quote_spans,
-        &config.walk,
-    );
+    let text_spans = shared.spans_to_locate();
+    let ([text_found, quote_found], problems) =
+        locate_together(&documents, text_spans, quote_spans, &config.walk);
     diagnostics.extend(problems);
     let quotes = quote_locations.finish(quote_found);
     let (text_groups, overlap_pairs) = shared.located(text_found);

@@ -154,40 +154,46 @@ impl SharedText {
             let tag = l.tag;
             at[tag] = Some(l);
         }
+        let built: Vec<Option<GroupFinding>> = groups
+            .par_iter()
+            .zip(&first_of)
+            .map(|(group, &first)| {
+                let located: Vec<&SpanLocated> = (first..first + group.occurrences.len())
+                    .map(|i| at[i].as_ref())
+                    .collect::<Option<_>>()?;
+                let text = located[text_occurrence(group)].text.clone()?;
+                Some(GroupFinding {
+                    text,
+                    words: group.words,
+                    docs: group.docs().count(),
+                    quoted: located.iter().all(|l| l.quoted),
+                    boilerplate: group.boilerplate,
+                    occurrences: group
+                        .occurrences
+                        .iter()
+                        .zip(&located)
+                        .map(|(o, l)| GroupOccurrenceAt {
+                            doc: o.doc,
+                            at: l.at,
+                            words: o.words.len() as u32,
+                        })
+                        .collect(),
+                })
+            })
+            .collect();
         // Groups kept, with their new index.
         let mut kept_as: Vec<Option<usize>> = vec![None; groups.len()];
         let mut findings = Vec::with_capacity(groups.len());
-        for (g, (group, &first)) in groups.iter().zip(&first_of).enumerate() {
-            let located: Option<Vec<&SpanLocated>> = (first..first + group.occurrences.len())
-                .map(|i| at[i].as_ref())
-                .collect();
-            let Some(located) = located else { continue };
-            let Some(text) = located[text_occurrence(group)].text.clone() else {
-                continue;
-            };
-            kept_as[g] = Some(findings.len());
-            findings.push(GroupFinding {
-                text,
-                words: group.words,
-                docs: group.docs().count(),
-                quoted: located.iter().all(|l| l.quoted),
-                boilerplate: group.boilerplate,
-                occurrences: group
-                    .occurrences
-                    .iter()
-                    .zip(&located)
-                    .map(|(o, l)| GroupOccurrenceAt {
-                        doc: o.doc,
-                        at: l.at,
-                        words: o.words.len() as u32,
-                    })
-                    .collect(),
-            });
+        for (g, finding) in built.into_iter().enumerate() {
+            if let Some(finding) = finding {
+                kept_as[g] = Some(findings.len());
+                findings.push(finding);
+            }
         }
         let located_at = |g: usize, o: usize| at[first_of[g] + o].as_ref().map(|l| l.at);
         let pair_findings = pairs
-            .iter()
-            .zip(overlap.iter().zip(&estimate))
+            .par_iter()
+            .zip(overlap.par_iter().zip(&estimate))
             .filter_map(|(p, (overlap, &estimate))| {
                 let mut passages = Vec::new();
                 for &g in &p.groups {
