@@ -44,52 +44,63 @@ pub fn overlap_pairs(
     unit: &(dyn Fn(DocId) -> u32 + Sync),
     min_containment: f64,
 ) -> Vec<SharedPair> {
+    // Each group's documents, with the words its occurrences span in each (at least what they
+    // cover together): one pass over each group's occurrences, which are ordered by document.
+    let docs_of: Vec<Vec<(DocId, u32)>> = groups
+        .par_iter()
+        .map(|g| {
+            if g.boilerplate {
+                return Vec::new();
+            }
+            let mut docs: Vec<(DocId, u32)> = Vec::new();
+            for o in &g.occurrences {
+                let words = o.words.len() as u32;
+                match docs.last_mut() {
+                    Some((doc, spanned)) if *doc == o.doc => *spanned += words,
+                    _ => docs.push((o.doc, words)),
+                }
+            }
+            docs
+        })
+        .collect();
     // Which groups each document holds, so that each document finds its partners on its own
     // (in parallel, in cache) instead of one sort of every (a, b, group) of the corpus.
-    let mut holding: Vec<(DocId, u32)> = groups
+    let mut holding: Vec<(DocId, u32, u32)> = docs_of
         .par_iter()
         .enumerate()
-        .filter(|(_, g)| !g.boilerplate)
-        .flat_map_iter(|(i, g)| g.docs().map(move |d| (d, i as u32)))
+        .flat_map_iter(|(g, docs)| docs.iter().map(move |&(d, spanned)| (d, g as u32, spanned)))
         .collect();
     holding.par_sort_unstable();
-    let by_doc: Vec<&[(DocId, u32)]> = holding.chunk_by(|x, y| x.0 == y.0).collect();
+    let by_doc: Vec<&[(DocId, u32, u32)]> = holding.chunk_by(|x, y| x.0 == y.0).collect();
     let reaches = |covered: u32, doc: DocId| {
         f64::from(covered) >= min_containment * f64::from(words(doc).max(1))
-    };
-    // The words of `doc` in occurrences of group `g`: at least what they cover together.
-    let spanned = |g: u32, doc: DocId| -> u32 {
-        groups[g as usize]
-            .in_doc(doc)
-            .iter()
-            .map(|o| o.words.len() as u32)
-            .sum()
     };
     by_doc
         .par_iter()
         .flat_map_iter(|held| {
             let a = held[0].0;
-            let mut partners: Vec<(DocId, u32)> = held
+            // (b, group, words of a it spans, words of b it spans)
+            let mut partners: Vec<(DocId, u32, u32, u32)> = held
                 .iter()
-                .flat_map(|&(_, g)| {
-                    groups[g as usize]
-                        .docs()
-                        .filter(move |&b| b > a && unit(b) != unit(a))
-                        .map(move |b| (b, g))
+                .flat_map(|&(_, g, spanned_a)| {
+                    docs_of[g as usize]
+                        .iter()
+                        .filter(move |&&(b, _)| b > a && unit(b) != unit(a))
+                        .map(move |&(b, spanned_b)| (b, g, spanned_a, spanned_b))
                 })
                 .collect();
-            partners.sort_unstable();
+            partners.sort_unstable_by_key(|p| (p.0, p.1));
             let pairs: Vec<SharedPair> = partners
                 .chunk_by(|x, y| x.0 == y.0)
                 .filter_map(|run| {
                     let b = run[0].0;
-                    let ids: Vec<u32> = run.iter().map(|r| r.1).collect();
                     // Sums bound the union from above: most pairs are ruled out without it.
-                    let most_a: u32 = ids.iter().map(|&g| spanned(g, a)).sum();
-                    let most_b: u32 = ids.iter().map(|&g| spanned(g, b)).sum();
+                    let most_a: u32 = run.iter().map(|r| r.2).sum();
+                    let most_b: u32 = run.iter().map(|r| r.3).sum();
                     if !reaches(most_a, a) && !reaches(most_b, b) {
                         return None;
                     }
+                    let ids: Vec<u32> = run.iter().map(|r| r.1).collect();
                     let covered_a = covered(groups, &ids, a);
                     let covered_b = covered(groups, &ids, b);
                     (reaches(covered_a, a) || reaches(covered_b, b)).then_some(SharedPair {
