@@ -104,21 +104,14 @@ pub fn locate_together(
     second: Vec<WantedSpan>,
     walk: &WalkOptions,
 ) -> ([Vec<Located>; 2], Vec<Diagnostic>) {
-    let mut merged = Vec::with_capacity(first.len() + second.len());
-    let mut second = second.into_iter().peekable();
-    for span in first {
-        while let Some(other) = second.next_if(|o| o.doc < span.doc) {
-            merged.push(WantedSpan {
-                tag: other.tag | SECOND,
-                ..other
-            });
-        }
-        merged.push(span);
-    }
-    merged.extend(second.map(|other| WantedSpan {
-        tag: other.tag | SECOND,
-        ..other
+    // In place: the spans of a scan at 100k real-text documents take 150 MB.
+    let mut merged = first;
+    merged.reserve_exact(second.len());
+    merged.extend(second.into_iter().map(|span| WantedSpan {
+        tag: span.tag | SECOND,
+        ..span
     }));
+    merged.par_sort_unstable_by_key(|w| (w.doc, w.tag));
     let (found, problems) = locate(documents, &merged, walk);
     drop(merged);
     let (of_second, mut of_first): (Vec<Located>, Vec<Located>) =

@@ -149,17 +149,18 @@ impl SharedText {
         let total = first_of
             .last()
             .map_or(0, |&f| f + groups.last().map_or(0, |g| g.occurrences.len()));
-        let mut at: Vec<Option<SpanLocated>> = vec![None; total];
-        for l in located {
-            let tag = l.tag;
-            at[tag] = Some(l);
+        // Where each occurrence's span is in `located` (which is in document order), by tag.
+        let mut index_of: Vec<u32> = vec![u32::MAX; total];
+        for (i, l) in located.iter().enumerate() {
+            index_of[l.tag] = i as u32;
         }
+        let at = |tag: usize| located.get(index_of[tag] as usize);
         let built: Vec<Option<GroupFinding>> = groups
             .par_iter()
             .zip(&first_of)
             .map(|(group, &first)| {
                 let located: Vec<&SpanLocated> = (first..first + group.occurrences.len())
-                    .map(|i| at[i].as_ref())
+                    .map(at)
                     .collect::<Option<_>>()?;
                 let text = located[text_occurrence(group)].text.clone()?;
                 Some(GroupFinding {
@@ -190,7 +191,7 @@ impl SharedText {
                 findings.push(finding);
             }
         }
-        let located_at = |g: usize, o: usize| at[first_of[g] + o].as_ref().map(|l| l.at);
+        let located_at = |g: usize, o: usize| at(first_of[g] + o).map(|l| l.at);
         let pair_findings = pairs
             .par_iter()
             .zip(overlap.par_iter().zip(&estimate))
