@@ -95,15 +95,21 @@ pub fn locate(
 /// The high bit of a tag marks the spans of the second list in [`locate_together`].
 const SECOND: usize = 1 << (usize::BITS - 1);
 
-/// [`locate`] for two lists of spans (each ordered by document, tags below 2^63) in one pass
+/// [`locate`] for two lists of spans (in any order; tags below `usize::MAX / 2`) in one pass
 /// over the documents: a document holding spans of both is read once. Gives each list's spans
-/// located, with their own tags.
+/// located, with their own tags. A document that cannot be read again, or has changed, is one
+/// diagnostic and none of its spans, of either list, is located (as when each list is located on
+/// its own).
 pub fn locate_together(
     documents: &[DocumentInfo],
     first: Vec<WantedSpan>,
     second: Vec<WantedSpan>,
     walk: &WalkOptions,
 ) -> ([Vec<Located>; 2], Vec<Diagnostic>) {
+    assert!(
+        first.iter().chain(&second).all(|w| w.tag & SECOND == 0),
+        "tags below usize::MAX / 2"
+    );
     // In place: the spans of a scan at 100k real-text documents take 150 MB.
     let mut merged = first;
     merged.reserve_exact(second.len());
@@ -112,19 +118,20 @@ pub fn locate_together(
         ..span
     }));
     merged.par_sort_unstable_by_key(|w| (w.doc, w.tag));
-    let (found, problems) = locate(documents, &merged, walk);
+    let (mut found, problems) = locate(documents, &merged, walk);
     drop(merged);
-    let (of_second, mut of_first): (Vec<Located>, Vec<Located>) =
-        found.into_iter().partition(|l| l.tag & SECOND != 0);
-    of_first.shrink_to_fit();
-    let of_second = of_second
-        .into_iter()
+    // The second list (a scan's quote occurrences) is the short one: copied out, and the first
+    // kept in place.
+    let of_second = found
+        .iter()
+        .filter(|l| l.tag & SECOND != 0)
         .map(|l| Located {
             tag: l.tag & !SECOND,
-            ..l
+            ..l.clone()
         })
         .collect();
-    ([of_first, of_second], problems)
+    found.retain(|l| l.tag & SECOND == 0);
+    ([found, of_second], problems)
 }
 
 /// The spans `wanted` (all in the document `info`, whose bytes are `bytes`) located.
@@ -322,14 +329,18 @@ impl QuoteLocations {
     /// document is reported by the reader): a group with an occurrence missing would misstate
     /// where the quote is.
     pub(crate) fn finish(mut self, found: Vec<Located>) -> Vec<QuoteFinding> {
+        assert_eq!(
+            self.reported.len(),
+            self.groups.len(),
+            "spans_to_read comes first"
+        );
         let missing = std::mem::take(&mut self.missing);
         self.record(found.into_iter().map(|l| {
             let (_, g, o) = missing[l.tag];
             (g, o, l.at, l.text)
         }));
         let reported = std::mem::take(&mut self.reported);
-        let findings = self
-            .groups
+        self.groups
             .into_iter()
             .zip(self.located)
             .zip(self.texts)
@@ -353,7 +364,6 @@ impl QuoteLocations {
                     occurrences,
                 })
             })
-            .collect();
-        findings
+            .collect()
     }
 }

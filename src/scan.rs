@@ -12,8 +12,9 @@
 //!    near-duplicate pair's passages, drop the analyses. Only what holds is reported.
 //! 6. Clusters from exact groups and near-duplicate pairs (union-find).
 //! 7. Shared text for the whole corpus at once ([`crate::group`], clusters as units), the overlap
-//!    pairs it makes ([`crate::containment`]), and where it all is in the files
-//!    ([`crate::locate`]): the `shared_text` stage.
+//!    pairs it makes ([`crate::containment`]): the `shared_text` stage.
+//! 8. Where it all is in the files ([`crate::locate`]), in one pass over the documents: the shared
+//!    texts' occurrences, and the quote occurrences the pair check did not locate.
 //!
 //! Everything is sorted by document id (= path order), so the output is byte-identical whatever
 //! the thread count.
@@ -244,8 +245,6 @@ pub fn scan_with_progress(
         .map(|p| (p.a, p.b));
     let clusters = clusters(documents.len(), exact_edges.chain(near_edges), &words);
     clock.lap("clusters");
-    let quote_spans = quote_locations.spans_to_read(&documents, &clusters);
-
     let shared = if config.overlap {
         let unit_of = crate::cluster::first_member_of(&clusters, documents.len());
         let (groups, times) =
@@ -264,6 +263,7 @@ pub fn scan_with_progress(
     drop(overlap_sketches);
     // The occurrences of shared texts and quotes, located in one pass over the documents.
     let text_spans = shared.spans_to_locate();
+    let quote_spans = quote_locations.spans_to_read(&documents, &clusters);
     let ([text_found, quote_found], problems) =
         locate_together(&documents, text_spans, quote_spans, &config.walk);
     diagnostics.extend(problems);
@@ -673,6 +673,65 @@ mod tests {
         assert_eq!(problems.len(), 1);
         assert!(problems[0].path.ends_with("1.txt"), "{problems:?}");
         assert_eq!(problems[0].message, "file changed during the scan");
+    }
+
+    /// Two lists of spans located in one pass give each list what locating it alone gives, in
+    /// whatever order they come; a document that changed drops its spans of both lists, with
+    /// one error naming it.
+    #[test]
+    fn two_span_lists_located_together_are_located_as_each_alone() {
+        use crate::locate::{locate, locate_together, Located, WantedSpan};
+        let dir = tempfile::tempdir().unwrap();
+        let texts = [
+            "alpha beta gamma delta epsilon",
+            "one two three\nfour five six",
+            "x y z",
+        ];
+        for (i, text) in texts.iter().enumerate() {
+            std::fs::write(dir.path().join(format!("{i}.txt")), text).unwrap();
+        }
+        let config = ScanConfig::new(0.8);
+        let (files, _) = discover(&[dir.path().to_path_buf()], &config.walk);
+        let (documents, _, _) = sketch_all(&files, &config, FingerprintUse::Groups, &NoProgress);
+        let span = |doc: u32, words: std::ops::Range<u32>, tag: usize| WantedSpan {
+            doc: DocId(doc),
+            words,
+            quoted_only: false,
+            text: true,
+            tag,
+        };
+        let first = vec![span(0, 1..3, 0), span(1, 0..2, 1), span(2, 0..1, 2)];
+        // Not ordered by document, and one document in both lists.
+        let second = vec![span(1, 2..5, 0), span(0, 0..1, 1)];
+        let by_tag = |mut found: Vec<Located>| {
+            found.sort_by_key(|l| l.tag);
+            found
+        };
+        let alone = |list: &[WantedSpan]| {
+            let mut list = list.to_vec();
+            list.sort_by_key(|w| w.doc);
+            let (found, problems) = locate(&documents, &list, &config.walk);
+            assert!(problems.is_empty(), "{problems:?}");
+            by_tag(found)
+        };
+        let ([a, b], problems) =
+            locate_together(&documents, first.clone(), second.clone(), &config.walk);
+        assert!(problems.is_empty(), "{problems:?}");
+        let (a, b) = (by_tag(a), by_tag(b));
+        assert_eq!(a, alone(&first));
+        assert_eq!(b, alone(&second));
+        assert_eq!(a[0].text.as_deref(), Some("beta gamma"));
+        assert_eq!(b[0].text.as_deref(), Some("three\nfour five"));
+        assert_eq!((b[0].at.line, b[1].at.start), (1, 0));
+
+        std::fs::write(dir.path().join("1.txt"), "one two three four five").unwrap();
+        let ([a, b], problems) = locate_together(&documents, first, second, &config.walk);
+        let tags = |found: &[Located]| -> Vec<usize> {
+            by_tag(found.to_vec()).iter().map(|l| l.tag).collect()
+        };
+        assert_eq!((tags(&a), tags(&b)), (vec![0, 2], vec![1]));
+        assert_eq!(problems.len(), 1, "{problems:?}");
+        assert!(problems[0].path.ends_with("1.txt"), "{problems:?}");
     }
 
     /// Checking pairs a chunk at a time gives what checking them all at once gives, and finds

@@ -106,12 +106,12 @@ fn first_occurrences(groups: &[TextGroup]) -> Vec<usize> {
 }
 
 impl SharedText {
-    /// One span per occurrence, tagged by its place in the flattened list of occurrences,
-    /// ordered by document: what [`SharedText::located`] needs read again.
+    /// One span per occurrence, tagged by its place in the flattened list of occurrences: what
+    /// [`SharedText::located`] needs read again (in group order; `locate_together` orders the
+    /// spans it reads by document).
     pub(crate) fn spans_to_locate(&self) -> Vec<WantedSpan> {
         let first_of = first_occurrences(&self.groups);
-        let mut wanted: Vec<WantedSpan> = self
-            .groups
+        self.groups
             .iter()
             .zip(&first_of)
             .flat_map(|(g, &first)| {
@@ -127,9 +127,7 @@ impl SharedText {
                         tag: first + o,
                     })
             })
-            .collect();
-        wanted.par_sort_unstable_by_key(|w| (w.doc, w.tag));
-        wanted
+            .collect()
     }
 
     /// The groups and overlap pairs, with the spans of [`SharedText::spans_to_locate`] located:

@@ -268,7 +268,8 @@ fn push_line(buf: &mut Vec<u8>, record: &impl Serialize) -> io::Result<()> {
 }
 
 /// Records formatted per parallel batch: a batch's lines are held in memory before they are
-/// written, a few megabytes whatever the report's size.
+/// written (about 8 MB at 100k real-text documents, where a line averages 470 bytes; a
+/// boilerplate text in 100,000 documents is one line of about 2.5 MB).
 const LINES_PER_BATCH: usize = 16_384;
 
 /// Records per task within a batch.
@@ -407,6 +408,26 @@ pub(crate) fn write_diagnostics(
 mod tests {
     use super::*;
     use crate::corpus::Diagnostic;
+
+    /// Lines formatted in parallel batches come out in order, each with its index, across
+    /// batch and task boundaries.
+    #[test]
+    fn lines_written_in_parallel_batches_keep_their_order_and_ids() {
+        let items: Vec<u32> = (0..2 * LINES_PER_BATCH as u32 + 1_000)
+            .map(|i| i * 3)
+            .collect();
+        let mut out = Vec::new();
+        write_lines(&mut out, &items, |buf, id, &item| {
+            push_line(buf, &(id, item))
+        })
+        .unwrap();
+        let text = String::from_utf8(out).unwrap();
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(lines.len(), items.len());
+        for (i, line) in lines.iter().enumerate() {
+            assert_eq!(*line, format!("[{i},{}]", 3 * i));
+        }
+    }
 
     /// The records an engine writes come out as `write` writes them: the summary in the
     /// scan's field order and number format whatever the order and format given.
