@@ -83,13 +83,20 @@ pub(crate) fn with_pairs(
     }
 }
 
-/// The occurrence whose text names a group: its first whole one (a folded group's partial
-/// copies are shorter).
+/// The occurrence whose text names a group: the first that spans exactly the group's words (the
+/// shared text as it is, where another copy has words inserted in it or is cut short), else the
+/// first that spans at least as many (every copy edited). On `seeds/` the shared DOJ sentence
+/// was named by the copy with five words inserted, so "8 words" stood beside 13.
 fn text_occurrence(group: &TextGroup) -> usize {
-    group
-        .occurrences
-        .iter()
-        .position(|o| o.words.len() as u32 >= group.words)
+    let spanned = |o: &crate::group::GroupOccurrence| o.words.len() as u32;
+    (group.occurrences.iter())
+        .position(|o| spanned(o) == group.words)
+        .or_else(|| {
+            group
+                .occurrences
+                .iter()
+                .position(|o| spanned(o) > group.words)
+        })
         .unwrap_or(0)
 }
 

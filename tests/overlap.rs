@@ -166,7 +166,12 @@ fn seeds_000_and_001_share_an_edited_sentence_as_one_group() {
         &places[0]["start"],
         &places[0]["end"],
     );
-    assert_eq!(first, shared["text"].as_str().unwrap());
+    // The edited copy (five words inserted) is where the text occurs, with its own words...
+    assert_eq!(
+        first,
+        "2,000 former DOJ officials signed onto a petition Sunday calling for Barr’s resignation"
+    );
+    assert_eq!(places[0]["words"], 13);
     let second = slice(
         places[1]["path"].as_str().unwrap(),
         &places[1]["start"],
@@ -176,6 +181,8 @@ fn seeds_000_and_001_share_an_edited_sentence_as_one_group() {
         second,
         "2,000 former DOJ officials calling for Barr’s resignation"
     );
+    // ...and the group is named by the copy that holds just the 8 shared words.
+    assert_eq!(second, shared["text"].as_str().unwrap());
     assert_occurrences_point_into_the_files(shared);
     // A twentieth of neither document: no pair.
     assert!(pair(

@@ -259,14 +259,19 @@ impl Printer<'_> {
             ),
         )?;
         for o in group.occurrences.iter().take(MAX_SHOWN_OCCURRENCES) {
-            // A copy edited in between (words added or changed) spans more words than the
-            // group's shared ones: said, so that "8 words" beside a longer text reads right.
+            // A copy with words added or changed in between spans more words than the group's
+            // shared ones, a copy cut short fewer: said, so that "8 words" reads right beside it.
             let edited = (o.words != group.words).then(|| {
+                let what = if o.words > group.words {
+                    "an edited copy"
+                } else {
+                    "a partial copy"
+                };
                 format!(
                     "  {}",
                     paint(
                         self.palette.dim,
-                        &format!("({} words here: an edited copy)", o.words)
+                        &format!("({} words here: {what})", o.words)
                     )
                 )
             });
