@@ -139,12 +139,48 @@ pub fn discover(roots: &[PathBuf], options: &WalkOptions) -> (Vec<SourceFile>, V
         }
         walk_folder(root, options, &overrides, &mut files, &mut problems);
     }
-    files.sort();
+    sort_by_path(&mut files);
     files.dedup();
     // A FIFO named on the command line and found again in a folder is one problem.
     problems.sort();
     problems.dedup();
     (files, problems)
+}
+
+/// Sorts files in `Path` order. `Path::cmp` splits both paths into components at every
+/// comparison, which was half of walking a folder of 100k files; here each path is split once,
+/// into a key that compares bytewise in the same order ([`path_order_key`]).
+fn sort_by_path(files: &mut Vec<SourceFile>) {
+    let mut keyed: Vec<(Vec<u8>, SourceFile)> = files
+        .drain(..)
+        .map(|file| (path_order_key(&file.path), file))
+        .collect();
+    keyed.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+    files.extend(keyed.into_iter().map(|(_, file)| file));
+}
+
+/// A key whose bytewise order is `Path`'s order: `Path::cmp` compares the components in turn,
+/// first by kind (prefix, root, `.`, `..`, name), then by their bytes. Each component here is a
+/// kind byte and its bytes, and components are joined by a 0 byte, which no component holds,
+/// so a component that is a prefix of another sorts first, as it does in `Path`.
+fn path_order_key(path: &Path) -> Vec<u8> {
+    use std::path::Component;
+    let mut key = Vec::with_capacity(path.as_os_str().len() + 8);
+    for (i, component) in path.components().enumerate() {
+        if i > 0 {
+            key.push(0);
+        }
+        let (kind, bytes) = match component {
+            Component::Prefix(prefix) => (1, prefix.as_os_str().as_encoded_bytes()),
+            Component::RootDir => (2, &[][..]),
+            Component::CurDir => (3, &[][..]),
+            Component::ParentDir => (4, &[][..]),
+            Component::Normal(name) => (5, name.as_encoded_bytes()),
+        };
+        key.push(kind);
+        key.extend_from_slice(bytes);
+    }
+    key
 }
 
 fn build_overrides(options: &WalkOptions) -> Result<ignore::overrides::Override, Diagnostic> {
@@ -683,6 +719,26 @@ fn too_large(len: u64, max_bytes: u64) -> ReadProblem {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    proptest::proptest! {
+        #[test]
+        fn paths_sort_by_key_as_by_path(
+            paths in proptest::collection::vec(
+                proptest::collection::vec(
+                    proptest::sample::select(vec!["/", "//", ".", "..", "a", "a-b", "a.b", "b", "ab", "_"]),
+                    0..6,
+                ),
+                0..30,
+            )
+        ) {
+            let paths: Vec<PathBuf> = paths.iter().map(|parts| PathBuf::from(parts.concat())).collect();
+            let mut by_path = paths.clone();
+            by_path.sort();
+            let mut by_key = paths.clone();
+            by_key.sort_by_key(|p| path_order_key(p));
+            proptest::prop_assert_eq!(by_path, by_key);
+        }
+    }
 
     #[test]
     fn walks_sorted_and_respects_hidden_and_globs() {

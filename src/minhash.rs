@@ -87,10 +87,9 @@ impl MinHasher {
         for shingle in shingles {
             let mixed = mix64(shingle ^ self.seed);
             let bin = reduce(mixed >> 32, self.perms);
-            let value = mixed & 0xFFFF_FFFF;
-            if value < bins[bin] {
-                bins[bin] = value;
-            }
+            // A minimum without a branch: a third of the shingles of a 600-word document lower
+            // their bin, too many for a branch to guess.
+            bins[bin] = bins[bin].min(mixed & 0xFFFF_FFFF);
         }
         Signature(self.densify(&bins))
     }
