@@ -19,7 +19,7 @@ use std::io::Read;
 use std::path::{Path, PathBuf};
 
 pub use input::{FileKind, InputFormat, InputOptions};
-use jsonl::Pending;
+pub use jsonl::Pending;
 
 /// How to walk folders and which files to read.
 #[derive(Debug, Clone)]
@@ -369,6 +369,41 @@ pub fn read_batches(file: &SourceFile, options: &WalkOptions) -> Batches {
             Err(problem) => Batches::One(Some(vec![Pending::Ready(Err(problem))])),
         },
     }
+}
+
+/// True for a file whose batches are worth reading on a thread of their own while the ones
+/// before are processed ([`for_each_batch_read_ahead`]): a JSON Lines file of more than a few
+/// batches. Reading such a file (decompressing it above all) is serial, so when its batches were
+/// read and processed in turn, a 100k-document `.jsonl.zst` took 1.5x the plain file.
+pub fn is_large_stream(file: &SourceFile, options: &WalkOptions) -> bool {
+    options.input.kind_of(&file.path) == FileKind::Jsonl
+        && std::fs::metadata(&file.path).is_ok_and(|m| m.len() > LARGE_STREAM_BYTES)
+}
+
+/// Bytes on disk from which a JSON Lines file is read ahead (see [`is_large_stream`]).
+const LARGE_STREAM_BYTES: u64 = 16 << 20;
+
+/// Calls `each` with the batches of `file` in order, on this thread, while a second thread reads
+/// the next batches (at most two ahead), so that reading overlaps what `each` does.
+pub fn for_each_batch_read_ahead(
+    file: &SourceFile,
+    options: &WalkOptions,
+    mut each: impl FnMut(Vec<Pending>),
+) {
+    std::thread::scope(|scope| {
+        let (sender, receiver) = std::sync::mpsc::sync_channel(2);
+        scope.spawn(move || {
+            for batch in read_batches(file, options) {
+                // The receiver only goes away when `each` panicked; stop reading then.
+                if sender.send(batch).is_err() {
+                    return;
+                }
+            }
+        });
+        for batch in receiver {
+            each(batch);
+        }
+    });
 }
 
 /// The batches of one file (see [`read_batches`]).

@@ -22,7 +22,10 @@
 use crate::cluster::clusters;
 use crate::containment::DEFAULT_MIN_CONTAINMENT;
 use crate::corpus::spool::Spools;
-use crate::corpus::{discover, read_batches, Diagnostic, Severity, SourceFile, WalkOptions};
+use crate::corpus::{
+    discover, for_each_batch_read_ahead, is_large_stream, read_batches, Diagnostic, Pending,
+    Severity, SourceFile, WalkOptions,
+};
 use crate::error::Error;
 use crate::findings::*;
 use crate::fingerprint::WinnowParams;
@@ -416,40 +419,68 @@ pub(crate) fn sketch_all(
 /// Files sketched per parallel pass (see [`sketch_all`]).
 const SKETCH_CHUNK_FILES: usize = 16_384;
 
-/// Reads and sketches the documents of `files` in parallel, in file and line order.
+/// Reads and sketches the documents of `files` in parallel, in file and line order: files in
+/// parallel, and a large JSON Lines file batch after batch, each batch in parallel while the
+/// next is read.
 fn sketch_files(
     files: &[SourceFile],
     config: &ScanConfig,
     params: &SketchParams,
     progress: &dyn Progress,
 ) -> Vec<Result<Sketched, Diagnostic>> {
-    files
-        .par_iter()
-        .flat_map_iter(|file| {
-            on_exhausted(read_batches(file, &config.walk), || progress.file_read())
-        })
-        .flat_map(|batch| batch.into_par_iter())
-        .map(|pending| {
-            let (source, bytes) = pending.load(&config.walk)?;
-            let sketch = sketch(&bytes, params);
-            progress.document_signed();
-            let info = DocumentInfo {
-                source,
-                bytes: bytes.len() as u64,
-                words: sketch.words,
-                content_hash: sketch.content_hash,
-                signature: sketch.signature,
-            };
-            let overlap = params.winnow.is_some().then(|| {
-                Box::new(OverlapSketch {
-                    fingerprints: sketch.fingerprints,
-                    word_hashes: sketch.word_hashes,
-                    quoted: sketch.quoted,
-                })
+    let mut sketched = Vec::with_capacity(files.len());
+    let streamed = |file: &SourceFile| is_large_stream(file, &config.walk);
+    for run in files.chunk_by(|a, b| streamed(a) == streamed(b)) {
+        if !streamed(&run[0]) {
+            sketched.par_extend(
+                run.par_iter()
+                    .flat_map_iter(|file| {
+                        on_exhausted(read_batches(file, &config.walk), || progress.file_read())
+                    })
+                    .flat_map(|batch| batch.into_par_iter())
+                    .map(|pending| sketch_pending(pending, config, params, progress)),
+            );
+            continue;
+        }
+        for file in run {
+            for_each_batch_read_ahead(file, &config.walk, |batch| {
+                sketched.par_extend(
+                    batch
+                        .into_par_iter()
+                        .map(|pending| sketch_pending(pending, config, params, progress)),
+                );
             });
-            Ok((info, overlap))
+            progress.file_read();
+        }
+    }
+    sketched
+}
+
+/// Decodes and sketches one document.
+fn sketch_pending(
+    pending: Pending,
+    config: &ScanConfig,
+    params: &SketchParams,
+    progress: &dyn Progress,
+) -> Result<Sketched, Diagnostic> {
+    let (source, bytes) = pending.load(&config.walk)?;
+    let sketch = sketch(&bytes, params);
+    progress.document_signed();
+    let info = DocumentInfo {
+        source,
+        bytes: bytes.len() as u64,
+        words: sketch.words,
+        content_hash: sketch.content_hash,
+        signature: sketch.signature,
+    };
+    let overlap = params.winnow.is_some().then(|| {
+        Box::new(OverlapSketch {
+            fingerprints: sketch.fingerprints,
+            word_hashes: sketch.word_hashes,
+            quoted: sketch.quoted,
         })
-        .collect()
+    });
+    Ok((info, overlap))
 }
 
 /// Groups non-empty documents by content hash; each group is ascending, groups are ordered by
