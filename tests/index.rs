@@ -2,7 +2,10 @@
 //! fixtures/index/ (see fixtures/index/README.md for what each file is and the answers expected).
 
 use assert_cmd::Command;
-use dedup::index::format::{decode_entry, header_check, ENTRY_LEN, HEADER_LEN, TRAILER_LEN};
+use dedup::index::format::{
+    decode_entry, encode_footer, header_check, Entry, SectionKind, ENTRY_LEN, HEADER_LEN,
+    TRAILER_LEN,
+};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 use std::process::Output;
@@ -125,7 +128,7 @@ fn stats_print_counts_parameters_size_and_version() {
     assert_eq!(code(&out), 0);
     let text = stdout(&out);
     let size = std::fs::metadata(&index).unwrap().len();
-    assert!(text.contains("format        version 2"), "{text}");
+    assert!(text.contains("format        version 3"), "{text}");
     assert!(text.contains("documents     6 in 1 segment ("), "{text}");
     assert!(text.contains(&format!("({size} bytes)")), "{text}");
     assert!(
@@ -521,14 +524,14 @@ fn wrong_magic_zero_length_and_a_future_version_are_refused() {
     std::fs::write(&path, b"DEDUP").unwrap();
     assert_refused(&path, "corrupt index (truncated: 5 bytes");
 
-    let mut future = read("tests/data/v2.dedup");
-    future[8..12].copy_from_slice(&3u32.to_le_bytes());
+    let mut future = read("tests/data/v3.dedup");
+    future[8..12].copy_from_slice(&4u32.to_le_bytes());
     let check = header_check(&future[..12]);
     future[12..HEADER_LEN].copy_from_slice(&check.to_le_bytes());
     std::fs::write(&path, &future).unwrap();
     assert_refused(
         &path,
-        "index format version 3 is not supported (this dedup reads version 2); rebuild it",
+        "index format version 4 is not supported (this dedup reads version 3); rebuild it",
     );
     let out = run(&["index", "add", s(&path), MORE]);
     assert_eq!(code(&out), 2);
@@ -539,18 +542,17 @@ fn wrong_magic_zero_length_and_a_future_version_are_refused() {
     );
 }
 
-/// The committed index was written by format version 2. It must load and give the answers in
-/// tests/data/v2-check.jsonl (those it gave when committed, but for one passage that grew when
-/// passages began to merge across gaps of up to `--min-words` words, and the shape of shared
-/// passages, one record each since `check` stopped reporting them pair by pair: changes of the
-/// check, not of the index); and building the same fixtures now must give the same bytes (a changed
+/// The committed index was written by format version 3. It must load and give the answers in
+/// tests/data/v3-check.jsonl (those the version 2 index of the same fixtures gave, but for one
+/// estimate, 0.843748 there, which was corrected for 16-bit stored values and is now computed
+/// from full signatures); and building the same fixtures now must give the same bytes (a changed
 /// tokenizer, hash or layout shows up here before it invalidates users' indexes).
 #[test]
-fn the_committed_v2_index_still_loads_and_gives_the_same_answers() {
+fn the_committed_v3_index_still_loads_and_gives_the_same_answers() {
     let out = run(&[
         "check",
         "--index",
-        "tests/data/v2.dedup",
+        "tests/data/v3.dedup",
         NEW,
         "--format",
         "jsonl",
@@ -562,7 +564,7 @@ fn the_committed_v2_index_still_loads_and_gives_the_same_answers() {
     let sum = records.last_mut().unwrap();
     sum["load_ms"] = 0.into();
     sum["elapsed_ms"] = 0.into();
-    let expected: Vec<Value> = String::from_utf8(read("tests/data/v2-check.jsonl"))
+    let expected: Vec<Value> = String::from_utf8(read("tests/data/v3-check.jsonl"))
         .unwrap()
         .lines()
         .map(|l| serde_json::from_str(l).unwrap())
@@ -572,41 +574,69 @@ fn the_committed_v2_index_still_loads_and_gives_the_same_answers() {
     let dir = tempfile::tempdir().unwrap();
     let rebuilt = build_corpus(dir.path());
     assert!(
-        std::fs::read(rebuilt).unwrap() == read("tests/data/v2.dedup"),
-        "building fixtures/index/corpus no longer gives tests/data/v2.dedup byte for byte: \
+        std::fs::read(rebuilt).unwrap() == read("tests/data/v3.dedup"),
+        "building fixtures/index/corpus no longer gives tests/data/v3.dedup byte for byte: \
          if the format changed on purpose, bump FORMAT_VERSION and keep the old file"
     );
 }
 
-/// An index of an older format (tests/data/v1.dedup, as format version 1 wrote it) is refused
-/// with a message that says what to do, and `index add` leaves it alone.
+/// An index of an older format (tests/data/v1.dedup and v2.dedup, as format versions 1 and 2
+/// wrote them) is refused with a message that says what to do, and `index add` leaves it alone.
 #[test]
 fn an_index_of_an_older_format_is_refused() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("old.dedup");
-    std::fs::write(&path, read("tests/data/v1.dedup")).unwrap();
-    assert_refused(
-        &path,
-        "index format version 1 is not supported (this dedup reads version 2); rebuild it",
-    );
-    let out = run(&["index", "add", s(&path), MORE]);
-    assert_eq!(code(&out), 2);
-    assert_eq!(std::fs::read(&path).unwrap(), read("tests/data/v1.dedup"));
+    for version in [1, 2] {
+        let old = format!("tests/data/v{version}.dedup");
+        std::fs::write(&path, read(&old)).unwrap();
+        assert_refused(
+            &path,
+            &format!(
+                "index format version {version} is not supported (this dedup reads version 3); \
+                 rebuild it"
+            ),
+        );
+        let out = run(&["index", "add", s(&path), MORE]);
+        assert_eq!(code(&out), 2);
+        assert_eq!(std::fs::read(&path).unwrap(), read(&old));
+    }
 }
 
-/// An index built before the k-gram hash became a rolling hash (tests/data/v2-xxh3-kgrams.dedup,
-/// same layout, fingerprints hashed the old way) is refused by its hash probe: checking new
-/// documents against fingerprints computed differently would miss overlaps silently.
+/// An index written by a dedup that hashes text differently (tests/data/v3.dedup with another
+/// hash probe, every checksum made right again, as such a dedup would write it) is refused by its
+/// hash probe: checking new documents against fingerprints computed differently would miss
+/// overlaps silently.
 #[test]
 fn an_index_whose_hashes_differ_is_refused() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("old-hash.dedup");
-    std::fs::write(&path, read("tests/data/v2-xxh3-kgrams.dedup")).unwrap();
+    std::fs::write(&path, with_another_hash_probe(read("tests/data/v3.dedup"))).unwrap();
     assert_refused(
         &path,
         "the index was built by a dedup that tokenizes or hashes text differently; rebuild it \
          with `dedup index build`",
     );
+}
+
+/// `file` with its params' hash probe changed and the checksums of the params section and the
+/// section table computed again.
+fn with_another_hash_probe(mut file: Vec<u8>) -> Vec<u8> {
+    let footer = old_footer_start(&file);
+    let mut entries: Vec<Entry> = (footer..file.len() - TRAILER_LEN)
+        .step_by(ENTRY_LEN)
+        .map(|at| decode_entry(file[at..at + ENTRY_LEN].try_into().unwrap()).unwrap())
+        .collect();
+    let params = entries
+        .iter_mut()
+        .find(|e| e.kind == SectionKind::Params)
+        .unwrap();
+    let section = params.offset as usize..(params.offset + params.len) as usize;
+    file[section.end - 8] ^= 1; // the hash probe ends the params section
+    params.hash = xxhash_rust::xxh3::xxh3_64(&file[section]);
+    let header: [u8; HEADER_LEN] = file[..HEADER_LEN].try_into().unwrap();
+    file.truncate(footer);
+    file.extend(encode_footer(&header, &entries));
+    file
 }
 
 #[test]

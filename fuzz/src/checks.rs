@@ -452,16 +452,16 @@ pub fn index(data: &[u8]) {
     let Ok(index) = dedup::index::Index::open(&path) else {
         return;
     };
-    let perms = index.params().perms;
+    let bands = index.params().lsh.bands;
     for i in 0..index.len() {
         assert!(
             index.text(i).is_ok(),
             "the text of an index that opened reads"
         );
-        let signature = index
-            .signature_values(i)
-            .expect("the signature of an index that opened reads");
-        assert_eq!(signature.len(), perms);
+        let keys = index
+            .band_keys(i)
+            .expect("the band keys of an index that opened reads");
+        assert_eq!(keys.len(), bands);
         let _ = index.fingerprints(i);
     }
     let _ = (

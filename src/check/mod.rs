@@ -36,11 +36,13 @@
 use crate::corpus::{discover, Diagnostic, Severity, WalkOptions};
 use crate::error::Error;
 use crate::findings::{DocumentInfo, Location, PairFinding, PairKind, Passage};
-use crate::index::{band_keys, estimate_stored, stored_fingerprint, stored_signature, Index};
+use crate::index::{stored_band_keys, stored_fingerprint, Index};
 use crate::lsh::LshParams;
+use crate::minhash::Signature;
 use crate::pairs::{analyse, analysis_of, verify_pair, PassageFilter};
 use crate::quote::CommonWords;
 use crate::scan::{exact_groups, sketch_all, ScanConfig};
+use crate::shingle::shingles;
 use crate::sketch::{content_hash, line_at, line_starts, Analysis};
 use crate::tokenize::tokenize;
 use crate::DocId;
@@ -451,13 +453,13 @@ pub fn check(
     for group in &groups {
         representative[group[0].index()] = true;
     }
-    let stored: Vec<Vec<u16>> = documents
+    let band_keys: Vec<Vec<u32>> = documents
         .iter()
-        .map(|d| stored_signature(d.signature.values()))
+        .map(|d| stored_band_keys(config.lsh, d.signature.values()))
         .collect();
     let query = Query {
         index,
-        stored: &stored,
+        band_keys: &band_keys,
         vs_index: &vs_index,
         representative: &representative,
         config: &config,
@@ -484,7 +486,6 @@ pub fn check(
     let verifier = Verifier {
         index,
         documents: &documents,
-        stored: &stored,
         config: &config,
         filter: &filter,
         covered_passages: options.covered_passages,
@@ -605,7 +606,6 @@ struct BatchFindings {
 struct Verifier<'a> {
     index: &'a Index,
     documents: &'a [DocumentInfo],
-    stored: &'a [Vec<u16>],
     config: &'a ScanConfig,
     filter: &'a PassageFilter<'a>,
     covered_passages: bool,
@@ -691,13 +691,14 @@ impl Verifier<'_> {
             .collect();
         indexed.dedup();
         let winnow = Some(self.index.params().winnow());
-        // With its stored signature (for the estimate), read from the file like its text.
+        // With its signature (for the estimate), computed from its words.
+        let hasher = &self.index.params().sketch_params().hasher;
         let indexed_analyses: Vec<IndexedAnalysis> = indexed
             .par_iter()
             .map(|&j| {
-                let text = self.index.text(j)?;
-                let signature = self.index.signature_values(j)?;
-                Ok((j, Analysis::new(text, self.config.ngram, winnow), signature))
+                let analysis = Analysis::new(self.index.text(j)?, self.config.ngram, winnow);
+                let signature = hasher.sign(shingles(&analysis.words, self.config.ngram));
+                Ok((j, analysis, signature))
             })
             .collect::<Result<_, Error>>()?;
         let verified: Vec<(Option<CheckFinding>, Vec<(DocId, Piece)>)> = chunk
@@ -773,19 +774,21 @@ impl Verifier<'_> {
         Ok(())
     }
 
-    /// `indexed_signature`: the stored signature of the indexed document, when it is one.
+    /// `indexed_signature`: the signature of the indexed document, when it is one.
     fn verify(
         &self,
         doc: DocId,
         target: Target,
         da: &Analysis,
         db: &Analysis,
-        indexed_signature: Option<&[u16]>,
+        indexed_signature: Option<&Signature>,
     ) -> Option<PairFinding> {
         let (other_doc, estimate) = match target {
             Target::Indexed(j) => (
                 DocId(j as u32),
-                estimate_stored(&self.stored[doc.index()], indexed_signature?),
+                self.documents[doc.index()]
+                    .signature
+                    .estimate(indexed_signature?),
             ),
             Target::New(e) => (
                 e,
@@ -919,8 +922,8 @@ struct OverlapQuery {
 /// The new documents' side of a check.
 struct Query<'a> {
     index: &'a Index,
-    /// The new documents' signatures as the index stores signatures.
-    stored: &'a [Vec<u16>],
+    /// The new documents' band keys under the check's LSH settings ([`stored_band_keys`]).
+    band_keys: &'a [Vec<u32>],
     /// May be compared with the index (not empty, not an exact copy of an indexed document).
     vs_index: &'a [bool],
     /// First of its exact-copy group among the new documents.
@@ -929,15 +932,15 @@ struct Query<'a> {
 }
 
 impl Query<'_> {
-    /// Pairs sharing an LSH bucket: band keys of the new documents (from their stored form, as
-    /// the index's) in a hash map, every indexed signature's band keys looked up in it.
+    /// Pairs sharing an LSH bucket: band keys of the new documents in a hash map, every indexed
+    /// document's band keys looked up in it. Those are the stored keys when the check bands as
+    /// the index was built; under other settings (`--threshold`, `--bands`) every indexed
+    /// document is sketched again from its text.
     fn lsh_candidates(&self) -> Result<Vec<(DocId, Target)>, Error> {
         let lsh = self.config.lsh;
-        let mut buckets: PrehashedMap<(usize, u64), Vec<DocId>> = PrehashedMap::default();
-        let mut keys = Vec::with_capacity(lsh.bands);
-        for (d, stored) in self.stored.iter().enumerate() {
+        let mut buckets: PrehashedMap<(usize, u32), Vec<DocId>> = PrehashedMap::default();
+        for (d, keys) in self.band_keys.iter().enumerate() {
             if self.vs_index[d] || self.representative[d] {
-                band_keys(lsh, stored, &mut keys);
                 for (band, &key) in keys.iter().enumerate() {
                     buckets
                         .entry((band, key))
@@ -946,26 +949,35 @@ impl Query<'_> {
                 }
             }
         }
-        let perms = self.index.params().perms;
-        let mut pairs: Vec<(DocId, Target)> =
-            self.index.map_signatures(|first, signatures, found| {
-                let mut keys = Vec::with_capacity(lsh.bands);
-                for (j, values) in (first..).zip(signatures.chunks_exact(perms)) {
-                    if self.index.docs()[j].words == 0 {
-                        continue;
-                    }
-                    band_keys(lsh, values, &mut keys);
-                    for (band, &key) in keys.iter().enumerate() {
-                        if let Some(docs) = buckets.get(&(band, key)) {
-                            found.extend(
-                                docs.iter()
-                                    .filter(|d| self.vs_index[d.index()])
-                                    .map(|&d| (d, Target::Indexed(j))),
-                            );
-                        }
-                    }
+        let look_up = |j: usize, keys: &[u32], found: &mut Vec<(DocId, Target)>| {
+            if self.index.docs()[j].words == 0 {
+                return;
+            }
+            for (band, &key) in keys.iter().enumerate() {
+                if let Some(docs) = buckets.get(&(band, key)) {
+                    found.extend(
+                        docs.iter()
+                            .filter(|d| self.vs_index[d.index()])
+                            .map(|&d| (d, Target::Indexed(j))),
+                    );
                 }
-            })?;
+            }
+        };
+        let mut pairs: Vec<(DocId, Target)> = if lsh == self.index.params().lsh {
+            self.index.map_band_keys(|first, keys, found| {
+                for (j, keys) in (first..).zip(keys.chunks_exact(lsh.bands)) {
+                    look_up(j, keys, found);
+                }
+            })?
+        } else {
+            let perms = self.index.params().perms;
+            self.index
+                .map_signatures_from_text(|first, values, found| {
+                    for (j, values) in (first..).zip(values.chunks_exact(perms)) {
+                        look_up(j, &stored_band_keys(lsh, values), found);
+                    }
+                })?
+        };
         for docs in buckets.values() {
             self.new_pairs(docs, &mut pairs);
         }
@@ -1117,14 +1129,14 @@ impl BitFilter {
     }
 }
 
-/// An indexed document's analysis, with its stored signature.
-type IndexedAnalysis = (usize, Analysis, Vec<u16>);
+/// An indexed document's analysis, with its MinHash signature.
+type IndexedAnalysis = (usize, Analysis, Signature);
 
-fn indexed_analysis(analyses: &[IndexedAnalysis], j: usize) -> Option<(&Analysis, &[u16])> {
+fn indexed_analysis(analyses: &[IndexedAnalysis], j: usize) -> Option<(&Analysis, &Signature)> {
     analyses
         .binary_search_by_key(&j, |(i, _, _)| *i)
         .ok()
-        .map(|i| (&analyses[i].1, analyses[i].2.as_slice()))
+        .map(|i| (&analyses[i].1, &analyses[i].2))
 }
 
 #[cfg(test)]

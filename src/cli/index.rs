@@ -96,12 +96,12 @@ fn stats(args: &IndexStatsArgs) -> anyhow::Result<ExitStatus> {
     )?;
     writeln!(
         out,
-        "size on disk  {} ({} bytes): text {}, signatures {}, fingerprints {}, records and names \
+        "size on disk  {} ({} bytes): text {}, band keys {}, fingerprints {}, records and names \
          {}, header, params and footer {}",
         human_bytes(index.file_len()),
         index.file_len(),
         human_bytes(sizes.text),
-        human_bytes(sizes.signatures),
+        human_bytes(sizes.band_keys),
         human_bytes(sizes.fingerprints),
         human_bytes(sizes.docs),
         human_bytes(sizes.overhead),

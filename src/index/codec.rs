@@ -1,5 +1,5 @@
 //! The compact encodings of an index file: LEB128 integers, front-coded names, Rice-coded
-//! fingerprint sets and 16-bit signature values.
+//! fingerprint sets.
 //!
 //! Every decoder here is bounded by the bytes it is given and says `None` on anything a writer
 //! could not have produced (a run past the end, a value past its range, non-zero padding), so a
@@ -219,17 +219,6 @@ impl BitReader<'_> {
     }
 }
 
-/// Bits kept of each MinHash value in an index.
-pub const SIGNATURE_BITS: u32 = 16;
-
-/// The stored form of a MinHash value: 16 bits of a multiplicative mix of it (the low bits of a
-/// bin's minimum are uniform, but mixing makes the stored bits uniform whatever the hasher).
-/// Two different minima agree on them with probability about 2^-16 (b-bit minwise hashing, Li
-/// and König 2010); equal minima always do.
-pub fn stored_value(v: u32) -> u16 {
-    (u64::from(v).wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 48) as u16
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -315,13 +304,6 @@ mod tests {
                 assert!(out.windows(2).all(|w| w[0] < w[1]));
             }
         }
-    }
-
-    #[test]
-    fn stored_values_keep_equal_values_equal_and_spread_different_ones() {
-        assert_eq!(stored_value(12345), stored_value(12345));
-        let distinct: std::collections::HashSet<u16> = (0..1000u32).map(stored_value).collect();
-        assert!(distinct.len() > 990, "{}", distinct.len());
     }
 
     #[test]

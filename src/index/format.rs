@@ -1,4 +1,4 @@
-//! The on-disk layout of an index file, format version 2. Every integer is little-endian;
+//! The on-disk layout of an index file, format version 3. Every integer is little-endian;
 //! `varint` is an unsigned LEB128 integer (7 bits a byte, low first, shortest form).
 //!
 //! ```text
@@ -12,17 +12,17 @@
 //! ```
 //!
 //! Sections (see [`SectionKind`]): one `params` section, then for every segment (a batch of
-//! documents added together; `index add` appends one) a `docs`, `signatures`, `fingerprints`
+//! documents added together; `index add` appends one) a `docs`, `band keys`, `fingerprints`
 //! and `text` section:
 //!
 //! ```text
 //! params        ngram u32 | perms u32 | seed u64 | threshold f64 | bands u32 | rows u32 |
 //!               min_words u32 | max_df u32 | winnow_k u32 | winnow_w u32 | fingerprint_bits u32 |
-//!               signature_bits u32 | hash_probe u64                                 (64 bytes)
+//!               band_key_bits u32 | hash_probe u64                                  (64 bytes)
 //! docs          count u32 | reserved u32 | count x record | name suffixes, UTF-8, one after another
 //!   record      content_hash u128 | words varint | text_len varint | name_shared varint |
 //!               name_suffix_len varint | fingerprint_count varint | fingerprint_bytes varint
-//! signatures    count x perms x u16: 16 bits of each MinHash value ([`super::codec::stored_value`])
+//! band keys     count x bands x u32: each band key's low 32 bits ([`super::stored_band_keys`])
 //! fingerprints  each document's winnowed fingerprints (top 32 bits, sorted, distinct), Rice-coded
 //!               ([`super::codec::encode_sorted`]), `fingerprint_bytes` bytes a document
 //! text          each document's original bytes, one after another
@@ -32,9 +32,10 @@
 //! and the rest (documents are added in path order, so most of a path is shared).
 //!
 //! Why these sizes (version 1 stored 32-bit signature values, 32-bit fingerprints and
-//! fixed-width records, 1,418 bytes a document beyond the text at 424 words): at 128
-//! permutations a signature is 256 bytes, a fingerprint about 26 bits, a record and its name
-//! about 30 bytes; see BENCHMARKS.md, "Index and check".
+//! fixed-width records, 1,418 bytes a document beyond the text at 424 words; version 2 stored 16
+//! bits of each signature value, 1,164 bytes at 565 words): at 128 permutations and the default
+//! threshold a document's band keys are 84 bytes, a fingerprint about 25 bits, a record and its
+//! name about 30 bytes; see BENCHMARKS.md, "Index and check".
 //!
 //! Why this shape: the footer comes last so that `add` keeps every existing byte (and checksum)
 //! where it is and only appends sections and a new footer, as tantivy appends segments. Each
@@ -49,7 +50,7 @@ pub const MAGIC: [u8; 8] = *b"DEDUPIDX";
 pub const END_MAGIC: [u8; 8] = *b"DEDUPEND";
 
 /// The format this build reads and writes.
-pub const FORMAT_VERSION: u32 = 2;
+pub const FORMAT_VERSION: u32 = 3;
 
 /// Bytes of the fixed header.
 pub const HEADER_LEN: usize = 16;
@@ -76,7 +77,8 @@ pub const DOCS_PREFIX_LEN: usize = 8;
 /// 1,300 when 1,000 new documents meet 100,000 indexed ones at 32 bits.
 pub const FINGERPRINT_BITS: u32 = 32;
 
-pub use super::codec::SIGNATURE_BITS;
+/// Bits kept of each LSH band key ([`super::stored_band_keys`]).
+pub const BAND_KEY_BITS: u32 = 32;
 
 /// What a section holds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -85,8 +87,8 @@ pub enum SectionKind {
     Params,
     /// Per-document records and names of one segment.
     Docs,
-    /// MinHash signatures of one segment.
-    Signatures,
+    /// LSH band keys of one segment.
+    BandKeys,
     /// Overlap fingerprints of one segment.
     Fingerprints,
     /// Document text of one segment.
@@ -99,7 +101,7 @@ impl SectionKind {
         match self {
             SectionKind::Params => 1,
             SectionKind::Docs => 2,
-            SectionKind::Signatures => 3,
+            SectionKind::BandKeys => 3,
             SectionKind::Fingerprints => 4,
             SectionKind::Text => 5,
         }
@@ -110,7 +112,7 @@ impl SectionKind {
         Some(match code {
             1 => SectionKind::Params,
             2 => SectionKind::Docs,
-            3 => SectionKind::Signatures,
+            3 => SectionKind::BandKeys,
             4 => SectionKind::Fingerprints,
             5 => SectionKind::Text,
             _ => return None,
@@ -122,7 +124,7 @@ impl SectionKind {
         match self {
             SectionKind::Params => "params",
             SectionKind::Docs => "docs",
-            SectionKind::Signatures => "signatures",
+            SectionKind::BandKeys => "band keys",
             SectionKind::Fingerprints => "fingerprints",
             SectionKind::Text => "text",
         }
@@ -132,7 +134,7 @@ impl SectionKind {
     pub const SEGMENT: [SectionKind; 4] = [
         SectionKind::Text,
         SectionKind::Docs,
-        SectionKind::Signatures,
+        SectionKind::BandKeys,
         SectionKind::Fingerprints,
     ];
 }

@@ -2,23 +2,21 @@
 //! against it ([`crate::check`]) without reading the corpus again.
 //!
 //! The file holds everything a check needs: the parameters (fixed at build time), and for every
-//! document its name, content hash, word count, MinHash signature (16 bits a value), winnowed
+//! document its name, content hash, word count, LSH band keys (32 bits each), winnowed
 //! fingerprints (Rice-coded) and its original text (so passages can be located, and exact Jaccard
-//! computed, in the indexed document). LSH band keys are not stored: they are recomputed from the
-//! signatures at check time ([`band_keys`]: 21 hashes of 12 bytes per document at the default
-//! threshold, a few milliseconds per 100,000 documents), which saves 168 bytes per document and
-//! lets a check use another `--threshold`. Text is stored uncompressed, so a document's text is a
+//! computed, in the indexed document). Text is stored uncompressed, so a document's text is a
 //! slice of the file as read.
 //!
-//! What is kept of a signature, and why that is enough: only [`SIGNATURE_BITS`] bits of each
-//! MinHash value ([`codec::stored_value`]). A check computes the same 16 bits for the new
-//! documents, so an indexed and a new document agree on a value whenever their minima agree (the
-//! LSH bands find every pair the 32-bit values would), and otherwise with probability 2^-16. The
-//! chance agreements matter only where a band is short: a band of `rows` values collides by
-//! chance with probability 2^(-16 rows), negligible from 2 rows (thresholds from about 0.3 at 128
-//! permutations) and a flood of extra candidates at 1 row (below about 0.26), which a check would
-//! verify and reject. The `estimate` of a finding is corrected for them
-//! ([`estimate_stored`]); the reported Jaccard similarity is exact, from the stored text.
+//! What is kept of a signature, and why that is enough: only its band keys at the index's
+//! threshold ([`stored_band_keys`]: 21 of 4 bytes at the default threshold, 84 bytes where the
+//! 128 values took 256 bytes at 16 bits each, and 512 at full width). Two documents share a
+//! stored key whenever they share the band (so the LSH finds every pair the full signatures
+//! would), and otherwise with probability 2^-32 per band: a few extra candidates, verified and
+//! rejected, for a thousand new documents against a million indexed ones. A check at another
+//! threshold or band count cannot use them, and sketches the indexed text again instead
+//! (slower, same answers). The `estimate` of a finding comes from the two documents' full
+//! signatures, the indexed one's computed from its text as it is verified; the reported Jaccard
+//! similarity is exact, from the stored text.
 //!
 //! The layout is in [`mod@format`]; [`Index::open`] validates every length against the file before
 //! using it, so a damaged or hostile file is an [`crate::Error::Corrupt`], never a panic or a huge
@@ -55,7 +53,7 @@ use rayon::prelude::*;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 
-pub use format::{FORMAT_VERSION, SIGNATURE_BITS};
+pub use format::{BAND_KEY_BITS, FORMAT_VERSION};
 pub use writer::{add, build, BuildReport};
 
 /// The parameters an index is built with; every document in it is sketched with them.
@@ -169,47 +167,14 @@ pub fn stored_fingerprints(hashes: &[u64]) -> Vec<u32> {
     stored
 }
 
-/// The stored form of a signature: [`codec::stored_value`] of each value.
-pub fn stored_signature(values: &[u32]) -> Vec<u16> {
-    values.iter().map(|&v| codec::stored_value(v)).collect()
-}
-
-/// The LSH band keys of a stored signature, into `keys` (cleared first): one xxh3 per band of
-/// its values' little-endian bytes, seeded with the band number. A check computes them the same
-/// way for indexed and new documents, so both sides agree.
-pub fn band_keys(lsh: LshParams, values: &[u16], keys: &mut Vec<BandKey>) {
-    assert!(
-        values.len() >= lsh.bands * lsh.rows,
-        "signature shorter than the bands"
-    );
-    keys.clear();
-    let mut bytes = [0u8; 64];
-    let mut long = Vec::new();
-    for (band, chunk) in values.chunks_exact(lsh.rows).take(lsh.bands).enumerate() {
-        let buf: &mut [u8] = if chunk.len() * 2 <= bytes.len() {
-            &mut bytes[..chunk.len() * 2]
-        } else {
-            long.resize(chunk.len() * 2, 0);
-            &mut long
-        };
-        for (out, v) in buf.chunks_exact_mut(2).zip(chunk) {
-            out.copy_from_slice(&v.to_le_bytes());
-        }
-        keys.push(xxhash_rust::xxh3::xxh3_64_with_seed(buf, band as u64));
-    }
-}
-
-/// The MinHash estimate of the Jaccard similarity from two stored signatures: the fraction `f`
-/// of agreeing values, less the chance agreements of 16-bit values, `(f - 2^-16) / (1 - 2^-16)`
-/// (b-bit minwise hashing), at least 0.
-pub fn estimate_stored(a: &[u16], b: &[u16]) -> f64 {
-    if a.is_empty() || a.len() != b.len() {
-        return 0.0;
-    }
-    let equal = a.iter().zip(b).filter(|(x, y)| x == y).count();
-    let chance = (-f64::from(SIGNATURE_BITS)).exp2();
-    let f = equal as f64 / a.len() as f64;
-    ((f - chance) / (1.0 - chance)).max(0.0)
+/// The stored band keys of a signature (`values`, the full 32-bit MinHash values): the low 32
+/// bits of each of its LSH band keys under `lsh` ([`LshParams::band_keys_of`]). A check
+/// computes the new documents' keys the same way, so both sides agree.
+pub fn stored_band_keys(lsh: LshParams, values: &[u32]) -> Vec<u32> {
+    lsh.band_keys_of(values)
+        .into_iter()
+        .map(|key: BandKey| key as u32)
+        .collect()
 }
 
 /// One indexed document.
@@ -242,8 +207,8 @@ pub struct SectionSizes {
     pub overhead: u64,
     /// Document records and names.
     pub docs: u64,
-    /// MinHash signatures.
-    pub signatures: u64,
+    /// LSH band keys.
+    pub band_keys: u64,
     /// Fingerprints.
     pub fingerprints: u64,
     /// Document text.
@@ -253,15 +218,14 @@ pub struct SectionSizes {
 /// Bytes of fingerprint codes read and decoded by one task of [`Index::fingerprint_hits`].
 const FINGERPRINT_BATCH: u64 = 1 << 20;
 
-/// Documents whose signatures [`Index::map_signatures`] reads at a time (1 MB at 128
-/// permutations).
-const SIGNATURE_BATCH: usize = 4096;
+/// Documents whose band keys [`Index::map_band_keys`] reads at a time (336 KB at 21 bands).
+const BAND_KEY_BATCH: usize = 4096;
 
-/// Little-endian 16-bit values.
-fn u16_values(bytes: &[u8]) -> Vec<u16> {
+/// Little-endian 32-bit values.
+fn u32_values(bytes: &[u8]) -> Vec<u32> {
     bytes
-        .chunks_exact(2)
-        .map(|c| u16::from_le_bytes([c[0], c[1]]))
+        .chunks_exact(4)
+        .map(|c| u32::from_le_bytes([c[0], c[1], c[2], c[3]]))
         .collect()
 }
 
@@ -274,8 +238,8 @@ pub struct Index {
     file: std::fs::File,
     file_len: u64,
     docs: Vec<IndexedDoc>,
-    /// Where each segment's signatures start in the file (they stay on disk).
-    signature_offsets: Vec<u64>,
+    /// Where each segment's band keys start in the file (they stay on disk).
+    band_key_offsets: Vec<u64>,
     segments: Vec<Range<usize>>,
     sizes: SectionSizes,
     /// The footer's entries, which `add` carries over unchanged.
@@ -326,37 +290,82 @@ impl Index {
             .map_err(|e| crate::Error::io(&self.path, &e))
     }
 
-    /// The stored MinHash values of document `i` ([`stored_signature`]), read from the file.
-    pub fn signature_values(&self, i: usize) -> Result<Vec<u16>, crate::Error> {
+    /// The stored band keys of document `i` ([`stored_band_keys`]), read from the file.
+    pub fn band_keys(&self, i: usize) -> Result<Vec<u32>, crate::Error> {
         let segment = self.segments.partition_point(|s| s.end <= i);
-        let perms = self.params.perms;
-        let at = self.signature_offsets[segment]
-            + ((i - self.segments[segment].start) * perms * 2) as u64;
-        let bytes = reader::read_at(&self.file, at, perms * 2)
+        let bands = self.params.lsh.bands;
+        let at = self.band_key_offsets[segment]
+            + ((i - self.segments[segment].start) * bands * 4) as u64;
+        let bytes = reader::read_at(&self.file, at, bands * 4)
             .map_err(|e| crate::Error::io(&self.path, &e))?;
-        Ok(u16_values(&bytes))
+        Ok(u32_values(&bytes))
     }
 
-    /// What `each` makes of every document's stored MinHash values, in index order: it is given
-    /// a run of documents (the first one's index, their values one after the other, `perms`
-    /// each) and where to put what it finds. The signatures stay on disk: they are read
-    /// [`SIGNATURE_BATCH`] documents at a time, and batches are worked on in parallel.
-    pub fn map_signatures<T: Send>(
+    /// What `each` makes of every document's stored band keys, in index order: it is given a run
+    /// of documents (the first one's index, their keys one after the other, `bands` each) and
+    /// where to put what it finds. The keys stay on disk: they are read [`BAND_KEY_BATCH`]
+    /// documents at a time, and batches are worked on in parallel.
+    pub fn map_band_keys<T: Send>(
         &self,
-        each: impl Fn(usize, &[u16], &mut Vec<T>) + Sync,
+        each: impl Fn(usize, &[u32], &mut Vec<T>) + Sync,
     ) -> Result<Vec<T>, crate::Error> {
-        self.map_signatures_in(SIGNATURE_BATCH, each)
+        self.map_band_keys_in(BAND_KEY_BATCH, each)
     }
 
-    /// [`Index::map_signatures`], `batch` documents a read.
-    fn map_signatures_in<T: Send>(
+    /// [`Index::map_band_keys`], `batch` documents a read.
+    fn map_band_keys_in<T: Send>(
         &self,
         batch: usize,
-        each: impl Fn(usize, &[u16], &mut Vec<T>) + Sync,
+        each: impl Fn(usize, &[u32], &mut Vec<T>) + Sync,
     ) -> Result<Vec<T>, crate::Error> {
+        let bands = self.params.lsh.bands;
+        let found: Vec<Vec<T>> = self
+            .batches(batch)
+            .par_iter()
+            .map(|(n, docs)| {
+                let at = self.band_key_offsets[*n]
+                    + ((docs.start - self.segments[*n].start) * bands * 4) as u64;
+                let bytes = reader::read_at(&self.file, at, docs.len() * bands * 4)
+                    .map_err(|e| crate::Error::io(&self.path, &e))?;
+                let mut out = Vec::new();
+                each(docs.start, &u32_values(&bytes), &mut out);
+                Ok(out)
+            })
+            .collect::<Result<_, crate::Error>>()?;
+        Ok(found.into_iter().flatten().collect())
+    }
+
+    /// What `each` makes of every document's full MinHash signature, computed again from its
+    /// stored text (for a check at other LSH settings than the stored keys'), in index order,
+    /// [`BAND_KEY_BATCH`] documents at a time in parallel.
+    pub fn map_signatures_from_text<T: Send>(
+        &self,
+        each: impl Fn(usize, &[u32], &mut Vec<T>) + Sync,
+    ) -> Result<Vec<T>, crate::Error> {
+        let params = SketchParams {
+            winnow: None,
+            ..self.params.sketch_params()
+        };
         let perms = self.params.perms;
-        let batches: Vec<(usize, Range<usize>)> = self
-            .segments
+        let found: Vec<Vec<T>> = self
+            .batches(BAND_KEY_BATCH)
+            .par_iter()
+            .map(|(_, docs)| {
+                let mut values = Vec::with_capacity(docs.len() * perms);
+                for i in docs.clone() {
+                    values.extend_from_slice(sketch(&self.text(i)?, &params).signature.values());
+                }
+                let mut out = Vec::new();
+                each(docs.start, &values, &mut out);
+                Ok(out)
+            })
+            .collect::<Result<_, crate::Error>>()?;
+        Ok(found.into_iter().flatten().collect())
+    }
+
+    /// The documents cut into runs of at most `batch` within each segment, with the segment.
+    fn batches(&self, batch: usize) -> Vec<(usize, Range<usize>)> {
+        self.segments
             .iter()
             .enumerate()
             .flat_map(|(n, segment)| {
@@ -365,20 +374,7 @@ impl Index {
                     .step_by(batch)
                     .map(move |start| (n, start..(start + batch).min(segment.end)))
             })
-            .collect();
-        let found: Vec<Vec<T>> = batches
-            .par_iter()
-            .map(|(n, docs)| {
-                let at = self.signature_offsets[*n]
-                    + ((docs.start - self.segments[*n].start) * perms * 2) as u64;
-                let bytes = reader::read_at(&self.file, at, docs.len() * perms * 2)
-                    .map_err(|e| crate::Error::io(&self.path, &e))?;
-                let mut out = Vec::new();
-                each(docs.start, &u16_values(&bytes), &mut out);
-                Ok(out)
-            })
-            .collect::<Result<_, crate::Error>>()?;
-        Ok(found.into_iter().flatten().collect())
+            .collect()
     }
 
     /// The stored fingerprints of document `i`, sorted, read from the file.
@@ -502,10 +498,10 @@ impl Index {
 mod tests {
     use super::*;
 
-    /// Signatures read in batches, across segments, are those read one document at a time, in
-    /// index order.
+    /// Band keys read in batches, across segments, are those read one document at a time, in
+    /// index order, and those of the documents' signatures computed again from their text.
     #[test]
-    fn signatures_stream_across_batches_and_segments() {
+    fn band_keys_stream_across_batches_and_segments() {
         let dir = tempfile::tempdir().unwrap();
         let write = |folder: &str, n: usize| {
             let path = dir.path().join(folder);
@@ -523,23 +519,29 @@ mod tests {
         writer::add(&file, &[second], &config.walk).unwrap();
         let index = Index::open(&file).unwrap();
         assert_eq!((index.len(), index.segments()), (12, 2));
-        let one_by_one: Vec<(usize, Vec<u16>)> = (0..index.len())
-            .map(|i| (i, index.signature_values(i).unwrap()))
+        let lsh = index.params().lsh;
+        let one_by_one: Vec<(usize, Vec<u32>)> = (0..index.len())
+            .map(|i| (i, index.band_keys(i).unwrap()))
             .collect();
-        assert!(one_by_one
-            .iter()
-            .all(|(_, v)| v.len() == index.params().perms));
+        assert!(one_by_one.iter().all(|(_, v)| v.len() == lsh.bands));
         assert_ne!(one_by_one[0].1, one_by_one[7].1);
         for batch in [1, 3, 5, 4096] {
-            let perms = index.params().perms;
             let streamed = index
-                .map_signatures_in(batch, |first, values, out| {
-                    let each = values.chunks_exact(perms).map(<[u16]>::to_vec);
+                .map_band_keys_in(batch, |first, keys, out| {
+                    let each = keys.chunks_exact(lsh.bands).map(<[u32]>::to_vec);
                     out.extend((first..).zip(each));
                 })
                 .unwrap();
             assert_eq!(streamed, one_by_one, "batches of {batch}");
         }
+        let perms = index.params().perms;
+        let from_text = index
+            .map_signatures_from_text(|first, values, out| {
+                let each = values.chunks_exact(perms).map(|v| stored_band_keys(lsh, v));
+                out.extend((first..).zip(each));
+            })
+            .unwrap();
+        assert_eq!(from_text, one_by_one);
     }
 
     #[test]
@@ -562,30 +564,19 @@ mod tests {
     }
 
     #[test]
-    fn stored_estimates_correct_for_chance_agreement() {
-        assert_eq!(estimate_stored(&[1, 2, 3, 4], &[1, 2, 3, 4]), 1.0);
-        assert_eq!(estimate_stored(&[1, 2, 3, 4], &[5, 6, 7, 8]), 0.0);
-        let half = estimate_stored(&[1, 2, 3, 4], &[1, 2, 0, 0]);
-        assert!(half < 0.5 && half > 0.4999, "{half}");
-        assert_eq!(estimate_stored(&[], &[]), 0.0);
-    }
-
-    #[test]
     fn band_keys_agree_for_equal_bands_only() {
         let lsh = LshParams { bands: 3, rows: 2 };
-        let (mut a, mut b) = (Vec::new(), Vec::new());
-        band_keys(lsh, &[1, 2, 3, 4, 5, 6], &mut a);
-        band_keys(lsh, &[1, 2, 9, 4, 5, 6], &mut b);
+        let a = stored_band_keys(lsh, &[1, 2, 3, 4, 5, 6]);
+        let b = stored_band_keys(lsh, &[1, 2, 9, 4, 5, 6]);
         assert_eq!(a.len(), 3);
         assert_eq!(
             (a[0] == b[0], a[1] == b[1], a[2] == b[2]),
             (true, false, true)
         );
         // The same values in another band give another key.
-        band_keys(lsh, &[5, 6, 1, 2, 3, 4], &mut b);
+        let b = stored_band_keys(lsh, &[5, 6, 1, 2, 3, 4]);
         assert_ne!(a[0], b[1]);
         let long = LshParams { bands: 1, rows: 40 };
-        band_keys(long, &[7; 40], &mut a);
-        assert_eq!(a.len(), 1);
+        assert_eq!(stored_band_keys(long, &[7; 40]).len(), 1);
     }
 }

@@ -2,7 +2,7 @@
 //! is checked against the bytes that are really there before anything is allocated for it.
 //!
 //! Only the small sections (params and records, a few percent of an index) are read into
-//! memory. The text, signature and fingerprint sections are read through a small buffer to
+//! memory. The text, band key and fingerprint sections are read through a small buffer to
 //! verify their checksums and then left on disk: a check needs the text of its few candidates only,
 //! which [`Index::text`] reads when asked. That saves copying the corpus into freshly allocated
 //! memory on every load (most of the load time, and most of the memory, of format version 1).
@@ -62,7 +62,7 @@ pub(super) fn open(path: &Path) -> Result<Index, Error> {
         params: parts.params,
         entries: parts.entries,
         docs: parts.docs,
-        signature_offsets: parts.signature_offsets,
+        band_key_offsets: parts.band_key_offsets,
         segments: parts.segments,
         sizes: parts.sizes,
     };
@@ -77,8 +77,8 @@ struct Parts {
     params: IndexParams,
     entries: Vec<Entry>,
     docs: Vec<IndexedDoc>,
-    /// Where each segment's signatures start in the file.
-    signature_offsets: Vec<u64>,
+    /// Where each segment's band keys start in the file.
+    band_key_offsets: Vec<u64>,
     segments: Vec<std::ops::Range<usize>>,
     sizes: SectionSizes,
 }
@@ -179,16 +179,16 @@ struct Layout {
 
 impl Layout {
     /// The sections read into memory, in the order [`parse`] takes them: params, then per
-    /// segment docs and signatures.
+    /// segment docs.
     fn small_sections(&self) -> Vec<Entry> {
         std::iter::once(self.params)
             .chain(self.segments.iter().map(|s| s[1]))
             .collect()
     }
 
-    /// The sections left on disk and read a buffer at a time: text, signatures (256 bytes a
-    /// document at 128 permutations, 256 MB for a million: held in memory, they were a quarter of
-    /// a check's peak) and fingerprints.
+    /// The sections left on disk and read a buffer at a time: text, band keys (84 bytes a
+    /// document at the default threshold; the signatures they replaced, held in memory, were a
+    /// quarter of a check's peak at a million documents) and fingerprints.
     fn streamed_sections(&self) -> Vec<Entry> {
         self.segments
             .iter()
@@ -366,20 +366,20 @@ fn parse(path: &Path, layout: &Layout, small: &[Vec<u8>]) -> Result<Parts, Error
     };
     sizes.overhead += layout.file_len - TRAILER_LEN as u64 - layout.footer_start;
     let mut docs = Vec::new();
-    let mut signature_offsets = Vec::with_capacity(layout.segments.len());
+    let mut band_key_offsets = Vec::with_capacity(layout.segments.len());
     let mut segments = Vec::with_capacity(layout.segments.len());
     for (n, entries) in layout.segments.iter().enumerate() {
         let first = docs.len();
-        parse_segment(path, entries, &small[1 + n], params.perms, &mut docs)?;
-        signature_offsets.push(entries[2].offset);
+        parse_segment(path, entries, &small[1 + n], params.lsh.bands, &mut docs)?;
+        band_key_offsets.push(entries[2].offset);
         if docs.len() > u32::MAX as usize {
             return Err(Error::corrupt(path, "more than 2^32 documents"));
         }
         segments.push(first..docs.len());
-        let [text, doc, sig, fp] = entries;
+        let [text, doc, keys, fp] = entries;
         sizes.text += text.len;
         sizes.docs += doc.len;
-        sizes.signatures += sig.len;
+        sizes.band_keys += keys.len;
         sizes.fingerprints += fp.len;
     }
     let entries = std::iter::once(layout.params)
@@ -389,7 +389,7 @@ fn parse(path: &Path, layout: &Layout, small: &[Vec<u8>]) -> Result<Parts, Error
         params,
         entries,
         docs,
-        signature_offsets,
+        band_key_offsets,
         segments,
         sizes,
     })
@@ -411,7 +411,7 @@ fn parse_params(path: &Path, bytes: &[u8]) -> Result<IndexParams, Error> {
     let threshold = r.f64().expect("64 bytes");
     let (bands, rows) = (int(&mut r), int(&mut r));
     let (min_words, max_df) = (int(&mut r), int(&mut r));
-    let (k, w, bits, signature_bits) = (int(&mut r), int(&mut r), int(&mut r), int(&mut r));
+    let (k, w, bits, key_bits) = (int(&mut r), int(&mut r), int(&mut r), int(&mut r));
     let probe = r.u64().expect("64 bytes");
     let valid = (1..=64).contains(&ngram)
         && (1..=4096).contains(&perms)
@@ -423,7 +423,7 @@ fn parse_params(path: &Path, bytes: &[u8]) -> Result<IndexParams, Error> {
         && (3..=10_000).contains(&min_words)
         && max_df >= 2
         && bits == FINGERPRINT_BITS as usize
-        && signature_bits == SIGNATURE_BITS as usize
+        && key_bits == BAND_KEY_BITS as usize
         && k >= 1
         && w >= 1;
     if !valid {
@@ -491,10 +491,10 @@ fn parse_segment(
     path: &Path,
     entries: &[Entry; 4],
     doc_bytes: &[u8],
-    perms: usize,
+    bands: usize,
     docs: &mut Vec<IndexedDoc>,
 ) -> Result<(), Error> {
-    let [text, doc_entry, sig, fp] = entries;
+    let [text, doc_entry, keys, fp] = entries;
     let corrupt =
         |e: &Entry, detail: String| Error::corrupt(path, format!("{} {detail}", e.describe()));
     let bytes = doc_bytes;
@@ -549,7 +549,7 @@ fn parse_segment(
             ),
         )),
     };
-    expect(sig, (count as u64).checked_mul(perms as u64 * 2))?;
+    expect(keys, (count as u64).checked_mul(bands as u64 * 4))?;
     expect(fp, Some(fp_bytes))?;
     expect(text, Some(text_len))?;
     // A Rice code spends at least one bit on every value.
@@ -647,7 +647,7 @@ mod tests {
             (SectionKind::Params, 0, encode_params(&params())),
             (SectionKind::Text, 0, vec![b'a'; text]),
             (SectionKind::Docs, 0, docs),
-            (SectionKind::Signatures, 0, vec![0; sigs]),
+            (SectionKind::BandKeys, 0, vec![0; sigs]),
             (SectionKind::Fingerprints, 0, fps),
         ]
     }
@@ -677,7 +677,8 @@ mod tests {
         out
     }
 
-    const SIG: usize = 128 * 2;
+    /// Bytes of one document's band keys at the test parameters (21 bands).
+    const SIG: usize = 21 * 4;
 
     #[test]
     fn a_well_formed_hand_made_file_loads() {
@@ -695,7 +696,7 @@ mod tests {
         assert_eq!(index.text(1).unwrap(), b"aa");
         assert_eq!(index.fingerprints(0).unwrap(), [3, 9]);
         assert!(index.fingerprints(1).unwrap().is_empty());
-        assert_eq!(index.signature_values(1).unwrap().len(), 128);
+        assert_eq!(index.band_keys(1).unwrap().len(), 21);
     }
 
     #[test]
@@ -745,7 +746,7 @@ mod tests {
         let docs = || docs_section(1, &[one(0, 1)], b"a");
         assert_eq!(
             corrupt_detail(file_with(&segment(docs(), SIG - 1, fps.clone(), 5))),
-            "the signatures section of segment 1 is 255 bytes, its 1 documents need 256"
+            "the band keys section of segment 1 is 83 bytes, its 1 documents need 84"
         );
         assert_eq!(
             corrupt_detail(file_with(&segment(docs(), SIG, fps.clone(), 6))),
@@ -807,8 +808,8 @@ mod tests {
 
     #[test]
     fn impossible_parameters_and_a_different_hash_are_refused() {
-        for (at, value) in [(4, 0u32), (52, 32)] {
-            // perms = 0; 32-bit signature values
+        for (at, value) in [(4, 0u32), (52, 16)] {
+            // perms = 0; 16-bit band keys
             let mut sections = empty_index();
             sections[0].2[at..at + 4].copy_from_slice(&value.to_le_bytes());
             assert_eq!(

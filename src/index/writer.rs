@@ -15,10 +15,11 @@
 
 use super::codec::{encode_sorted, put_varint, shared_prefix};
 use super::format::*;
-use super::{stored_fingerprints, stored_signature, Index, IndexParams};
+use super::{stored_band_keys, stored_fingerprints, Index, IndexParams};
 use crate::corpus::{discover, read_documents, Diagnostic, SourceFile, WalkOptions};
 use crate::destination::{destination, folder_of, Destination};
 use crate::error::Error;
+use crate::lsh::LshParams;
 use crate::scan::ScanConfig;
 use crate::sketch::sketch;
 use rayon::prelude::*;
@@ -228,7 +229,7 @@ pub(super) fn encode_params(params: &IndexParams) -> Vec<u8> {
         winnow.k,
         winnow.w,
         FINGERPRINT_BITS as usize,
-        SIGNATURE_BITS as usize,
+        BAND_KEY_BITS as usize,
     ] {
         out.extend_from_slice(&(v as u32).to_le_bytes());
     }
@@ -359,20 +360,20 @@ struct SegmentOutcome {
     diagnostics: Vec<Diagnostic>,
 }
 
-/// The docs, signatures and fingerprints sections of a segment, filled as documents come.
+/// The docs, band keys and fingerprints sections of a segment, filled as documents come.
 #[derive(Default)]
 struct SegmentSections {
     records: Vec<u8>,
     names: Vec<u8>,
-    signatures: Vec<u8>,
+    band_keys: Vec<u8>,
     fingerprints: Vec<u8>,
     /// The name of the document before, which the next name is front-coded against.
     last_name: String,
 }
 
 impl SegmentSections {
-    /// Appends one document's record, name, signature and fingerprints.
-    fn push(&mut self, name: &str, text: &[u8], s: &crate::sketch::Sketch) {
+    /// Appends one document's record, name, band keys (under `lsh`) and fingerprints.
+    fn push(&mut self, name: &str, text: &[u8], s: &crate::sketch::Sketch, lsh: LshParams) {
         let fingerprints = stored_fingerprints(&s.fingerprints);
         let fp_start = self.fingerprints.len();
         encode_sorted(&fingerprints, &mut self.fingerprints);
@@ -392,8 +393,8 @@ impl SegmentSections {
         self.names.extend_from_slice(&name.as_bytes()[shared..]);
         self.last_name.clear();
         self.last_name.push_str(name);
-        for v in stored_signature(s.signature.values()) {
-            self.signatures.extend_from_slice(&v.to_le_bytes());
+        for key in stored_band_keys(lsh, s.signature.values()) {
+            self.band_keys.extend_from_slice(&key.to_le_bytes());
         }
     }
 }
@@ -441,7 +442,7 @@ fn write_segment(
                 outcome.already_indexed.push(name);
                 continue;
             };
-            sections.push(&name, &bytes, &s);
+            sections.push(&name, &bytes, &s, params.lsh);
             temp.write(&bytes)?;
             outcome.added += 1;
             outcome.bytes += bytes.len() as u64;
@@ -455,7 +456,7 @@ fn write_segment(
     docs.extend_from_slice(&sections.records);
     docs.extend_from_slice(&sections.names);
     temp.section(SectionKind::Docs, segment, &docs)?;
-    temp.section(SectionKind::Signatures, segment, &sections.signatures)?;
+    temp.section(SectionKind::BandKeys, segment, &sections.band_keys)?;
     temp.section(SectionKind::Fingerprints, segment, &sections.fingerprints)?;
     Ok(outcome)
 }
