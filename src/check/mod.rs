@@ -14,8 +14,8 @@
 //! and the same among the new documents themselves (exact copies among them are grouped as in a
 //! scan: later copies are reported against the first).
 //!
-//! Candidates come from the index's signatures (LSH band keys, recomputed for the check's
-//! threshold) and fingerprints, by inverting the query: the new documents' band keys and
+//! Candidates come from the index's band keys (stored at its threshold; a check at another one
+//! sketches the indexed text again) and fingerprints, by inverting the query: the new documents' band keys and
 //! fingerprints go into hash maps, and one pass over the index looks every indexed document up
 //! in them. The cost is linear in the index and needs no inverted index on disk; the stored
 //! fingerprints are read from the file a batch at a time ([`Index::fingerprint_hits`]). An index
