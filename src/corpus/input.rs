@@ -9,7 +9,7 @@
 
 use flate2::read::MultiGzDecoder;
 use std::fs::File;
-use std::io::{self, BufRead, BufReader, Read, Write};
+use std::io::{self, BufRead, BufReader, Write};
 use std::path::Path;
 
 /// How to tell the format of each file.
@@ -140,9 +140,6 @@ pub fn open_decoded(path: &Path) -> io::Result<(DecodedReader, Compression)> {
     let compression = Compression::sniff(raw.fill_buf()?);
     let reader: DecodedReader = match compression {
         Compression::None => Box::new(raw),
-        Compression::Gzip if bgzf_block_len(raw.fill_buf()?).is_some() => {
-            Box::new(BufReader::with_capacity(BUFFER, BgzfDecoder::new(raw)))
-        }
         Compression::Gzip => Box::new(BufReader::with_capacity(BUFFER, MultiGzDecoder::new(raw))),
         Compression::Zstd => Box::new(BufReader::with_capacity(
             BUFFER,
@@ -150,151 +147,6 @@ pub fn open_decoded(path: &Path) -> io::Result<(DecodedReader, Compression)> {
         )),
     };
     Ok((reader, compression))
-}
-
-/// The length of the gzip member that starts `head` when it is a BGZF block (as bgzip writes):
-/// a member whose extra field holds its own compressed size (subfield `BC`), so that the members
-/// of a file can be found without decoding them.
-fn bgzf_block_len(head: &[u8]) -> Option<usize> {
-    // ID1 ID2 CM=deflate FLG=FEXTRA only, MTIME, XFL, OS, then XLEN and the extra field.
-    if head.len() < 12 || head[..4] != [0x1f, 0x8b, 8, 4] {
-        return None;
-    }
-    let extra_len = u16::from_le_bytes([head[10], head[11]]) as usize;
-    let mut extra = head.get(12..12 + extra_len)?;
-    while extra.len() >= 4 {
-        let field_len = u16::from_le_bytes([extra[2], extra[3]]) as usize;
-        let data = extra.get(4..4 + field_len)?;
-        if extra[..2] == *b"BC" && field_len == 2 {
-            return Some(u16::from_le_bytes([data[0], data[1]]) as usize + 1);
-        }
-        extra = &extra[4 + field_len..];
-    }
-    None
-}
-
-/// BGZF blocks decoded per parallel pass: up to 4 MB of text (a block holds at most 64 KB).
-const BGZF_BLOCKS_AT_ONCE: usize = 64;
-
-/// A decoder of a gzip file made of BGZF blocks: the blocks are found by their sizes and decoded
-/// in parallel, [`BGZF_BLOCKS_AT_ONCE`] at a time, where one gzip stream can only be decoded
-/// serially. From the first member that is not a BGZF block on, the rest of the file is decoded
-/// serially as any concatenation of gzip members is.
-struct BgzfDecoder<R: BufRead + Send> {
-    /// The compressed file, until it is handed to `serial`.
-    raw: Option<R>,
-    /// The serial decoder of the rest, once a member is not a BGZF block.
-    serial: Option<MultiGzDecoder<io::Chain<io::Cursor<Vec<u8>>, R>>>,
-    /// Decoded bytes not read yet.
-    decoded: Vec<u8>,
-    at: usize,
-}
-
-impl<R: BufRead + Send> BgzfDecoder<R> {
-    fn new(raw: R) -> Self {
-        BgzfDecoder {
-            raw: Some(raw),
-            serial: None,
-            decoded: Vec::new(),
-            at: 0,
-        }
-    }
-
-    /// Reads and decodes the next blocks into `decoded`; false at the end of the file.
-    fn refill(&mut self) -> io::Result<bool> {
-        let Some(raw) = self.raw.as_mut() else {
-            return Ok(false);
-        };
-        let mut blocks = Vec::new();
-        let mut not_bgzf = None;
-        while blocks.len() < BGZF_BLOCKS_AT_ONCE {
-            match next_bgzf_block(raw)? {
-                NextBlock::Block(block) => blocks.push(block),
-                NextBlock::End => break,
-                NextBlock::NotBgzf(read) => {
-                    not_bgzf = Some(read);
-                    break;
-                }
-            }
-        }
-        use rayon::prelude::*;
-        let parts: Vec<io::Result<Vec<u8>>> = blocks
-            .par_iter()
-            .map(|block| {
-                let mut out = Vec::new();
-                io::Read::read_to_end(&mut flate2::read::GzDecoder::new(&block[..]), &mut out)?;
-                Ok(out)
-            })
-            .collect();
-        self.decoded.clear();
-        self.at = 0;
-        for part in parts {
-            self.decoded.extend_from_slice(&part?);
-        }
-        if let Some(read) = not_bgzf {
-            let raw = self.raw.take().expect("read until now");
-            self.serial = Some(MultiGzDecoder::new(io::Read::chain(
-                io::Cursor::new(read),
-                raw,
-            )));
-        }
-        Ok(!blocks.is_empty() || self.serial.is_some())
-    }
-}
-
-/// What comes next in a BGZF file.
-enum NextBlock {
-    /// A whole BGZF block, compressed.
-    Block(Vec<u8>),
-    /// The end of the file.
-    End,
-    /// A member that is not a BGZF block (or not gzip at all): the bytes read of it.
-    NotBgzf(Vec<u8>),
-}
-
-/// Reads the next BGZF block of `raw`: its 12-byte header and extra field first, to learn its
-/// size ([`bgzf_block_len`]), then the rest.
-fn next_bgzf_block(raw: &mut impl BufRead) -> io::Result<NextBlock> {
-    let mut block = Vec::with_capacity(1 << 16);
-    if (&mut *raw).take(12).read_to_end(&mut block)? == 0 {
-        return Ok(NextBlock::End);
-    }
-    if block.len() < 12 || block[..4] != [0x1f, 0x8b, 8, 4] {
-        return Ok(NextBlock::NotBgzf(block));
-    }
-    let extra_len = u16::from_le_bytes([block[10], block[11]]) as u64;
-    (&mut *raw).take(extra_len).read_to_end(&mut block)?;
-    let Some(len) = bgzf_block_len(&block).filter(|&len| len >= block.len()) else {
-        return Ok(NextBlock::NotBgzf(block));
-    };
-    let header = block.len();
-    (&mut *raw)
-        .take((len - header) as u64)
-        .read_to_end(&mut block)?;
-    if block.len() < len {
-        // Cut short: the serial decoder reports it as gzip does.
-        return Ok(NextBlock::NotBgzf(block));
-    }
-    Ok(NextBlock::Block(block))
-}
-
-impl<R: BufRead + Send> io::Read for BgzfDecoder<R> {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        loop {
-            if self.at < self.decoded.len() {
-                let n = buf.len().min(self.decoded.len() - self.at);
-                buf[..n].copy_from_slice(&self.decoded[self.at..self.at + n]);
-                self.at += n;
-                return Ok(n);
-            }
-            if let Some(serial) = self.serial.as_mut() {
-                return serial.read(buf);
-            }
-            if !self.refill()? {
-                return Ok(0);
-            }
-        }
-    }
 }
 
 /// A writer that compresses as its file name asks; [`Encoder::finish`] writes the trailer.
@@ -403,70 +255,6 @@ mod tests {
             reader.read_to_end(&mut decoded).unwrap();
             assert_eq!(decoded, text);
         }
-    }
-
-    /// `text` as BGZF, as bgzip writes it: blocks of at most `chunk` bytes of text, each a gzip
-    /// member with its compressed size in the extra field, then the empty end-of-file block.
-    fn bgzf(text: &[u8], chunk: usize) -> Vec<u8> {
-        let mut out = Vec::new();
-        for part in text.chunks(chunk).chain([&b""[..]]) {
-            let mut encoder = flate2::GzBuilder::new()
-                .extra(vec![b'B', b'C', 2, 0, 0, 0])
-                .write(Vec::new(), flate2::Compression::default());
-            encoder.write_all(part).unwrap();
-            let mut block = encoder.finish().unwrap();
-            let size = (block.len() - 1) as u16;
-            block[16..18].copy_from_slice(&size.to_le_bytes());
-            out.extend(block);
-        }
-        out
-    }
-
-    fn decode_file(bytes: &[u8]) -> io::Result<Vec<u8>> {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("x.jsonl.gz");
-        std::fs::write(&path, bytes).unwrap();
-        let mut decoded = Vec::new();
-        open_decoded(&path)?.0.read_to_end(&mut decoded)?;
-        Ok(decoded)
-    }
-
-    #[test]
-    fn bgzf_blocks_are_decoded_in_parallel_batches_and_in_order() {
-        let text: Vec<u8> = (0..40_000)
-            .flat_map(|i| format!("{{\"id\":{i},\"text\":\"line {i}\"}}\n").into_bytes())
-            .collect();
-        let file = bgzf(&text, 1000);
-        assert!(bgzf_block_len(&file).is_some());
-        assert!(
-            text.len() / 1000 > 2 * BGZF_BLOCKS_AT_ONCE,
-            "several batches"
-        );
-        assert_eq!(decode_file(&file).unwrap(), text);
-    }
-
-    #[test]
-    fn a_plain_gzip_member_after_bgzf_blocks_is_decoded_serially() {
-        let mut file = bgzf(b"first part\n", 4);
-        let mut encoder = Encoder::new(Vec::new(), Compression::Gzip).unwrap();
-        encoder.write_all(b"second part\n").unwrap();
-        file.extend(encoder.finish().unwrap());
-        file.extend(bgzf(b"third\n", 100));
-        assert_eq!(
-            decode_file(&file).unwrap(),
-            b"first part\nsecond part\nthird\n"
-        );
-    }
-
-    #[test]
-    fn a_cut_bgzf_file_is_an_error_not_a_shorter_text() {
-        let file = bgzf(&b"some words and more words\n".repeat(200), 500);
-        for cut in [file.len() - 30, file.len() / 2, 14] {
-            assert!(decode_file(&file[..cut]).is_err(), "cut at {cut}");
-        }
-        let mut damaged = file.clone();
-        damaged[40] ^= 0xff;
-        assert!(decode_file(&damaged).is_err());
     }
 
     #[test]
