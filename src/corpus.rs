@@ -147,15 +147,17 @@ pub fn discover(roots: &[PathBuf], options: &WalkOptions) -> (Vec<SourceFile>, V
     (files, problems)
 }
 
-/// Sorts files in `Path` order. `Path::cmp` splits both paths into components at every
-/// comparison, which was half of walking a folder of 100k files; here each path is split once,
-/// into a key that compares bytewise in the same order ([`path_order_key`]).
+/// Sorts files in `Path` order (on Windows, drive and UNC prefixes compare as their bytes here).
+/// `Path::cmp` splits both paths into components at every comparison, which was half of walking
+/// a folder of 100k files; here each path is split once, into a key that compares bytewise in the
+/// same order ([`path_order_key`]). Stable, so that of two spellings of one path (`a//b`, `a/b`)
+/// the first found is kept, as before.
 fn sort_by_path(files: &mut Vec<SourceFile>) {
     let mut keyed: Vec<(Vec<u8>, SourceFile)> = files
         .drain(..)
         .map(|file| (path_order_key(&file.path), file))
         .collect();
-    keyed.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+    keyed.sort_by(|a, b| a.0.cmp(&b.0));
     files.extend(keyed.into_iter().map(|(_, file)| file));
 }
 
@@ -384,7 +386,8 @@ pub fn is_large_stream(file: &SourceFile, options: &WalkOptions) -> bool {
 const LARGE_STREAM_BYTES: u64 = 16 << 20;
 
 /// Calls `each` with the batches of `file` in order, on this thread, while a second thread reads
-/// the next batches (at most two ahead), so that reading overlaps what `each` does.
+/// the next batches (up to three ahead: two queued, one waiting to be), so that reading overlaps
+/// what `each` does.
 pub fn for_each_batch_read_ahead(
     file: &SourceFile,
     options: &WalkOptions,

@@ -141,7 +141,7 @@ fn unicode_words(
 /// [`hash_word`]: xxh3 of the lower-cased bytes.
 ///
 /// Word bytes are found 64 at a time as a bit mask, and the runs' starts and ends are read off
-/// the mask's edges, one loop turn a word. A loop that tested byte after byte took 22 ns a word
+/// the mask's edges, one loop turn an edge. A loop that tested byte after byte took 22 ns a word
 /// on real English text, most of it in the mispredicted branch at each word's end. Only the byte
 /// at a run's end is looked at on its own, for a join.
 pub fn ascii_words(bytes: &[u8], from: usize, to: usize, emit: &mut impl FnMut(Token)) {

@@ -7,14 +7,14 @@
 //! computed, in the indexed document). Text is stored uncompressed, so a document's text is a
 //! slice of the file as read.
 //!
-//! What is kept of a signature, and why that is enough: only its band keys at the index's
-//! threshold ([`stored_band_keys`]: 21 of 4 bytes at the default threshold, 84 bytes where the
+//! What is kept of a signature, and why that is enough: only its band keys under the index's
+//! band layout ([`stored_band_keys`]: 21 of 4 bytes at the default threshold, 84 bytes where the
 //! 128 values took 256 bytes at 16 bits each, and 512 at full width). Two documents share a
 //! stored key whenever they share the band (so the LSH finds every pair the full signatures
 //! would), and otherwise with probability 2^-32 per band: a few extra candidates, verified and
-//! rejected, for a thousand new documents against a million indexed ones. A check at another
-//! threshold or band count cannot use them, and sketches the indexed text again instead
-//! (slower, same answers). The `estimate` of a finding comes from the two documents' full
+//! rejected, for a thousand new documents against a million indexed ones. A check under another
+//! band layout (a `--threshold` that changes it, or `--bands`) cannot use them, and sketches the
+//! indexed text again instead (slower, same answers). The `estimate` of a finding comes from the two documents' full
 //! signatures, the indexed one's computed from its text as it is verified; the reported Jaccard
 //! similarity is exact, from the stored text.
 //!
@@ -120,10 +120,11 @@ impl IndexParams {
         }
     }
 
-    /// A hash of what this build of dedup computes for a fixed text with these parameters.
-    /// Stored in the index: if the tokenizer, normalisation or any hash changes, the stored
-    /// signatures and fingerprints no longer match what a check computes, and the index is
-    /// refused instead of silently missing duplicates.
+    /// A hash of what this build of dedup computes for a fixed text with these parameters: its
+    /// content hash, signature, band keys and fingerprints. Stored in the index: if the
+    /// tokenizer, normalisation or any hash changes, the stored band keys and fingerprints no
+    /// longer match what a check computes, and the index is refused instead of silently missing
+    /// duplicates.
     pub fn hash_probe(&self) -> u64 {
         const PROBE: &str =
             "The Président’s «quoted» ＦＵＬＬ-width text, 我们喜欢读书, Straße and \
@@ -134,6 +135,9 @@ impl IndexParams {
         hasher.update(&s.content_hash.to_le_bytes());
         for v in s.signature.values() {
             hasher.update(&v.to_le_bytes());
+        }
+        for key in stored_band_keys(self.lsh, s.signature.values()) {
+            hasher.update(&key.to_le_bytes());
         }
         for f in &s.fingerprints {
             hasher.update(&f.to_le_bytes());
