@@ -42,6 +42,16 @@ def shingles(text):
     return [" ".join(words[i : i + NGRAM]) for i in range(len(words) - NGRAM + 1)]
 
 
+def candidate_pairs(neighbours):
+    """The pairs (i, j), i < j, from each document's list of LSH neighbours, in document order."""
+    pairs = set()
+    for i, found in enumerate(neighbours):
+        for j in found:
+            if j != i:
+                pairs.add((min(i, j), max(i, j)))
+    return pairs
+
+
 def run_datasketch(root):
     import datasketch
     from datasketch import MinHash, MinHashLSH
@@ -77,11 +87,7 @@ def run_rensa(root):
     del sets
     lsh = RMinHashLSH(threshold=THRESHOLD, num_perm=PERMS, num_bands=bands)
     lsh.insert_many(signatures)
-    pairs = set()
-    for i, found in enumerate(lsh.query_all(signatures)):
-        for j in found:
-            if j != i:
-                pairs.add((min(i, j), max(i, j)))
+    pairs = candidate_pairs(lsh.query_all(signatures))
     info = {
         "tool": "rensa",
         "version": importlib.metadata.version("rensa"),
@@ -115,11 +121,7 @@ def run_gaoya(root):
     )
     ids = list(range(len(texts)))
     index.par_bulk_insert_docs(ids, texts)
-    pairs = set()
-    for i, found in enumerate(index.par_bulk_query(texts)):
-        for j in found:
-            if j != i:
-                pairs.add((min(i, j), max(i, j)))
+    pairs = candidate_pairs(index.par_bulk_query(texts))
     info = {
         "tool": "gaoya",
         "version": importlib.metadata.version("gaoya"),
