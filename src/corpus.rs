@@ -702,7 +702,9 @@ pub fn read_document(path: &Path, max_bytes: u64) -> Result<Vec<u8>, ReadProblem
         if looks_binary(&bytes, before) {
             return Err(ReadProblem::Skipped("skipped: binary file".into()));
         }
-        if read == 0 {
+        // A chunk read short ended at the end of the file (or at the `max_bytes + 1` limit):
+        // asking again would only read nothing, a system call per file.
+        if read < READ_CHUNK as usize {
             break;
         }
     }
@@ -959,6 +961,29 @@ mod tests {
             read_document(&png, 100),
             Err(ReadProblem::Skipped("skipped: binary file".into()))
         );
+    }
+
+    /// Files of one chunk, of whole chunks and of chunks and a part read back whole; a NUL byte
+    /// in a later chunk is still seen.
+    #[test]
+    fn documents_are_read_whole_across_chunks() {
+        let dir = tempfile::tempdir().unwrap();
+        let chunk = READ_CHUNK as usize;
+        for len in [0, 1, chunk - 1, chunk, chunk + 1, 2 * chunk, 3 * chunk + 17] {
+            let text: Vec<u8> = (0..len).map(|i| b'a' + (i % 26) as u8).collect();
+            let path = dir.path().join(format!("{len}.txt"));
+            std::fs::write(&path, &text).unwrap();
+            assert_eq!(read_document(&path, 1 << 30).unwrap(), text, "{len} bytes");
+            let mut late_nul = text.clone();
+            if len > chunk {
+                late_nul[len - 1] = 0;
+                std::fs::write(&path, &late_nul).unwrap();
+                assert_eq!(
+                    read_document(&path, 1 << 30),
+                    Err(ReadProblem::Skipped("skipped: binary file".into()))
+                );
+            }
+        }
     }
 
     /// A FIFO that replaced a file after the walk is refused at once, never read: reading would

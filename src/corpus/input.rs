@@ -74,19 +74,28 @@ impl InputOptions {
     }
 }
 
-/// True for `x.jsonl`, `x.ndjson`, `x.jsonl.gz`, `x.ndjson.zst` ... (any case).
+/// True for `x.jsonl`, `x.ndjson`, `x.jsonl.gz`, `x.ndjson.zst` ... (any case). Asked of every
+/// file a walk finds, so it compares bytes in place rather than lower-casing a copy of the name.
 pub fn has_jsonl_name(path: &Path) -> bool {
     let Some(name) = path.file_name() else {
         return false;
     };
-    let name = name.to_string_lossy().to_ascii_lowercase();
+    let name = name.as_encoded_bytes();
     let name = COMPRESSION_SUFFIXES
         .iter()
-        .find_map(|s| name.strip_suffix(s))
-        .unwrap_or(&name);
+        .find_map(|s| strip_suffix_ignoring_case(name, s))
+        .unwrap_or(name);
     JSONL_SUFFIXES
         .iter()
-        .any(|s| name.len() > s.len() && name.ends_with(s))
+        .any(|s| name.len() > s.len() && strip_suffix_ignoring_case(name, s).is_some())
+}
+
+/// `name` without `suffix`, compared in any ASCII case.
+fn strip_suffix_ignoring_case<'n>(name: &'n [u8], suffix: &str) -> Option<&'n [u8]> {
+    let cut = name.len().checked_sub(suffix.len())?;
+    name[cut..]
+        .eq_ignore_ascii_case(suffix.as_bytes())
+        .then_some(&name[..cut])
 }
 
 /// How a file's bytes are compressed, from its first bytes.
@@ -214,6 +223,7 @@ mod tests {
             "d.jsonl.gz",
             "e.ndjson.zst",
             "f.jsonl.zstd",
+            "g.NDJSON.ZST",
         ] {
             assert!(has_jsonl_name(Path::new(yes)), "{yes}");
         }
@@ -225,6 +235,8 @@ mod tests {
             "a.jsonl.txt",
             "a.gz",
             "a.txt.gz",
+            ".jsonl.gz",
+            "gz",
         ] {
             assert!(!has_jsonl_name(Path::new(no)), "{no}");
         }
