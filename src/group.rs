@@ -27,7 +27,8 @@
 //! a shuffle by K-gram hash (here: sorted in rounds by the top bits of the hash, in parallel; on
 //! Spark, a group-by on the hash), and each occurrence gets three bits: shared, same word before,
 //! same word after. Each document then cuts its shared positions into unitig instances by those
-//! bits alone, the instances are grouped by the hash of their first node, and each unitig is
+//! bits alone, the instances are grouped by the hash of their first node (in rounds by the hash's
+//! top bits, so that a round's instances are held at once, not the corpus's), and each unitig is
 //! extended word by word while all of its occurrences agree (this is where a longer text shared
 //! by fewer documents grows over the nested, more common one). Unitigs that extend to the same
 //! text are one group.
@@ -35,11 +36,12 @@
 //! Finally [`merge_edits`] joins groups with the same documents that follow each other in every
 //! one of them with at most `max_gap` words between: an edited copy is one passage.
 
+use crate::scan::timed;
 use crate::DocId;
 use rayon::prelude::*;
 use std::ops::Range;
 use std::sync::atomic::{AtomicU8, Ordering};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 /// One document as the group stage sees it: its word hashes (32 bits each).
 #[derive(Debug, Clone, Copy)]
@@ -160,45 +162,34 @@ pub fn find_groups_timed(
     docs: &[GroupInput<'_>],
     params: GroupParams,
 ) -> (Vec<TextGroup>, Vec<(&'static str, Duration)>) {
-    let mut times = Vec::new();
-    let mut clock = Instant::now();
-    let mut lap = |name: &'static str, times: &mut Vec<(&'static str, Duration)>| {
-        times.push((name, clock.elapsed()));
-        clock = Instant::now();
-    };
     let k = params.seed_words.max(1);
-    let flags = shared_flags(docs, k);
-    lap("shared k-grams", &mut times);
-    let instances = unitigs(docs, &flags, k);
-    lap("unitigs", &mut times);
-    let runs: Vec<&[Instance]> = instances.chunk_by(|x, y| x.0 == y.0).collect();
-    // A group of fewer than --min-words words is kept only while it may still merge with another
-    // across an edit, which needs one occurrence in each of its documents.
-    let groups: Vec<Vec<Occ>> = runs
-        .par_iter()
-        .map(|u| extend(docs, &flags, u, k as u32))
-        .filter(|g| {
-            g[0].2 - g[0].1 >= params.min_words as u32 || g.windows(2).all(|w| w[0].0 != w[1].0)
-        })
-        .collect();
-    drop(runs);
-    drop(instances);
+    let (flags, flag_time) = timed(|| shared_flags(docs, k));
+    let (groups, unitig_time, extend_time) =
+        unitig_groups(docs, &flags, k, params.min_words, INSTANCES_PER_ROUND);
     drop(flags);
-    let mut groups = distinct_in_group_order(groups);
-    lap("extend", &mut times);
+    let (mut groups, distinct_time) = timed(|| distinct_in_group_order(groups));
+    let mut times = vec![
+        ("shared k-grams", flag_time),
+        ("unitigs", unitig_time),
+        ("extend", extend_time + distinct_time),
+    ];
     if params.fold {
-        groups = fold_partial_copies(groups, params.min_words as u32);
-        lap("fold partial copies", &mut times);
+        let (folded, took) = timed(|| fold_partial_copies(groups, params.min_words as u32));
+        groups = folded;
+        times.push(("fold partial copies", took));
     }
-    let mut groups: Vec<TextGroup> = groups
-        .into_par_iter()
-        .map(|occurrences| text_group(docs, occurrences, params.max_df))
-        .collect();
-    if params.max_gap > 0 {
-        groups = merge_edits(groups, params.max_gap);
-    }
-    groups.retain(|g| g.words as usize >= params.min_words);
-    lap("merge edits", &mut times);
+    let (groups, took) = timed(|| {
+        let mut groups: Vec<TextGroup> = groups
+            .into_par_iter()
+            .map(|occurrences| text_group(docs, occurrences, params.max_df))
+            .collect();
+        if params.max_gap > 0 {
+            groups = merge_edits(groups, params.max_gap);
+        }
+        groups.retain(|g| g.words as usize >= params.min_words);
+        groups
+    });
+    times.push(("merge edits", took));
     (groups, times)
 }
 
@@ -230,40 +221,16 @@ fn distinct_in_group_order(groups: Vec<Vec<Occ>>) -> Vec<Vec<Occ>> {
 /// `(document index, start, end)`; a group holds every place its text occurs, so one
 /// occurrence of a longer group holding one of a shorter means that all of them do.
 pub fn fold_partial_copies(groups: Vec<Vec<Occ>>, min_words: u32) -> Vec<Vec<Occ>> {
+    fold_in_passes(groups, min_words, PLACES_PER_PASS)
+}
+
+/// [`fold_partial_copies`], sorting about `per_pass` occurrences at a time.
+fn fold_in_passes(groups: Vec<Vec<Occ>>, min_words: u32, per_pass: usize) -> Vec<Vec<Occ>> {
     let len = |g: &[Occ]| g[0].2 - g[0].1;
-    // Every occurrence by document and start: (doc, start, end, group).
-    let mut places: Vec<(u32, u32, u32, u32)> = groups
-        .iter()
-        .enumerate()
-        .flat_map(|(g, occ)| occ.iter().map(move |o| (o.0, o.1, o.2, g as u32)))
-        .collect();
-    places.par_sort_unstable();
-    // Per document, in one sweep by start: the longest other group holding each occurrence.
-    let by_doc: Vec<&[(u32, u32, u32, u32)]> = places.chunk_by(|x, y| x.0 == y.0).collect();
-    let held_by: Vec<(u32, u32, u32)> = by_doc
-        .par_iter()
-        .flat_map_iter(|doc| {
-            let mut active: Vec<(u32, u32, u32)> = Vec::new(); // (end, words, group)
-            let mut found = Vec::new();
-            for &(_, start, end, g) in doc.iter() {
-                active.retain(|a| a.0 > start);
-                let words = end - start;
-                if let Some(best) = active
-                    .iter()
-                    .filter(|a| a.0 >= end && a.1 > words)
-                    .max_by_key(|a| (a.1, std::cmp::Reverse(a.2)))
-                {
-                    found.push((g, best.1, best.2));
-                }
-                active.push((end, words, g));
-            }
-            found
-        })
-        .collect();
     // Each group's parent: the longest group holding one of its occurrences (the first such
-    // group on ties).
+    // group on ties), found a range of documents at a time.
     let mut parents: Vec<Option<(u32, u32)>> = vec![None; groups.len()];
-    for (g, words, h) in held_by {
+    for (g, words, h) in held_occurrences(&groups, per_pass) {
         let best = &mut parents[g as usize];
         if best.is_none_or(|(w, p)| (words, std::cmp::Reverse(h)) > (w, std::cmp::Reverse(p))) {
             *best = Some((words, h));
@@ -274,7 +241,6 @@ pub fn fold_partial_copies(groups: Vec<Vec<Occ>>, min_words: u32) -> Vec<Vec<Occ
         .map(|p| p.map(|(_, h)| h as usize))
         .collect();
     let longest = groups.iter().map(|g| len(g)).max().unwrap_or(0);
-    drop(places);
     // Longest first: where a parent went is known before its nested groups are placed.
     let lens: Vec<u32> = groups.iter().map(|g| len(g)).collect();
     let mut order: Vec<usize> = (0..groups.len()).collect();
@@ -320,6 +286,69 @@ pub fn fold_partial_copies(groups: Vec<Vec<Occ>>, min_words: u32) -> Vec<Vec<Occ
 
 /// An occurrence while groups are found: document index, first word, one past the last.
 pub type Occ = (u32, u32, u32);
+
+/// About this many occurrences, sorted by document and start, are held at once in
+/// [`fold_partial_copies`] (16 bytes each, 64 MB): the occurrences of all groups before folding
+/// are many, so they are sorted a range of documents at a time.
+const PLACES_PER_PASS: usize = 1 << 22;
+
+/// For every occurrence that a longer group's occurrence holds (same document, within its
+/// words): `(group, words of the longest such group, that group)`, the first group on ties.
+/// `groups` hold their occurrences by document then position.
+fn held_occurrences(
+    groups: &[Vec<Occ>],
+    per_pass: usize,
+) -> impl Iterator<Item = (u32, u32, u32)> + '_ {
+    let total: usize = groups.iter().map(Vec::len).sum();
+    let docs = groups
+        .iter()
+        .filter_map(|g| g.last())
+        .map(|o| o.0 as usize + 1)
+        .max()
+        .unwrap_or(0);
+    let step = docs.div_ceil(total.div_ceil(per_pass).max(1)).max(1);
+    let mut cursors = vec![0usize; groups.len()];
+    (0..docs).step_by(step).flat_map(move |first| {
+        let end = (first + step) as u32;
+        // Every occurrence in documents `first..end`: (doc, start, end, group).
+        let mut places: Vec<(u32, u32, u32, u32)> = groups
+            .par_iter()
+            .zip(cursors.par_iter_mut())
+            .enumerate()
+            .flat_map_iter(|(g, (occurrences, cursor))| {
+                let from = *cursor;
+                *cursor += occurrences[from..].partition_point(|o| o.0 < end);
+                occurrences[from..*cursor]
+                    .iter()
+                    .map(move |o| (o.0, o.1, o.2, g as u32))
+            })
+            .collect();
+        places.par_sort_unstable();
+        // Per document, in one sweep by start: the longest other group holding each occurrence.
+        let by_doc: Vec<&[(u32, u32, u32, u32)]> = places.chunk_by(|x, y| x.0 == y.0).collect();
+        let held: Vec<(u32, u32, u32)> = by_doc
+            .par_iter()
+            .flat_map_iter(|doc| {
+                let mut active: Vec<(u32, u32, u32)> = Vec::new(); // (end, words, group)
+                let mut found = Vec::new();
+                for &(_, start, end, g) in doc.iter() {
+                    active.retain(|a| a.0 > start);
+                    let words = end - start;
+                    if let Some(best) = active
+                        .iter()
+                        .filter(|a| a.0 >= end && a.1 > words)
+                        .max_by_key(|a| (a.1, std::cmp::Reverse(a.2)))
+                    {
+                        found.push((g, best.1, best.2));
+                    }
+                    active.push((end, words, g));
+                }
+                found
+            })
+            .collect();
+        held
+    })
+}
 
 /// First occurrence first; of two groups starting at the same place, the longer first.
 pub fn group_order(x: &[Occ], y: &[Occ]) -> std::cmp::Ordering {
@@ -546,34 +575,126 @@ fn positions(words: usize, k: usize) -> usize {
     (words + 1).saturating_sub(k)
 }
 
-/// A unitig: its occurrences (document index, first position) and its length in K-grams.
 /// A unitig instance: the hash of its first K-gram, document index, first position (its length
 /// is read from the flags again, [`unitig_nodes`]).
 type Instance = (u64, u32, u32);
 
-/// Cuts every document's shared positions into unitig instances by their flags, and groups the
-/// instances by the hash of their first K-gram.
-fn unitigs(docs: &[GroupInput<'_>], flags: &Flags, k: usize) -> Vec<Instance> {
-    // Counted first and written in place: collecting a parallel iterator of unknown length held
-    // the instances twice at the peak (they are the largest buffer of the stage).
-    let counts: Vec<usize> = (0..docs.len())
-        .into_par_iter()
-        .map(|i| unitig_starts(flags.doc(i)).count())
-        .collect();
-    let mut instances: Vec<Instance> = vec![(0, 0, 0); counts.iter().sum()];
-    let mut slices: Vec<&mut [Instance]> = Vec::with_capacity(docs.len());
-    let mut rest = instances.as_mut_slice();
-    for &n in &counts {
-        let (head, tail) = rest.split_at_mut(n);
-        slices.push(head);
-        rest = tail;
+/// About this many unitig instances are held at once (16 bytes each, 64 MB): the instances of a
+/// corpus are the largest buffer of the stage (19.4 M, 310 MB, for the 100k real-text corpus),
+/// so they are gathered, grouped and extended a round at a time, a round taking the instances
+/// whose first K-gram's hash falls in some of its 16 parts (by its top bits).
+const INSTANCES_PER_ROUND: usize = 1 << 22;
+
+/// Flag bit set where a unitig instance starts, once [`tag_unitig_starts`] ran.
+const START: u8 = 8;
+
+/// Flag bits above [`START`]: the *part* of the start's instance, the top bits of its first
+/// K-gram's hash. Rounds take whole parts, as many as fit [`INSTANCES_PER_ROUND`].
+const PART_SHIFT: u32 = 4;
+const PART_BITS: u32 = 4;
+const PARTS: usize = 1 << PART_BITS;
+
+/// Cuts every document's shared positions into unitig instances by their flags, groups the
+/// instances by the hash of their first K-gram and extends each unitig ([`extend`]), a round of
+/// hash parts at a time. Returns the groups (with repeats: two unitigs may extend to one text)
+/// and the time spent gathering instances and extending them.
+fn unitig_groups(
+    docs: &[GroupInput<'_>],
+    flags: &Flags,
+    k: usize,
+    min_words: usize,
+    per_round: usize,
+) -> (Vec<Vec<Occ>>, Duration, Duration) {
+    let (per_part, mut gather) = timed(|| tag_unitig_starts(docs, flags, k));
+    let mut extend_time = Duration::ZERO;
+    let mut groups = Vec::new();
+    for parts in rounds_of_parts(&per_part, per_round) {
+        let (instances, took) = timed(|| unitig_instances(docs, flags, k, parts));
+        gather += took;
+        let ((), took) = timed(|| {
+            let runs: Vec<&[Instance]> = instances.chunk_by(|x, y| x.0 == y.0).collect();
+            // A group of fewer than --min-words words is kept only while it may still merge
+            // with another across an edit, which needs one occurrence in each of its documents.
+            groups.par_extend(
+                runs.par_iter()
+                    .map(|u| extend(docs, flags, u, k as u32))
+                    .filter(|g| {
+                        g[0].2 - g[0].1 >= min_words as u32
+                            || g.windows(2).all(|w| w[0].0 != w[1].0)
+                    }),
+            );
+        });
+        extend_time += took;
     }
-    slices.into_par_iter().enumerate().for_each(|(i, out)| {
-        let words = docs[i].words;
-        for (slot, p) in out.iter_mut().zip(unitig_starts(flags.doc(i))) {
-            *slot = (kgram_hash(&words[p..p + k]), i as u32, p as u32);
+    (groups, gather, extend_time)
+}
+
+/// Marks every position where a unitig instance starts with [`START`] and the part of its first
+/// K-gram's hash; returns how many instances each part holds.
+fn tag_unitig_starts(docs: &[GroupInput<'_>], flags: &Flags, k: usize) -> [usize; PARTS] {
+    let add = |mut x: [usize; PARTS], y: [usize; PARTS]| {
+        x.iter_mut().zip(y).for_each(|(a, b)| *a += b);
+        x
+    };
+    (0..docs.len())
+        .into_par_iter()
+        .fold(
+            || [0usize; PARTS],
+            |mut counts, i| {
+                let (words, doc_flags) = (docs[i].words, flags.doc(i));
+                let starts: Vec<usize> = unitig_starts(doc_flags).collect();
+                for p in starts {
+                    let part = round_of(kgram_hash(&words[p..p + k]), PART_BITS);
+                    doc_flags[p].fetch_or(START | part << PART_SHIFT, Ordering::Relaxed);
+                    counts[part as usize] += 1;
+                }
+                counts
+            },
+        )
+        .reduce(|| [0usize; PARTS], add)
+}
+
+/// Consecutive runs of parts, each holding at most `budget` instances (or a single part).
+fn rounds_of_parts(per_part: &[usize; PARTS], budget: usize) -> Vec<Range<u8>> {
+    let mut rounds = Vec::new();
+    let (mut start, mut held) = (0u8, 0usize);
+    for (part, &n) in per_part.iter().enumerate() {
+        let part = part as u8;
+        if held > 0 && held + n > budget {
+            rounds.push(start..part);
+            (start, held) = (part, 0);
         }
-    });
+        held += n;
+    }
+    rounds.push(start..PARTS as u8);
+    rounds
+}
+
+/// The unitig instances whose part is in `parts`, sorted (so grouped by first K-gram).
+fn unitig_instances(
+    docs: &[GroupInput<'_>],
+    flags: &Flags,
+    k: usize,
+    parts: Range<u8>,
+) -> Vec<Instance> {
+    let mut instances: Vec<Instance> = docs
+        .par_chunks(DOCS_PER_CHUNK)
+        .enumerate()
+        .map(|(c, chunk)| {
+            let mut found = Vec::new();
+            for (j, d) in chunk.iter().enumerate() {
+                let doc = c * DOCS_PER_CHUNK + j;
+                for (p, slot) in flags.doc(doc).iter().enumerate() {
+                    let bits = slot.load(Ordering::Relaxed);
+                    if bits & START != 0 && parts.contains(&(bits >> PART_SHIFT)) {
+                        found.push((kgram_hash(&d.words[p..p + k]), doc as u32, p as u32));
+                    }
+                }
+            }
+            found
+        })
+        .collect::<Vec<Vec<Instance>>>()
+        .concat();
     instances.par_sort_unstable();
     instances
 }
@@ -750,6 +871,112 @@ mod tests {
 
     /// The flags do not depend on how many rounds the shuffle takes (each position is filed in
     /// exactly one round, and every occurrence of a K-gram in the same one).
+    /// Random documents over a small vocabulary (so K-grams recur across them), two a unit.
+    fn recurring_texts(seed: u64, count: usize) -> Vec<Vec<u32>> {
+        let mut x = seed;
+        let mut word = || {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            (x % 12) as u32 + 1
+        };
+        (0..count)
+            .map(|i| (0..20 + i).map(|_| word()).collect())
+            .collect()
+    }
+
+    fn inputs(texts: &[Vec<u32>]) -> Vec<GroupInput<'_>> {
+        texts
+            .iter()
+            .enumerate()
+            .map(|(i, words)| GroupInput {
+                doc: DocId(i as u32),
+                unit: (i / 2) as u32,
+                words,
+            })
+            .collect()
+    }
+
+    /// Unitig instances gathered in one round or in many (a hash part, or a few, at a time) make
+    /// the same groups.
+    #[test]
+    fn unitig_groups_are_the_same_in_one_round_or_in_many() {
+        let texts = recurring_texts(0x9E37_79B9_7F4A_7C15, 60);
+        let docs = inputs(&texts);
+        let groups = |per_round: usize| {
+            let flags = shared_flags(&docs, 3);
+            let (groups, _, _) = unitig_groups(&docs, &flags, 3, 3, per_round);
+            distinct_in_group_order(groups)
+        };
+        let one = groups(usize::MAX);
+        assert!(one.len() > 10, "{}", one.len());
+        for per_round in [1, 7, 50] {
+            assert_eq!(groups(per_round), one, "{per_round}");
+        }
+    }
+
+    #[test]
+    fn rounds_take_whole_parts_up_to_the_budget() {
+        let mut per_part = [0usize; PARTS];
+        per_part[..6].copy_from_slice(&[3, 3, 5, 0, 9, 1]);
+        let rounds = rounds_of_parts(&per_part, 6);
+        assert_eq!(rounds, [0..2, 2..4, 4..5, 5..PARTS as u8]);
+        assert_eq!(rounds_of_parts(&per_part, usize::MAX), vec![0..PARTS as u8]);
+        // Every part in exactly one round, in order.
+        let covered: Vec<u8> = rounds_of_parts(&per_part, 1)
+            .into_iter()
+            .flatten()
+            .collect();
+        assert_eq!(covered, (0..PARTS as u8).collect::<Vec<_>>());
+    }
+
+    /// Folding sorts the occurrences a range of documents at a time; any range gives the same.
+    #[test]
+    fn folding_is_the_same_in_one_pass_or_in_many() {
+        // Filler words of a large vocabulary (unshared), and two paragraphs: each whole in some
+        // documents and without its first words (a partial copy, to fold) in others.
+        let mut x = 0x2545_F491_4F6C_DD1Du64;
+        let mut filler = |n: usize| -> Vec<u32> {
+            (0..n)
+                .map(|_| {
+                    x ^= x << 13;
+                    x ^= x >> 7;
+                    x ^= x << 17;
+                    (x % 1_000_000) as u32 + 100
+                })
+                .collect()
+        };
+        let paragraphs: [Vec<u32>; 2] = [(1..=20).collect(), (30..=55).collect()];
+        let texts: Vec<Vec<u32>> = (0..60)
+            .map(|i| {
+                let p = &paragraphs[i % 2];
+                let cut = if i % 5 == 0 { p.len() / 4 } else { 0 };
+                [filler(7 + i % 4), p[cut..].to_vec(), filler(9)].concat()
+            })
+            .collect();
+        let docs: Vec<GroupInput<'_>> = texts
+            .iter()
+            .enumerate()
+            .map(|(i, words)| GroupInput {
+                doc: DocId(i as u32),
+                unit: i as u32,
+                words,
+            })
+            .collect();
+        let flags = shared_flags(&docs, 3);
+        let (groups, _, _) = unitig_groups(&docs, &flags, 3, 3, usize::MAX);
+        let groups = distinct_in_group_order(groups);
+        let one = fold_in_passes(groups.clone(), 4, usize::MAX);
+        assert_eq!((groups.len(), one.len()), (4, 2), "the cut copies fold");
+        for per_pass in [1, 13, 200] {
+            assert_eq!(
+                fold_in_passes(groups.clone(), 4, per_pass),
+                one,
+                "{per_pass}"
+            );
+        }
+    }
+
     #[test]
     fn flags_are_the_same_in_one_round_or_in_many() {
         let mut x = 0x2545_F491_4F6C_DD1Du64;

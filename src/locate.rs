@@ -61,7 +61,9 @@ pub fn locate(
 ) -> (Vec<Located>, Vec<Diagnostic>) {
     debug_assert!(wanted.windows(2).all(|w| w[0].doc <= w[1].doc));
     let by_doc: Vec<&[WantedSpan]> = wanted.chunk_by(|x, y| x.doc == y.doc).collect();
-    let (mut found, mut problems) = (Vec::new(), Vec::new());
+    // One answer a span, in a buffer of that size: grown by doubling, the answers of a scan at
+    // 100k real-text documents (3.3 M spans, 48 bytes each) took up to twice their size.
+    let (mut found, mut problems) = (Vec::with_capacity(wanted.len()), Vec::new());
     let batches = by_doc
         .chunks(CHUNK_DOCS)
         .map(|chunk| {
