@@ -692,7 +692,7 @@ pub fn read_document(path: &Path, max_bytes: u64) -> Result<Vec<u8>, ReadProblem
         return Err(too_large(meta.len(), max_bytes));
     }
     let mut bytes = Vec::with_capacity(meta.len() as usize);
-    let mut reader = file.take(max_bytes + 1);
+    let mut reader = file.take(max_bytes.saturating_add(1));
     loop {
         let before = bytes.len();
         let read = (&mut reader)
@@ -961,6 +961,16 @@ mod tests {
             read_document(&png, 100),
             Err(ReadProblem::Skipped("skipped: binary file".into()))
         );
+    }
+
+    /// The largest `--max-bytes` reads a file whole (the one past the limit that is read to tell
+    /// a file over it must not wrap to zero).
+    #[test]
+    fn the_largest_max_bytes_reads_files_whole() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("a.txt");
+        std::fs::write(&path, b"hello world").unwrap();
+        assert_eq!(read_document(&path, u64::MAX).unwrap(), b"hello world");
     }
 
     /// Files of one chunk, of whole chunks and of chunks and a part read back whole; a NUL byte

@@ -27,8 +27,8 @@
 //! a shuffle by K-gram hash (here: sorted in rounds by the top bits of the hash, in parallel; on
 //! Spark, a group-by on the hash), and each occurrence gets three bits: shared, same word before,
 //! same word after. Each document then cuts its shared positions into unitig instances by those
-//! bits alone, the instances are grouped by the hash of their first node (in rounds by the hash's
-//! top bits, so that a round's instances are held at once, not the corpus's), and each unitig is
+//! bits alone, the instances are grouped by the hash of their first node (in rounds, by a few bits
+//! of that node's words, so that a round's instances are held at once, not the corpus's), and each unitig is
 //! extended word by word while all of its occurrences agree (this is where a longer text shared
 //! by fewer documents grows over the nested, more common one). Unitigs that extend to the same
 //! text are one group.
@@ -218,14 +218,16 @@ fn distinct_in_group_order(groups: Vec<Vec<Occ>>) -> Vec<Vec<Occ>> {
 /// places). A short sentence of a long paragraph, quoted widely, stays a group of its own.
 ///
 /// `groups` are exact repeats (before [`merge_edits`]) in [`group_order`], each occurrence
-/// `(document index, start, end)`; a group holds every place its text occurs, so one
-/// occurrence of a longer group holding one of a shorter means that all of them do.
+/// `(document index, start, end)`, a group's occurrences sorted by document then start; a group
+/// holds every place its text occurs, so one occurrence of a longer group holding one of a
+/// shorter means that all of them do.
 pub fn fold_partial_copies(groups: Vec<Vec<Occ>>, min_words: u32) -> Vec<Vec<Occ>> {
     fold_in_passes(groups, min_words, PLACES_PER_PASS)
 }
 
 /// [`fold_partial_copies`], sorting about `per_pass` occurrences at a time.
 fn fold_in_passes(groups: Vec<Vec<Occ>>, min_words: u32, per_pass: usize) -> Vec<Vec<Occ>> {
+    debug_assert!(groups.iter().all(|g| g.windows(2).all(|w| w[0] < w[1])));
     let len = |g: &[Occ]| g[0].2 - g[0].1;
     // Each group's parent: the longest group holding one of its occurrences (the first such
     // group on ties), found a range of documents at a time.
@@ -288,8 +290,10 @@ fn fold_in_passes(groups: Vec<Vec<Occ>>, min_words: u32, per_pass: usize) -> Vec
 pub type Occ = (u32, u32, u32);
 
 /// About this many occurrences, sorted by document and start, are held at once in
-/// [`fold_partial_copies`] (16 bytes each, 64 MB): the occurrences of all groups before folding
-/// are many, so they are sorted a range of documents at a time.
+/// [`fold_partial_copies`] (16 bytes each, 64 MB; a pass takes a range of documents sized for
+/// this many on average, so a corpus whose occurrences bunch in some documents holds more): the
+/// occurrences of all groups before folding are many, so they are sorted a range of documents at
+/// a time.
 const PLACES_PER_PASS: usize = 1 << 22;
 
 /// For every occurrence that a longer group's occurrence holds (same document, within its
@@ -306,10 +310,10 @@ fn held_occurrences(
         .map(|o| o.0 as usize + 1)
         .max()
         .unwrap_or(0);
-    let step = docs.div_ceil(total.div_ceil(per_pass).max(1)).max(1);
+    let step = docs.div_ceil(total.div_ceil(per_pass.max(1)).max(1)).max(1);
     let mut cursors = vec![0usize; groups.len()];
     (0..docs).step_by(step).flat_map(move |first| {
-        let end = (first + step) as u32;
+        let end = u32::try_from(first + step).unwrap_or(u32::MAX);
         // Every occurrence in documents `first..end`: (doc, start, end, group).
         let mut places: Vec<(u32, u32, u32, u32)> = groups
             .par_iter()
@@ -494,6 +498,7 @@ fn round_of(hash: u64, bits: u32) -> u8 {
 }
 
 /// A position waiting for round `r` holds `FIRST_ROUND + r` in its flag byte (flags are below).
+/// Once the flags are made, the bits from 8 up mean something else ([`START`] and a part).
 const FIRST_ROUND: u8 = 8;
 
 /// The most rounds: a round's number is kept in a flag byte. Past 2^30 positions (about 4 GB of
@@ -579,17 +584,18 @@ fn positions(words: usize, k: usize) -> usize {
 /// is read from the flags again, [`unitig_nodes`]).
 type Instance = (u64, u32, u32);
 
-/// About this many unitig instances are held at once (16 bytes each, 64 MB): the instances of a
+/// About this many unitig instances are held at once (16 bytes each, 64 MB, and twice that while
+/// a round's are put together from its chunks'): the instances of a
 /// corpus are the largest buffer of the stage (19.4 M, 310 MB, for the 100k real-text corpus),
 /// so they are gathered, grouped and extended a round at a time, a round taking the instances
-/// whose first K-gram's hash falls in some of its 16 parts (by its top bits).
+/// whose first K-gram falls in some of 16 parts ([`part_of`]).
 const INSTANCES_PER_ROUND: usize = 1 << 22;
 
 /// Flag bit set where a unitig instance starts, once [`tag_unitig_starts`] ran.
 const START: u8 = 8;
 
-/// Flag bits above [`START`]: the *part* of the start's instance, the top bits of its first
-/// K-gram's hash. Rounds take whole parts, as many as fit [`INSTANCES_PER_ROUND`].
+/// Flag bits above [`START`]: the *part* of the start's instance ([`part_of`] its first K-gram).
+/// Rounds take whole parts, as many as fit [`INSTANCES_PER_ROUND`].
 const PART_SHIFT: u32 = 4;
 const PART_BITS: u32 = 4;
 const PARTS: usize = 1 << PART_BITS;
@@ -630,7 +636,7 @@ fn unitig_groups(
 }
 
 /// Marks every position where a unitig instance starts with [`START`] and the part of its first
-/// K-gram's hash; returns how many instances each part holds.
+/// K-gram; returns how many instances each part holds.
 fn tag_unitig_starts(docs: &[GroupInput<'_>], flags: &Flags, k: usize) -> [usize; PARTS] {
     let add = |mut x: [usize; PARTS], y: [usize; PARTS]| {
         x.iter_mut().zip(y).for_each(|(a, b)| *a += b);
@@ -642,9 +648,9 @@ fn tag_unitig_starts(docs: &[GroupInput<'_>], flags: &Flags, k: usize) -> [usize
             || [0usize; PARTS],
             |mut counts, i| {
                 let (words, doc_flags) = (docs[i].words, flags.doc(i));
-                let starts: Vec<usize> = unitig_starts(doc_flags).collect();
-                for p in starts {
-                    let part = round_of(kgram_hash(&words[p..p + k]), PART_BITS);
+                // Tagging touches only the bits above the three that find starts.
+                for p in unitig_starts(doc_flags) {
+                    let part = part_of(&words[p..p + k]);
                     doc_flags[p].fetch_or(START | part << PART_SHIFT, Ordering::Relaxed);
                     counts[part as usize] += 1;
                 }
@@ -652,6 +658,15 @@ fn tag_unitig_starts(docs: &[GroupInput<'_>], flags: &Flags, k: usize) -> [usize
             },
         )
         .reduce(|| [0usize; PARTS], add)
+}
+
+/// The part of a K-gram: its first two words mixed (a function of the K-gram, so every instance
+/// of one unitig is in one part), cheaper than its full hash, which is computed once, in its
+/// round.
+fn part_of(gram: &[u32]) -> u8 {
+    let second = gram.get(1).copied().unwrap_or(0);
+    let mixed = (u64::from(gram[0]) << 32 | u64::from(second)).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    (mixed >> (64 - PART_BITS)) as u8
 }
 
 /// Consecutive runs of parts, each holding at most `budget` instances (or a single part).
@@ -869,8 +884,6 @@ mod tests {
         assert_eq!(groups[0].words, 10 + 11);
     }
 
-    /// The flags do not depend on how many rounds the shuffle takes (each position is filed in
-    /// exactly one round, and every occurrence of a K-gram in the same one).
     /// Random documents over a small vocabulary (so K-grams recur across them), two a unit.
     fn recurring_texts(seed: u64, count: usize) -> Vec<Vec<u32>> {
         let mut x = seed;
@@ -977,27 +990,12 @@ mod tests {
         }
     }
 
+    /// The flags do not depend on how many rounds the shuffle takes (each position is filed in
+    /// exactly one round, and every occurrence of a K-gram in the same one).
     #[test]
     fn flags_are_the_same_in_one_round_or_in_many() {
-        let mut x = 0x2545_F491_4F6C_DD1Du64;
-        let mut word = || {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            (x % 12) as u32 + 1
-        };
-        let texts: Vec<Vec<u32>> = (0..40)
-            .map(|i| (0..20 + i).map(|_| word()).collect())
-            .collect();
-        let docs: Vec<GroupInput<'_>> = texts
-            .iter()
-            .enumerate()
-            .map(|(i, words)| GroupInput {
-                doc: DocId(i as u32),
-                unit: (i / 2) as u32,
-                words,
-            })
-            .collect();
+        let texts = recurring_texts(0x2545_F491_4F6C_DD1D, 40);
+        let docs = inputs(&texts);
         let bytes = |flags: Flags| -> Vec<u8> {
             flags
                 .bytes

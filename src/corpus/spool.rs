@@ -76,8 +76,8 @@ impl Spools {
 }
 
 /// The tee's own buffer: at least the decoded reader's, so that reading into it bypasses that
-/// one (the decoder writes straight into it) and each full buffer goes to the spool in one
-/// write, with no copy in between.
+/// one (the decoder writes straight into it), and what each read filled goes to the spool in one
+/// write once it is consumed, with no copy in between.
 const TEE_BUFFER: usize = 1 << 20;
 
 /// A decoded stream that copies every byte read from it into a spool, a buffer at a time.
