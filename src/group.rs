@@ -28,10 +28,10 @@
 //! Spark, a group-by on the hash), and each occurrence gets three bits: shared, same word before,
 //! same word after. Each document then cuts its shared positions into unitig instances by those
 //! bits alone, the instances are grouped by the hash of their first node (in rounds, by a few bits
-//! of that node's words, so that a round's instances are held at once, not the corpus's), and each unitig is
-//! extended word by word while all of its occurrences agree (this is where a longer text shared
-//! by fewer documents grows over the nested, more common one). Unitigs that extend to the same
-//! text are one group.
+//! of that node's words, so that a round's instances are held at once, not the corpus's), and each
+//! unitig is extended word by word while all of its occurrences agree (this is where a longer text
+//! shared by fewer documents grows over the nested, more common one). Unitigs that extend to the
+//! same text are one group.
 //!
 //! Finally [`merge_edits`] joins groups with the same documents that follow each other in every
 //! one of them with at most `max_gap` words between: an edited copy is one passage.

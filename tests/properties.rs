@@ -403,7 +403,8 @@ fn golden_signature() -> Signature {
 }
 
 /// A changed tokenizer, normalisation, shingle hash or MinHash would silently invalidate every
-/// index's stored band keys and fingerprints; these values catch it. Update them only with a new index format.
+/// index's stored band keys and fingerprints; these values catch it. Update them only with a new
+/// index format.
 #[test]
 fn golden_signature_vector() {
     let signature = golden_signature();

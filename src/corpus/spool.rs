@@ -127,6 +127,7 @@ impl BufRead for Tee {
     fn fill_buf(&mut self) -> io::Result<&[u8]> {
         if self.start >= self.end {
             self.spill();
+            // Emptied before the read: after an error, nothing is spilled twice.
             self.start = 0;
             self.end = 0;
             self.end = self.inner.read(&mut self.buffer)?;

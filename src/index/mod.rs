@@ -14,9 +14,9 @@
 //! would), and otherwise with probability 2^-32 per band: a few extra candidates, verified and
 //! rejected, for a thousand new documents against a million indexed ones. A check under another
 //! band layout (a `--threshold` that changes it, or `--bands`) cannot use them, and sketches the
-//! indexed text again instead (slower, same answers). The `estimate` of a finding comes from the two documents' full
-//! signatures, the indexed one's computed from its text as it is verified; the reported Jaccard
-//! similarity is exact, from the stored text.
+//! indexed text again instead (slower, same answers). The `estimate` of a finding comes from the
+//! two documents' full signatures, the indexed one's computed from its text as it is verified; the
+//! reported Jaccard similarity is exact, from the stored text.
 //!
 //! The layout is in [`mod@format`]; [`Index::open`] validates every length against the file before
 //! using it, so a damaged or hostile file is an [`crate::Error::Corrupt`], never a panic or a huge
