@@ -867,3 +867,27 @@ fn shared_ids_are_a_warning() {
     let quiet = run_in(dir.path(), &["scan", "ids.jsonl", "--id-field", "id", "-q"]);
     assert_eq!(quiet.stderr, "");
 }
+
+#[test]
+fn a_file_of_records_without_the_text_field_is_told_in_a_few_lines() {
+    let dir = tempfile::tempdir().unwrap();
+    let records: String = (0..500)
+        .map(|i| format!("{{\"id\":\"d{i}\",\"body\":\"words of record {i}\"}}\n"))
+        .collect();
+    std::fs::write(dir.path().join("labels.jsonl"), records).unwrap();
+    let out = run_in(dir.path(), &["scan", "labels.jsonl"]);
+    let lines: Vec<&str> = out.stderr.lines().collect();
+    assert_eq!(
+        lines,
+        [
+            "dedup: labels.jsonl:1: skipped: no field \"text\"",
+            "dedup: labels.jsonl:10: skipped: no field \"text\"",
+            "dedup: labels.jsonl:100: skipped: no field \"text\"",
+            "dedup: labels.jsonl: skipped: no field \"text\" (497 more records like this; --format jsonl lists them all)",
+        ],
+        "{}",
+        out.stderr
+    );
+    let (records, _) = scan_jsonl(&[dir.path().join("labels.jsonl").to_str().unwrap()]);
+    assert_eq!(of_type(&records, "warning").len(), 500);
+}

@@ -16,9 +16,7 @@ pub fn run(args: &CheckArgs) -> anyhow::Result<ExitStatus> {
     if let Some(baseline) = &baseline {
         report.apply_baseline(baseline);
     }
-    for d in &report.diagnostics {
-        super::error_line(&format!("dedup: {}: {}", d.path, d.message));
-    }
+    super::print_diagnostics(&report.diagnostics, true);
     emit_to(
         args.output.as_deref(),
         args.color,

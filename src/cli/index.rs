@@ -36,9 +36,7 @@ fn add(args: &IndexAddArgs) -> anyhow::Result<ExitStatus> {
 /// Prints what a build or add did; problems go to stderr.
 fn finish(report: &BuildReport, index: &Path, verb: &str) -> anyhow::Result<ExitStatus> {
     let shown = index.display();
-    for d in &report.diagnostics {
-        super::error_line(&format!("dedup: {}: {}", d.path, d.message));
-    }
+    super::print_diagnostics(&report.diagnostics, true);
     for name in &report.already_indexed {
         super::error_line(&format!("dedup: {name}: already in {shown}, not added"));
     }

@@ -5,7 +5,7 @@ use super::output::emit;
 use super::progress::ProgressReport;
 use super::select::{deduped_inputs, write_deduped, write_names};
 use super::ExitStatus;
-use dedup::corpus::{reload_many, Severity, WalkOptions};
+use dedup::corpus::{reload_many, WalkOptions};
 use dedup::findings::ScanReport;
 use dedup::progress::NoProgress;
 use dedup::report::{html, human, jsonl};
@@ -32,14 +32,7 @@ pub fn run(args: &ScanArgs) -> anyhow::Result<ExitStatus> {
     } else {
         scan_with_progress(&args.paths, &config, &NoProgress)?
     };
-    for diagnostic in &report.diagnostics {
-        if diagnostic.severity == Severity::Error || !args.output.quiet {
-            super::error_line(&format!(
-                "dedup: {}: {}",
-                diagnostic.path, diagnostic.message
-            ));
-        }
-    }
+    super::print_diagnostics(&report.diagnostics, !args.output.quiet);
     if let (Some(field), false) = (&config.walk.input.id_field, args.output.quiet) {
         if let Some((shared, first)) = shared_ids(&report) {
             super::error_line(&format!(
