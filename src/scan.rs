@@ -711,7 +711,7 @@ mod tests {
     /// one error naming it.
     #[test]
     fn two_span_lists_located_together_are_located_as_each_alone() {
-        use crate::locate::{locate, locate_together, Located, WantedSpan};
+        use crate::locate::{locate, locate_together, Found, Located, WantedSpan};
         let dir = tempfile::tempdir().unwrap();
         let texts = [
             "alpha beta gamma delta epsilon",
@@ -734,8 +734,8 @@ mod tests {
         let first = vec![span(0, 1..3, 0), span(1, 0..2, 1), span(2, 0..1, 2)];
         // Not ordered by document, and one document in both lists.
         let second = vec![span(1, 2..5, 0), span(0, 0..1, 1)];
-        let by_tag = |mut found: Vec<Located>| {
-            found.sort_by_key(|l| l.tag);
+        let by_tag = |mut found: Found| {
+            found.spans.sort_by_key(|l| l.tag);
             found
         };
         let alone = |list: &[WantedSpan]| {
@@ -751,14 +751,17 @@ mod tests {
         let (a, b) = (by_tag(a), by_tag(b));
         assert_eq!(a, alone(&first));
         assert_eq!(b, alone(&second));
-        assert_eq!(a[0].text.as_deref(), Some("beta gamma"));
-        assert_eq!(b[0].text.as_deref(), Some("three\nfour five"));
-        assert_eq!((b[0].at.line, b[1].at.start), (1, 0));
+        assert_eq!(a.text_of(0), Some("beta gamma"));
+        assert_eq!(b.text_of(0), Some("three\nfour five"));
+        assert_eq!(b.text_of(1), Some("alpha"));
+        assert_eq!((b.spans[0].at.line, b.spans[1].at.start), (1, 0));
 
         std::fs::write(dir.path().join("1.txt"), "one two three four five").unwrap();
         let ([a, b], problems) = locate_together(&documents, first, second, &config.walk);
-        let tags = |found: &[Located]| -> Vec<usize> {
-            by_tag(found.to_vec()).iter().map(|l| l.tag).collect()
+        let tags = |found: &Found| -> Vec<usize> {
+            let mut tags: Vec<usize> = found.spans.iter().map(|l: &Located| l.tag).collect();
+            tags.sort_unstable();
+            tags
         };
         assert_eq!((tags(&a), tags(&b)), (vec![0, 2], vec![1]));
         assert_eq!(problems.len(), 1, "{problems:?}");

@@ -8,7 +8,7 @@ use crate::findings::{
     DocumentInfo, GroupFinding, GroupOccurrenceAt, PairFinding, PairKind, Passage,
 };
 use crate::group::{find_groups_timed, GroupInput, TextGroup};
-use crate::locate::{Located as SpanLocated, WantedSpan};
+use crate::locate::{Found, Located as SpanLocated, WantedSpan};
 use crate::scan::{OverlapSketch, ScanConfig};
 use crate::shingle::ShingleSet;
 use crate::verify::SetOverlap;
@@ -112,6 +112,17 @@ fn first_occurrences(groups: &[TextGroup]) -> Vec<usize> {
         .collect()
 }
 
+/// Each group's text (taken from its named occurrence), from the texts located by tag: moved,
+/// not copied.
+fn texts_by_group(texts: Vec<(usize, String)>, first_of: &[usize]) -> Vec<Option<String>> {
+    let mut by_group = vec![None; first_of.len()];
+    for (tag, text) in texts {
+        let group = first_of.partition_point(|&first| first <= tag) - 1;
+        by_group[group] = Some(text);
+    }
+    by_group
+}
+
 impl SharedText {
     /// One span per occurrence, tagged by its place in the flattened list of occurrences: what
     /// [`SharedText::located`] needs read again (in group order; `locate_together` orders the
@@ -140,10 +151,7 @@ impl SharedText {
     /// The groups and overlap pairs, with the spans of [`SharedText::spans_to_locate`] located:
     /// byte offsets, lines, each group's text. A group with an occurrence in a document that
     /// could not be read again (or changed) is left out, and so are the pairs of that document.
-    pub(crate) fn located(
-        self,
-        located: Vec<SpanLocated>,
-    ) -> (Vec<GroupFinding>, Vec<PairFinding>) {
+    pub(crate) fn located(self, found: Found) -> (Vec<GroupFinding>, Vec<PairFinding>) {
         let SharedText {
             groups,
             pairs,
@@ -154,20 +162,26 @@ impl SharedText {
         let total = first_of
             .last()
             .map_or(0, |&f| f + groups.last().map_or(0, |g| g.occurrences.len()));
+        let Found {
+            spans: located,
+            texts,
+        } = found;
         // Where each occurrence's span is in `located` (which is in document order), by tag.
         let mut index_of: Vec<u32> = vec![u32::MAX; total];
         for (i, l) in located.iter().enumerate() {
             index_of[l.tag] = i as u32;
         }
         let at = |tag: usize| located.get(index_of[tag] as usize);
+        let texts = texts_by_group(texts, &first_of);
         let built: Vec<Option<GroupFinding>> = groups
             .par_iter()
             .zip(&first_of)
-            .map(|(group, &first)| {
+            .zip(texts)
+            .map(|((group, &first), text)| {
                 let located: Vec<&SpanLocated> = (first..first + group.occurrences.len())
                     .map(at)
                     .collect::<Option<_>>()?;
-                let text = located[text_occurrence(group)].text.clone()?;
+                let text = text?;
                 Some(GroupFinding {
                     text,
                     words: group.words,
