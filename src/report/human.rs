@@ -507,7 +507,8 @@ fn folded_note(only_quotes: usize) -> String {
 }
 
 /// One line with the counts, as the human report ends, e.g. `5 documents (26.9 KB): 2 shared
-/// quotes, 3 pairs with shared passages (2 share only the quotes above) in 4 ms`, given how many
+/// quotes, 3 pairs with shared passages (2 share only the quotes above), no near-duplicates in
+/// 4 ms`, given how many
 /// of the pairs with shared passages the report folded into the quote blocks (0 for a report
 /// that lists every pair).
 pub(crate) fn summary_line(report: &ScanReport, only_quotes: usize) -> String {
@@ -534,6 +535,10 @@ pub(crate) fn summary_line(report: &ScanReport, only_quotes: usize) -> String {
     parts.add(s.empty, "empty document", "empty documents");
     parts.add(s.skipped, "skipped", "skipped"); // files or JSON Lines records
     parts.add(s.errors, "error", "errors");
+    // Shared text alone reads as if duplicates went unchecked: say that none were found.
+    if s.near_duplicate_pairs == 0 && s.exact_duplicates == 0 && !parts.0.is_empty() {
+        parts.0.push("no near-duplicates".to_string());
+    }
     format!(
         "{} ({}): {} in {} ms",
         documents(s.docs, ""),
