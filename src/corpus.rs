@@ -82,8 +82,9 @@ pub enum Severity {
     Error,
 }
 
-/// A problem with one path, reported beside the findings.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+/// A problem with one path, reported beside the findings. Diagnostics sort by file, then by
+/// record number read as a number (`news.jsonl:9` before `news.jsonl:10`), then by the rest.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Diagnostic {
     /// The path as the user would write it.
     pub path: String,
@@ -110,6 +111,38 @@ impl Diagnostic {
             message: message.into(),
             severity: Severity::Error,
         }
+    }
+
+    fn sort_key(&self) -> (&str, Option<u64>, &str, &str, Severity) {
+        let (file, record) = record_path(&self.path);
+        (file, record, &self.path, &self.message, self.severity)
+    }
+}
+
+impl Ord for Diagnostic {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.sort_key().cmp(&other.sort_key())
+    }
+}
+
+impl PartialOrd for Diagnostic {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+/// A diagnostic's path split into its file and the record's line number: `corpus.jsonl:17`
+/// (a record of a JSON Lines file) is `("corpus.jsonl", Some(17))`; any other path is itself,
+/// with no number.
+pub fn record_path(path: &str) -> (&str, Option<u64>) {
+    match path.rsplit_once(':') {
+        Some((file, line)) if !file.is_empty() && line.bytes().all(|b| b.is_ascii_digit()) => {
+            match line.parse() {
+                Ok(number) => (file, Some(number)),
+                Err(_) => (path, None),
+            }
+        }
+        _ => (path, None),
     }
 }
 
@@ -759,6 +792,30 @@ fn too_large(len: u64, max_bytes: u64) -> ReadProblem {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn diagnostics_sort_by_file_then_record_number() {
+        let mut diagnostics = [
+            Diagnostic::warning("b.jsonl:10", "skipped"),
+            Diagnostic::warning("b.jsonl:9", "skipped"),
+            Diagnostic::warning("a.txt", "skipped: binary file"),
+            Diagnostic::error("b.jsonl:100", "not JSON"),
+            Diagnostic::warning("b.jsonl", "unreadable"),
+        ];
+        diagnostics.sort();
+        let paths: Vec<&str> = diagnostics.iter().map(|d| d.path.as_str()).collect();
+        assert_eq!(
+            paths,
+            ["a.txt", "b.jsonl", "b.jsonl:9", "b.jsonl:10", "b.jsonl:100"]
+        );
+        assert_eq!(record_path("c:dir"), ("c:dir", None));
+        assert_eq!(record_path("odd:"), ("odd:", None));
+        assert_eq!(record_path(":12"), (":12", None));
+        assert_eq!(
+            record_path("x:99999999999999999999999"),
+            ("x:99999999999999999999999", None)
+        );
+    }
 
     proptest::proptest! {
         #[test]

@@ -881,8 +881,8 @@ fn a_file_of_records_without_the_text_field_is_told_in_a_few_lines() {
         lines,
         [
             "dedup: labels.jsonl:1: skipped: no field \"text\"",
-            "dedup: labels.jsonl:10: skipped: no field \"text\"",
-            "dedup: labels.jsonl:100: skipped: no field \"text\"",
+            "dedup: labels.jsonl:2: skipped: no field \"text\"",
+            "dedup: labels.jsonl:3: skipped: no field \"text\"",
             "dedup: labels.jsonl: skipped: no field \"text\" (497 more records like this; --format jsonl lists them all)",
         ],
         "{}",

@@ -158,14 +158,7 @@ fn diagnostic_lines<'a>(
 /// The file of a diagnostic's path: `corpus.jsonl:17` (a record of a JSON Lines file) is
 /// `corpus.jsonl`; any other path is itself.
 fn file_of(path: &str) -> &str {
-    match path.rsplit_once(':') {
-        Some((file, line))
-            if !file.is_empty() && !line.is_empty() && line.bytes().all(|b| b.is_ascii_digit()) =>
-        {
-            file
-        }
-        _ => path,
-    }
+    dedup::corpus::record_path(path).0
 }
 
 #[cfg(test)]
