@@ -266,3 +266,25 @@ impl SharedText {
         (findings, pair_findings)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A text goes to the group whose occurrences its tag falls in, and a group whose named
+    /// occurrence was not located has none.
+    #[test]
+    fn texts_go_to_the_group_of_their_tag() {
+        // Three groups of 2, 3 and 2 occurrences: tags 0-1, 2-4 and 5-6.
+        let first_of = [0, 2, 5];
+        let texts = vec![(1, "a".to_string()), (6, "c".to_string())];
+        assert_eq!(
+            texts_by_group(texts, &first_of),
+            [Some("a".to_string()), None, Some("c".to_string())]
+        );
+        assert_eq!(
+            texts_by_group(Vec::new(), &[]),
+            Vec::<Option<String>>::new()
+        );
+    }
+}

@@ -36,7 +36,10 @@ fn add(args: &IndexAddArgs) -> anyhow::Result<ExitStatus> {
 /// Prints what a build or add did; problems go to stderr.
 fn finish(report: &BuildReport, index: &Path, verb: &str) -> anyhow::Result<ExitStatus> {
     let shown = index.display();
-    super::print_diagnostics(&report.diagnostics, true);
+    // Every one: an index build has no other listing of them.
+    for d in &report.diagnostics {
+        super::error_line(&format!("dedup: {}: {}", d.path, d.message));
+    }
     for name in &report.already_indexed {
         super::error_line(&format!("dedup: {name}: already in {shown}, not added"));
     }

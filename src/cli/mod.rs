@@ -109,32 +109,35 @@ fn is_broken_pipe(err: &anyhow::Error) -> bool {
 
 /// Lines of one kind (same file, same reason, same severity) printed before the rest are counted
 /// in one line: a JSON Lines file whose 46,000 records all lack `--text-field` says so in four
-/// lines, not 46,000. `--format jsonl` still lists every one.
+/// lines, not 46,000.
 const SHOWN_PER_KIND: usize = 3;
 
 /// Prints the diagnostics to stderr, warnings only when `warnings` is true, at most
-/// [`SHOWN_PER_KIND`] of each kind.
-fn print_diagnostics(diagnostics: &[dedup::corpus::Diagnostic], warnings: bool) {
+/// [`SHOWN_PER_KIND`] of each kind; `listed_in` names where the rest are all listed
+/// (`--format jsonl`).
+fn print_diagnostics(diagnostics: &[dedup::corpus::Diagnostic], warnings: bool, listed_in: &str) {
     let shown = diagnostics
         .iter()
         .filter(|d| warnings || d.severity == dedup::corpus::Severity::Error);
-    for line in diagnostic_lines(shown) {
+    for line in diagnostic_lines(shown, listed_in) {
         error_line(&line);
     }
 }
 
-/// The stderr lines of `diagnostics`, in their order, with each kind cut to [`SHOWN_PER_KIND`]
-/// lines and a count of the rest after its last shown line's kind.
+/// The stderr lines of `diagnostics`, in their order, each kind cut to [`SHOWN_PER_KIND`] lines;
+/// then, for each kind cut, one line counting the rest.
 fn diagnostic_lines<'a>(
     diagnostics: impl Iterator<Item = &'a dedup::corpus::Diagnostic>,
+    listed_in: &str,
 ) -> Vec<String> {
     use std::collections::HashMap;
-    let mut seen: HashMap<(&str, &str, dedup::corpus::Severity), usize> = HashMap::new();
+    type Kind<'k> = (&'k str, String, dedup::corpus::Severity);
+    let mut seen: HashMap<Kind<'_>, usize> = HashMap::new();
     let mut kinds = Vec::new();
     let mut lines = Vec::new();
     for d in diagnostics {
-        let key = (file_of(&d.path), d.message.as_str(), d.severity);
-        let count = seen.entry(key).or_insert(0);
+        let key = (file_of(&d.path), generic(&d.message), d.severity);
+        let count = seen.entry(key.clone()).or_insert(0);
         *count += 1;
         if *count == 1 {
             kinds.push(key);
@@ -147,12 +150,32 @@ fn diagnostic_lines<'a>(
         let more = seen[&key].saturating_sub(SHOWN_PER_KIND);
         if more > 0 {
             let (file, message, _) = key;
+            let records = if more == 1 { "record" } else { "records" };
             lines.push(format!(
-                "dedup: {file}: {message} ({more} more records like this; --format jsonl lists them all)"
+                "dedup: {file}: {message} ({more} more {records} like this; {listed_in} lists them all)"
             ));
         }
     }
     lines
+}
+
+/// A diagnostic's message with its numbers as `N`: records of one file that fail to parse at
+/// different columns are one kind.
+fn generic(message: &str) -> String {
+    let mut out = String::with_capacity(message.len());
+    let mut in_number = false;
+    for c in message.chars() {
+        if c.is_ascii_digit() {
+            if !in_number {
+                out.push('N');
+            }
+            in_number = true;
+        } else {
+            out.push(c);
+            in_number = false;
+        }
+    }
+    out
 }
 
 /// The file of a diagnostic's path: `corpus.jsonl:17` (a record of a JSON Lines file) is
@@ -174,7 +197,7 @@ mod tests {
             })
             .collect();
         diagnostics.push(Diagnostic::warning("a.bin", "skipped: binary file"));
-        let lines = diagnostic_lines(diagnostics.iter());
+        let lines = diagnostic_lines(diagnostics.iter(), "--format jsonl");
         assert_eq!(
             lines,
             [
@@ -198,11 +221,30 @@ mod tests {
                 ]
             })
             .collect();
-        let lines = diagnostic_lines(diagnostics.iter());
+        let lines = diagnostic_lines(diagnostics.iter(), "--format jsonl");
         assert_eq!(lines.len(), 9 + 3, "{lines:#?}");
         assert!(lines[9..]
             .iter()
             .all(|l| l.contains("(2 more records like this")));
+    }
+
+    #[test]
+    fn records_failing_at_different_columns_are_one_kind() {
+        let diagnostics: Vec<Diagnostic> = (1..=4)
+            .map(|line| {
+                let column = 10 * line;
+                Diagnostic::warning(
+                    format!("a.jsonl:{line}"),
+                    format!("skipped: not JSON (EOF while parsing a string at column {column})"),
+                )
+            })
+            .collect();
+        let lines = diagnostic_lines(diagnostics.iter(), "--format jsonl");
+        assert_eq!(lines.len(), 4, "{lines:#?}");
+        assert_eq!(
+            lines[3],
+            "dedup: a.jsonl: skipped: not JSON (EOF while parsing a string at column N) (1 more record like this; --format jsonl lists them all)"
+        );
     }
 
     #[test]

@@ -507,10 +507,9 @@ fn folded_note(only_quotes: usize) -> String {
 }
 
 /// One line with the counts, as the human report ends, e.g. `5 documents (26.9 KB): 2 shared
-/// quotes, 3 pairs with shared passages (2 share only the quotes above), no near-duplicates in
-/// 4 ms`, given how many
-/// of the pairs with shared passages the report folded into the quote blocks (0 for a report
-/// that lists every pair).
+/// quotes, no near-duplicates, 3 pairs with shared passages (2 share only the quotes above) in
+/// 4 ms`, given how many of the pairs with shared passages the report folded into the quote
+/// blocks (0 for a report that lists every pair).
 pub(crate) fn summary_line(report: &ScanReport, only_quotes: usize) -> String {
     let s = &report.summary;
     let mut parts = Counts::default();
@@ -524,6 +523,11 @@ pub(crate) fn summary_line(report: &ScanReport, only_quotes: usize) -> String {
         "near-duplicate pair",
         "near-duplicate pairs",
     );
+    // Shared text alone reads as if duplicates went unchecked: say that none were found.
+    let shares = report.groups.len() + report.quotes.len() + s.overlap_pairs > 0;
+    if shares && s.docs >= 2 && s.near_duplicate_pairs == 0 && s.exact_duplicates == 0 {
+        parts.0.push("no near-duplicates".to_string());
+    }
     let folded = folded_note(only_quotes);
     parts.add(
         s.overlap_pairs,
@@ -535,10 +539,6 @@ pub(crate) fn summary_line(report: &ScanReport, only_quotes: usize) -> String {
     parts.add(s.empty, "empty document", "empty documents");
     parts.add(s.skipped, "skipped", "skipped"); // files or JSON Lines records
     parts.add(s.errors, "error", "errors");
-    // Shared text alone reads as if duplicates went unchecked: say that none were found.
-    if s.near_duplicate_pairs == 0 && s.exact_duplicates == 0 && !parts.0.is_empty() {
-        parts.0.push("no near-duplicates".to_string());
-    }
     format!(
         "{} ({}): {} in {} ms",
         documents(s.docs, ""),
@@ -566,6 +566,82 @@ pub fn human_bytes(bytes: u64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    use crate::findings::Summary;
+
+    fn report_of(summary: Summary, quotes: usize) -> ScanReport {
+        let quote = QuoteFinding {
+            text: "miscarriage of justice".to_string(),
+            words: 3,
+            occurrences: Vec::new(),
+        };
+        ScanReport {
+            documents: Vec::new(),
+            pairs: Vec::new(),
+            groups: Vec::new(),
+            quotes: vec![quote; quotes],
+            clusters: Vec::new(),
+            diagnostics: Vec::new(),
+            summary,
+            threshold: 0.8,
+        }
+    }
+
+    /// "no near-duplicates" stands where their count would, and only where documents were
+    /// compared and shared something.
+    #[test]
+    fn the_summary_says_no_near_duplicates_only_beside_shared_text() {
+        let counts = |summary: Summary, quotes: usize| {
+            let line = summary_line(&report_of(summary, quotes), 0);
+            let (_, counts) = line.split_once("): ").unwrap();
+            counts.rsplit_once(" in ").unwrap().0.to_string()
+        };
+        let docs = |docs: usize| Summary {
+            docs,
+            ..Summary::default()
+        };
+        assert_eq!(
+            counts(
+                Summary {
+                    overlap_pairs: 2,
+                    ..docs(5)
+                },
+                1
+            ),
+            "1 shared quote, no near-duplicates, 2 pairs with shared passages"
+        );
+        assert_eq!(counts(docs(5), 0), "nothing found");
+        assert_eq!(
+            counts(
+                Summary {
+                    skipped: 4,
+                    ..docs(0)
+                },
+                0
+            ),
+            "4 skipped"
+        );
+        assert_eq!(
+            counts(
+                Summary {
+                    empty: 1,
+                    ..docs(1)
+                },
+                0
+            ),
+            "1 empty document"
+        );
+        let near = Summary {
+            near_duplicate_pairs: 1,
+            ..docs(5)
+        };
+        assert_eq!(counts(near, 1), "1 shared quote, 1 near-duplicate pair");
+        let copies = Summary {
+            exact_duplicates: 1,
+            ..docs(5)
+        };
+        assert_eq!(counts(copies, 1), "1 shared quote, 1 exact copy");
+    }
 
     #[test]
     fn bytes_are_readable() {
