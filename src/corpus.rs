@@ -117,6 +117,19 @@ impl Diagnostic {
         let (file, record) = record_path(&self.path);
         (file, record, &self.path, &self.message, self.severity)
     }
+
+    /// A string whose byte order is the diagnostics' order, for engines that sort by a string
+    /// column (the Spark job): file, record number (20 digits, none first), path, message and
+    /// severity, each ended by a NUL, which no path or message holds.
+    pub fn order_key(&self) -> String {
+        let (file, record, path, message, severity) = self.sort_key();
+        let record = record.map(|n| format!("{n:020}")).unwrap_or_default();
+        let severity = match severity {
+            Severity::Warning => '0',
+            Severity::Error => '1',
+        };
+        format!("{file}\0{record}\0{path}\0{message}\0{severity}")
+    }
 }
 
 impl Ord for Diagnostic {
@@ -801,13 +814,28 @@ mod tests {
             Diagnostic::warning("a.txt", "skipped: binary file"),
             Diagnostic::error("b.jsonl:100", "not JSON"),
             Diagnostic::warning("b.jsonl", "unreadable"),
+            Diagnostic::warning("b.jsonl.gz:6", "skipped"),
+            Diagnostic::error("b.jsonl.gz:6", "skipped"),
         ];
         diagnostics.sort();
         let paths: Vec<&str> = diagnostics.iter().map(|d| d.path.as_str()).collect();
         assert_eq!(
             paths,
-            ["a.txt", "b.jsonl", "b.jsonl:9", "b.jsonl:10", "b.jsonl:100"]
+            [
+                "a.txt",
+                "b.jsonl",
+                "b.jsonl:9",
+                "b.jsonl:10",
+                "b.jsonl:100",
+                "b.jsonl.gz:6",
+                "b.jsonl.gz:6"
+            ]
         );
+        assert_eq!(diagnostics[5].severity, Severity::Warning);
+        let mut keys: Vec<String> = diagnostics.iter().map(Diagnostic::order_key).collect();
+        keys.sort();
+        let by_key: Vec<String> = diagnostics.iter().map(Diagnostic::order_key).collect();
+        assert_eq!(keys, by_key, "order keys sort as the diagnostics do");
         assert_eq!(record_path("c:dir"), ("c:dir", None));
         assert_eq!(record_path("odd:"), ("odd:", None));
         assert_eq!(record_path(":12"), (":12", None));

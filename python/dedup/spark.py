@@ -685,12 +685,11 @@ def _record_batch(section: int, k1: Any, k2: Any, s: Any, lines: List[str]) -> p
 
 def diagnostic_records(diagnostics: Any) -> Any:
     """The `warning` and `error` records as the crate writes them, in the scan's order: by
-    path, then message, then warnings before errors."""
+    file, record number, path, message, then warnings before errors (the crate's order key)."""
     from pyspark.sql import functions as F
 
     keyed = diagnostics.select(
         (F.col("type") == "error").cast("long").alias("k2"),
-        F.concat_ws("\u0000", "path", "message").alias("s"),
         "type",
         "path",
         "message",
@@ -698,14 +697,13 @@ def diagnostic_records(diagnostics: Any) -> Any:
 
     def to_json(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
         for batch in batches:
-            lines = [
-                dedup._native.diagnostic_json(severity, path, message)
-                for severity, path, message in zip(batch.column("type").to_pylist(),
-                                                   batch.column("path").to_pylist(),
-                                                   batch.column("message").to_pylist())
-            ]
-            yield _record_batch(_SECTION_DIAGNOSTIC, None, batch.column("k2"),
-                                batch.column("s"), lines)
+            rows = list(zip(batch.column("type").to_pylist(),
+                            batch.column("path").to_pylist(),
+                            batch.column("message").to_pylist()))
+            lines = [dedup._native.diagnostic_json(*row) for row in rows]
+            keys = pa.array([dedup._native.diagnostic_order_key(*row) for row in rows],
+                            pa.string())
+            yield _record_batch(_SECTION_DIAGNOSTIC, None, batch.column("k2"), keys, lines)
 
     return keyed.mapInArrow(to_json, _RECORD_SCHEMA)
 

@@ -428,6 +428,17 @@ fn diagnostic_json(severity: &str, path: String, message: String) -> PyResult<St
     Ok(dedup::report::jsonl::diagnostic_record(&diagnostic))
 }
 
+/// A string that sorts `warning` and `error` records as `dedup scan` orders them.
+#[pyfunction]
+fn diagnostic_order_key(severity: &str, path: String, message: String) -> PyResult<String> {
+    let diagnostic = match severity {
+        "warning" => Diagnostic::warning(path, message),
+        "error" => Diagnostic::error(path, message),
+        other => return Err(DedupError::new_err(format!("no diagnostic type {other}"))),
+    };
+    Ok(diagnostic.order_key())
+}
+
 /// The `summary` record, given as JSON, written as `dedup scan` writes it.
 #[pyfunction]
 fn summary_json(fields: &str) -> PyResult<String> {
@@ -455,6 +466,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(lsh_layout, m)?)?;
     m.add_function(wrap_pyfunction!(cluster_json, m)?)?;
     m.add_function(wrap_pyfunction!(diagnostic_json, m)?)?;
+    m.add_function(wrap_pyfunction!(diagnostic_order_key, m)?)?;
     m.add_function(wrap_pyfunction!(summary_json, m)?)?;
     Ok(())
 }
