@@ -420,23 +420,23 @@ fn cluster_json(members: Vec<String>, keep: &str) -> String {
 /// One `warning` or `error` record of the JSON Lines output, as `dedup scan` writes it.
 #[pyfunction]
 fn diagnostic_json(severity: &str, path: String, message: String) -> PyResult<String> {
-    let diagnostic = match severity {
-        "warning" => Diagnostic::warning(path, message),
-        "error" => Diagnostic::error(path, message),
-        other => return Err(DedupError::new_err(format!("no diagnostic type {other}"))),
-    };
+    let diagnostic = diagnostic_of(severity, path, message)?;
     Ok(dedup::report::jsonl::diagnostic_record(&diagnostic))
+}
+
+/// The diagnostic a `warning` or `error` record of the JSON Lines output stands for.
+fn diagnostic_of(severity: &str, path: String, message: String) -> PyResult<Diagnostic> {
+    match severity {
+        "warning" => Ok(Diagnostic::warning(path, message)),
+        "error" => Ok(Diagnostic::error(path, message)),
+        other => Err(DedupError::new_err(format!("no diagnostic type {other}"))),
+    }
 }
 
 /// A string that sorts `warning` and `error` records as `dedup scan` orders them.
 #[pyfunction]
 fn diagnostic_order_key(severity: &str, path: String, message: String) -> PyResult<String> {
-    let diagnostic = match severity {
-        "warning" => Diagnostic::warning(path, message),
-        "error" => Diagnostic::error(path, message),
-        other => return Err(DedupError::new_err(format!("no diagnostic type {other}"))),
-    };
-    Ok(diagnostic.order_key())
+    Ok(diagnostic_of(severity, path, message)?.order_key())
 }
 
 /// The `summary` record, given as JSON, written as `dedup scan` writes it.

@@ -16,7 +16,7 @@ pub fn run(args: &CheckArgs) -> anyhow::Result<ExitStatus> {
     if let Some(baseline) = &baseline {
         report.apply_baseline(baseline);
     }
-    super::print_diagnostics(&report.diagnostics, true, "--format jsonl");
+    super::print_diagnostics(&report.diagnostics, true);
     emit_to(
         args.output.as_deref(),
         args.color,

@@ -32,7 +32,7 @@ pub fn run(args: &ScanArgs) -> anyhow::Result<ExitStatus> {
     } else {
         scan_with_progress(&args.paths, &config, &NoProgress)?
     };
-    super::print_diagnostics(&report.diagnostics, !args.output.quiet, "--format jsonl");
+    super::print_diagnostics(&report.diagnostics, !args.output.quiet);
     if let (Some(field), false) = (&config.walk.input.id_field, args.output.quiet) {
         if let Some((shared, first)) = shared_ids(&report) {
             super::error_line(&format!(
