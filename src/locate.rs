@@ -138,7 +138,8 @@ pub fn locate_together(
         first.iter().chain(&second).all(|w| w.tag & SECOND == 0),
         "tags below usize::MAX / 2"
     );
-    // In place: the spans of a scan at 100k real-text documents take 150 MB.
+    // In place, without a copy where `first` has room for `second` (a scan's has: its spans at
+    // 100k real-text documents take 77 MB).
     let mut merged = first;
     merged.reserve_exact(second.len());
     merged.extend(second.into_iter().map(|span| WantedSpan {

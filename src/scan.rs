@@ -265,8 +265,8 @@ pub fn scan_with_progress(
     };
     drop(overlap_sketches);
     // The occurrences of shared texts and quotes, located in one pass over the documents.
-    let text_spans = shared.spans_to_locate();
     let quote_spans = quote_locations.spans_to_read(&documents, &clusters);
+    let text_spans = shared.spans_to_locate(quote_spans.len());
     let ([text_found, quote_found], problems) =
         locate_together(&documents, text_spans, quote_spans, &config.walk);
     diagnostics.extend(problems);
