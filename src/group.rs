@@ -165,22 +165,27 @@ pub fn find_groups_timed(
 ) -> (Vec<TextGroup>, Vec<(&'static str, Duration)>) {
     let k = params.seed_words.max(1);
     let (flags, flag_time) = timed(|| shared_flags(docs, k));
-    let (groups, unitig_time, extend_time) =
+    let (repeats, unitig_time, extend_time) =
         unitig_groups(docs, &flags, k, params.min_words, INSTANCES_PER_ROUND);
     drop(flags);
-    let (mut groups, distinct_time) = timed(|| distinct_in_group_order(groups));
+    let (repeats, distinct_time) = timed(|| distinct_in_group_order(repeats));
     let mut times = vec![
         ("shared k-grams", flag_time),
         ("unitigs", unitig_time),
         ("extend", extend_time + distinct_time),
     ];
+    let min_words = params.min_words as u32;
+    let (long, short): (Vec<Repeat>, Vec<Repeat>) =
+        repeats.into_iter().partition(|r| r.words >= min_words);
+    let mut groups: Vec<Vec<Occ>> = long.into_iter().map(Repeat::into_occurrences).collect();
     if params.fold {
-        let (folded, took) = timed(|| fold_partial_copies(groups, params.min_words as u32));
+        let (folded, took) = timed(|| fold_partial_copies(groups, min_words));
         groups = folded;
         times.push(("fold partial copies", took));
     }
     let (groups, took) = timed(|| {
-        let groups = without_unmergeable_short(groups, params.min_words as u32, params.max_gap > 0);
+        let short = mergeable_short(short, &groups, params.max_gap > 0);
+        let groups = merge_in_group_order(groups, short);
         let mut groups: Vec<TextGroup> = groups
             .into_par_iter()
             .map(|occurrences| text_group(docs, occurrences, params.max_df))
@@ -198,15 +203,18 @@ pub fn find_groups_timed(
 /// `groups` without repeats, in [`group_order`]. A group is the set of every place its text
 /// occurs, so two groups whose first occurrences are the same words are the same group: sorting
 /// and comparing that first occurrence alone is enough (and reads no group's other places).
-fn distinct_in_group_order(groups: Vec<Vec<Occ>>) -> Vec<Vec<Occ>> {
+fn distinct_in_group_order(groups: Vec<Repeat>) -> Vec<Repeat> {
     let mut keys: Vec<(Occ, u32)> = groups
         .iter()
         .enumerate()
-        .map(|(i, g)| ((g[0].0, g[0].1, u32::MAX - g[0].2), i as u32))
+        .map(|(i, g)| {
+            let (doc, start, end) = g.first();
+            ((doc, start, u32::MAX - end), i as u32)
+        })
         .collect();
     keys.par_sort_unstable();
     keys.dedup_by_key(|k| k.0);
-    let mut groups: Vec<Option<Vec<Occ>>> = groups.into_iter().map(Some).collect();
+    let mut groups: Vec<Option<Repeat>> = groups.into_iter().map(Some).collect();
     keys.into_iter()
         .filter_map(|(_, i)| groups[i as usize].take())
         .collect()
@@ -224,16 +232,14 @@ fn distinct_in_group_order(groups: Vec<Vec<Occ>>) -> Vec<Vec<Occ>> {
 /// holds every place its text occurs, so one occurrence of a longer group holding one of a
 /// shorter means that all of them do.
 ///
-/// Only groups of at least `min_words` words take part: a shorter one is never folded, and the
-/// group holding a longer one is longer still, so the others are set aside and put back in order
-/// unchanged. At 100k real-text documents they hold 8.3 M of the 11.8 M occurrences (pieces of
-/// edited copies, kept to merge), and the fold took 1.5 s with them, 0.7 s without.
+/// `groups` are those of at least `min_words` words: a shorter one is never folded, and the group
+/// holding a longer one is longer still, so [`find_groups`] sets the others aside and puts them
+/// back in order unchanged ([`merge_in_group_order`]). At 100k real-text documents they hold
+/// 8.3 M of the 11.8 M occurrences (pieces of edited copies, kept to merge), and the fold took
+/// 1.5 s with them, 0.7 s without.
 pub fn fold_partial_copies(groups: Vec<Vec<Occ>>, min_words: u32) -> Vec<Vec<Occ>> {
-    let (long, short): (Vec<Vec<Occ>>, Vec<Vec<Occ>>) = groups
-        .into_iter()
-        .partition(|g| g[0].2 - g[0].1 >= min_words);
-    let folded = fold_in_passes(long, min_words, PLACES_PER_PASS);
-    merge_in_group_order(folded, short)
+    debug_assert!(groups.iter().all(|g| g[0].2 - g[0].1 >= min_words));
+    fold_in_passes(groups, min_words, PLACES_PER_PASS)
 }
 
 /// Two lists in [`group_order`] (no group in both) as one.
@@ -254,41 +260,39 @@ fn merge_in_group_order(x: Vec<Vec<Occ>>, y: Vec<Vec<Occ>>) -> Vec<Vec<Occ>> {
     }
 }
 
-/// `groups` without those shorter than `min_words` words that cannot merge with another across
-/// an edit (all of them when `merging` is off): [`merge_edits`] joins only groups with the same
-/// documents, one occurrence in each, so a short group whose documents no other such group has
-/// would be dropped unmerged at the end. Dropped here, it is neither made a [`TextGroup`] nor
-/// sorted for merging (at 100k real-text documents, 448 k of 1.04 M groups, 7.7 M of their
-/// 11.8 M occurrences). Which documents a group has is compared by a hash of them; two lists
-/// that collide only keep a group that the merge then drops.
-fn without_unmergeable_short(
-    groups: Vec<Vec<Occ>>,
-    min_words: u32,
-    merging: bool,
-) -> Vec<Vec<Occ>> {
-    let is_short = |g: &[Occ]| g.iter().all(|o| o.2 - o.1 < min_words);
+/// The groups shorter than `--min-words` (`short`) that may still merge with another across an
+/// edit, as occurrences, in their order (none when `merging` is off): [`merge_edits`] joins only
+/// groups with the same documents, one occurrence in each, so a short group whose documents no
+/// other such group has (`long` being the others, folded) would be dropped unmerged at the end.
+/// Dropped here, it is neither made a [`TextGroup`] nor sorted for merging (at 100k real-text
+/// documents, 448 k of 1.04 M groups, 7.7 M of their 11.8 M occurrences). Which documents a
+/// group has is compared by a hash of them; two lists that collide only keep a group that the
+/// merge then drops.
+fn mergeable_short(short: Vec<Repeat>, long: &[Vec<Occ>], merging: bool) -> Vec<Vec<Occ>> {
     if !merging {
-        return groups.into_par_iter().filter(|g| !is_short(g)).collect();
+        return Vec::new();
     }
-    let one_per_doc = |g: &[Occ]| g.windows(2).all(|w| w[0].0 != w[1].0);
-    let docs_key = |g: &[Occ]| {
+    let docs_key = |docs: &mut dyn Iterator<Item = u32>| {
         let mut hasher = rustc_hash::FxHasher::default();
-        g.iter().for_each(|o| hasher.write_u32(o.0));
+        docs.for_each(|d| hasher.write_u32(d));
         hasher.finish()
     };
-    let mut keys: Vec<u64> = groups
+    let long_keys = long
         .par_iter()
-        .filter(|g| one_per_doc(g))
-        .map(|g| docs_key(g))
-        .collect();
+        .filter(|g| g.windows(2).all(|w| w[0].0 != w[1].0))
+        .map(|g| docs_key(&mut g.iter().map(|o| o.0)));
+    // Every short group has one occurrence a document (`unitig_groups` kept no other).
+    let short_key = |r: &Repeat| docs_key(&mut r.starts.iter().map(|s| s.0));
+    let mut keys: Vec<u64> = long_keys.chain(short.par_iter().map(short_key)).collect();
     keys.par_sort_unstable();
     let shared_by_two = |key: u64| {
         let first = keys.partition_point(|&k| k < key);
         keys.get(first + 1) == Some(&key)
     };
-    groups
+    short
         .into_par_iter()
-        .filter(|g| !is_short(g) || shared_by_two(docs_key(g)))
+        .filter(|r| shared_by_two(short_key(r)))
+        .map(Repeat::into_occurrences)
         .collect()
 }
 
@@ -355,6 +359,32 @@ fn fold_in_passes(groups: Vec<Vec<Occ>>, min_words: u32, per_pass: usize) -> Vec
 
 /// An occurrence while groups are found: document index, first word, one past the last.
 pub type Occ = (u32, u32, u32);
+
+/// A unitig extended: its words and where each occurrence starts (document index, first word),
+/// by document then start. Until folding, every occurrence of a group has the same words, so an
+/// occurrence takes 8 bytes here where an [`Occ`] takes 12: the 15.7 M occurrences found for the
+/// 100k real-text corpus are the largest part of the group stage's memory.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Repeat {
+    words: u32,
+    starts: Vec<(u32, u32)>,
+}
+
+impl Repeat {
+    /// The first occurrence.
+    fn first(&self) -> Occ {
+        let (doc, start) = self.starts[0];
+        (doc, start, start + self.words)
+    }
+
+    fn into_occurrences(self) -> Vec<Occ> {
+        let words = self.words;
+        self.starts
+            .into_iter()
+            .map(|(doc, start)| (doc, start, start + words))
+            .collect()
+    }
+}
 
 /// About this many occurrences, sorted by document and start, are held at once in
 /// [`fold_partial_copies`] (16 bytes each, 64 MB; a pass takes a range of documents sized for
@@ -677,7 +707,7 @@ fn unitig_groups(
     k: usize,
     min_words: usize,
     per_round: usize,
-) -> (Vec<Vec<Occ>>, Duration, Duration) {
+) -> (Vec<Repeat>, Duration, Duration) {
     let (per_part, mut gather) = timed(|| tag_unitig_starts(docs, flags, k));
     let mut extend_time = Duration::ZERO;
     let mut groups = Vec::new();
@@ -691,9 +721,8 @@ fn unitig_groups(
             groups.par_extend(
                 runs.par_iter()
                     .map(|u| extend(docs, flags, u, k as u32))
-                    .filter(|g| {
-                        g[0].2 - g[0].1 >= min_words as u32
-                            || g.windows(2).all(|w| w[0].0 != w[1].0)
+                    .filter(|r| {
+                        r.words >= min_words as u32 || r.starts.windows(2).all(|w| w[0].0 != w[1].0)
                     }),
             );
         });
@@ -809,24 +838,26 @@ fn unitig_nodes(flags: &[AtomicU8], start: usize) -> u32 {
     (end - start) as u32
 }
 
-/// A unitig's occurrences as word ranges, extended left and right while all of them agree.
-fn extend(docs: &[GroupInput<'_>], flags: &Flags, unitig: &[Instance], k: u32) -> Vec<Occ> {
+/// A unitig's occurrences, extended left and right while all of them agree.
+fn extend(docs: &[GroupInput<'_>], flags: &Flags, unitig: &[Instance], k: u32) -> Repeat {
     // `nodes` K-grams one word apart span K words and one more for each further node.
     let (_, first_doc, first) = unitig[0];
-    let span = unitig_nodes(flags.doc(first_doc as usize), first as usize) - 1 + k;
-    let mut ranges: Vec<Occ> = unitig.iter().map(|&(_, i, s)| (i, s, s + span)).collect();
+    let mut words = unitig_nodes(flags.doc(first_doc as usize), first as usize) - 1 + k;
+    let mut starts: Vec<(u32, u32)> = unitig.iter().map(|&(_, i, s)| (i, s)).collect();
     let word_at = |i: u32, at: Option<u32>| at.and_then(|p| docs[i as usize].words.get(p as usize));
-    let agree = |ranges: &[Occ], at: fn(&Occ) -> Option<u32>| {
-        let first = word_at(ranges[0].0, at(&ranges[0]));
-        first.is_some() && ranges.iter().all(|o| word_at(o.0, at(o)) == first)
+    // True when every occurrence has the same word at `at` (its position from its start).
+    let agree = |starts: &[(u32, u32)], at: &dyn Fn(u32) -> Option<u32>| {
+        let first = word_at(starts[0].0, at(starts[0].1));
+        first.is_some() && starts.iter().all(|&(i, s)| word_at(i, at(s)) == first)
     };
-    while agree(&ranges, |o| o.1.checked_sub(1)) {
-        ranges.iter_mut().for_each(|o| o.1 -= 1);
+    while agree(&starts, &|s| s.checked_sub(1)) {
+        starts.iter_mut().for_each(|o| o.1 -= 1);
+        words += 1;
     }
-    while agree(&ranges, |o| Some(o.2)) {
-        ranges.iter_mut().for_each(|o| o.2 += 1);
+    while agree(&starts, &|s| Some(s + words)) {
+        words += 1;
     }
-    ranges
+    Repeat { words, starts }
 }
 
 /// Joins groups with the same documents (one occurrence in each) that follow each other in every
@@ -1045,7 +1076,10 @@ mod tests {
             .collect();
         let flags = shared_flags(&docs, 3);
         let (groups, _, _) = unitig_groups(&docs, &flags, 3, 3, usize::MAX);
-        let groups = distinct_in_group_order(groups);
+        let groups: Vec<Vec<Occ>> = distinct_in_group_order(groups)
+            .into_iter()
+            .map(Repeat::into_occurrences)
+            .collect();
         let one = fold_in_passes(groups.clone(), 4, usize::MAX);
         assert_eq!((groups.len(), one.len()), (4, 2), "the cut copies fold");
         for per_pass in [1, 13, 200] {
@@ -1085,11 +1119,25 @@ mod tests {
             .collect()
     }
 
-    /// The groups of [`edited_and_cut_copies`] before folding (K = 3, `--min-words` 6).
-    fn groups_before_folding(docs: &[GroupInput<'_>]) -> Vec<Vec<Occ>> {
+    /// The groups of [`edited_and_cut_copies`] before folding (K = 3, `--min-words` 6), those of
+    /// 6 words or more and the shorter ones.
+    fn groups_before_folding(docs: &[GroupInput<'_>]) -> (Vec<Vec<Occ>>, Vec<Repeat>) {
         let flags = shared_flags(docs, 3);
         let (groups, _, _) = unitig_groups(docs, &flags, 3, 6, usize::MAX);
-        distinct_in_group_order(groups)
+        let (long, short): (Vec<Repeat>, Vec<Repeat>) = distinct_in_group_order(groups)
+            .into_iter()
+            .partition(|r| r.words >= 6);
+        assert!(!long.is_empty() && !short.is_empty());
+        let long = long.into_iter().map(Repeat::into_occurrences).collect();
+        (long, short)
+    }
+
+    fn occurrences(repeats: &[Repeat]) -> Vec<Vec<Occ>> {
+        repeats
+            .iter()
+            .cloned()
+            .map(Repeat::into_occurrences)
+            .collect()
     }
 
     /// Groups of fewer than `min_words` words are never folded, nor fold anything: setting them
@@ -1099,16 +1147,11 @@ mod tests {
         for seed in [3u64, 0x9E37_79B9_7F4A_7C15, 0x2545_F491_4F6C_DD1D] {
             let texts = edited_and_cut_copies(seed);
             let docs = inputs(&texts);
-            let groups = groups_before_folding(&docs);
-            let short = groups.iter().filter(|g| g[0].2 - g[0].1 < 6).count();
-            assert!(
-                short > 0 && short < groups.len(),
-                "{short} of {}",
-                groups.len()
-            );
-            let folded = fold_partial_copies(groups.clone(), 6);
-            assert!(folded.len() < groups.len(), "some fold ({seed})");
-            assert_eq!(folded, fold_in_passes(groups, 6, usize::MAX), "{seed}");
+            let (long, short) = groups_before_folding(&docs);
+            let all = merge_in_group_order(long.clone(), occurrences(&short));
+            let folded = merge_in_group_order(fold_partial_copies(long, 6), occurrences(&short));
+            assert!(folded.len() < all.len(), "some fold ({seed})");
+            assert_eq!(folded, fold_in_passes(all, 6, usize::MAX), "{seed}");
         }
     }
 
@@ -1120,7 +1163,8 @@ mod tests {
         for seed in [5u64, 0x9E37_79B9_7F4A_7C15, 0x2545_F491_4F6C_DD1D] {
             let texts = edited_and_cut_copies(seed);
             let docs = inputs(&texts);
-            let groups = fold_partial_copies(groups_before_folding(&docs), min_words);
+            let (long, short) = groups_before_folding(&docs);
+            let long = fold_partial_copies(long, min_words);
             let finish = |groups: Vec<Vec<Occ>>| {
                 let groups: Vec<TextGroup> = groups
                     .into_iter()
@@ -1130,15 +1174,15 @@ mod tests {
                 merged.retain(|g| g.words >= min_words);
                 merged
             };
-            let kept = without_unmergeable_short(groups.clone(), min_words, true);
-            assert!(kept.len() < groups.len(), "some dropped ({seed})");
-            let all = finish(groups);
+            let kept = mergeable_short(short.clone(), &long, true);
+            assert!(kept.len() < short.len(), "some dropped ({seed})");
+            let all = finish(merge_in_group_order(long.clone(), occurrences(&short)));
             assert!(
                 all.iter()
                     .any(|g| g.occurrences.iter().all(|o| o.words.len() as u32 > g.words)),
                 "some pieces merged ({seed})"
             );
-            assert_eq!(finish(kept), all, "{seed}");
+            assert_eq!(finish(merge_in_group_order(long, kept)), all, "{seed}");
         }
     }
 
