@@ -36,10 +36,11 @@ fn keep_freed_memory() {
 
 /// Asks Linux for no transparent huge pages in this process: mimalloc asks for them for its
 /// arenas, and a huge page is zeroed whole (2 MiB) at its first touch, used or not. On the
-/// benchmark host (BENCHMARKS.md, tenth session) the 100k real-text corpus took, five rounds
-/// alternated with and without them, `--no-overlap`: median 2.13 -> 1.97 s, peak 146-152 ->
-/// 122-124 MB; the default scan: median 16.22 -> 15.20 s, peak 970-972 -> 910-955 MB (more user
-/// time, for the smaller pages, and much less system time). Elsewhere a no-op.
+/// benchmark host (BENCHMARKS.md, tenth session) the 100k real-text corpus took, alternated with
+/// and without them, `--no-overlap` (five rounds): median 2.13 -> 1.97 s, peak 146-152 ->
+/// 122-124 MB; the default scan (three rounds): median 16.22 -> 15.20 s, peak 970-972 ->
+/// 910-955 MB (more user time, for the smaller pages, and much less system time). Elsewhere a
+/// no-op.
 #[cfg(any(target_os = "linux", target_os = "android"))]
 #[allow(unsafe_code)]
 fn no_transparent_huge_pages() {
