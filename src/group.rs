@@ -236,7 +236,7 @@ fn distinct_in_group_order(groups: Vec<Repeat>) -> Vec<Repeat> {
 /// holding a longer one is longer still, so [`find_groups`] sets the others aside and puts them
 /// back in order unchanged ([`merge_in_group_order`]). At 100k real-text documents they hold
 /// 8.3 M of the 11.8 M occurrences (pieces of edited copies, kept to merge), and the fold took
-/// 1.5 s with them, 0.7 s without.
+/// 1.29 s with them, 0.62 s without (BENCHMARKS.md, tenth session).
 pub fn fold_partial_copies(groups: Vec<Vec<Occ>>, min_words: u32) -> Vec<Vec<Occ>> {
     debug_assert!(groups.iter().all(|g| g[0].2 - g[0].1 >= min_words));
     fold_in_passes(groups, min_words, PLACES_PER_PASS)
@@ -263,7 +263,8 @@ fn merge_in_group_order(x: Vec<Vec<Occ>>, y: Vec<Vec<Occ>>) -> Vec<Vec<Occ>> {
 /// The groups shorter than `--min-words` (`short`) that may still merge with another across an
 /// edit, as occurrences, in their order (none when `merging` is off): [`merge_edits`] joins only
 /// groups with the same documents, one occurrence in each, so a short group whose documents no
-/// other such group has (`long` being the others, folded) would be dropped unmerged at the end.
+/// other such group has (`long` holds the others, folded when folding is on) would be dropped
+/// unmerged at the end.
 /// Dropped here, it is neither made a [`TextGroup`] nor sorted for merging (at 100k real-text
 /// documents, 448 k of 1.04 M groups, 7.7 M of their 11.8 M occurrences). Which documents a
 /// group has is compared by a hash of them; two lists that collide only keep a group that the
@@ -1183,6 +1184,55 @@ mod tests {
                 "some pieces merged ({seed})"
             );
             assert_eq!(finish(merge_in_group_order(long, kept)), all, "{seed}");
+        }
+    }
+
+    /// [`find_groups`] gives what it gave before short groups were set aside from the fold and
+    /// filtered before merging: every group folded, then made a [`TextGroup`], merged and cut
+    /// at `--min-words`, with and without folding and merging.
+    #[test]
+    fn find_groups_gives_what_folding_and_merging_everything_gives() {
+        let the_old_way = |docs: &[GroupInput<'_>], params: GroupParams| {
+            let flags = shared_flags(docs, params.seed_words);
+            let (repeats, _, _) = unitig_groups(
+                docs,
+                &flags,
+                params.seed_words,
+                params.min_words,
+                usize::MAX,
+            );
+            let mut groups: Vec<Vec<Occ>> = distinct_in_group_order(repeats)
+                .into_iter()
+                .map(Repeat::into_occurrences)
+                .collect();
+            if params.fold {
+                groups = fold_in_passes(groups, params.min_words as u32, usize::MAX);
+            }
+            let mut groups: Vec<TextGroup> = groups
+                .into_iter()
+                .map(|g| text_group(docs, g, params.max_df))
+                .collect();
+            if params.max_gap > 0 {
+                groups = merge_edits(groups, params.max_gap);
+            }
+            groups.retain(|g| g.words as usize >= params.min_words);
+            groups
+        };
+        for seed in [7u64, 0x9E37_79B9_7F4A_7C15, 0x2545_F491_4F6C_DD1D] {
+            let texts = edited_and_cut_copies(seed);
+            let docs = inputs(&texts);
+            for (fold, max_gap) in [(true, 4), (true, 0), (false, 4), (false, 0)] {
+                let params = GroupParams {
+                    seed_words: 3,
+                    min_words: 6,
+                    max_gap,
+                    max_df: 50,
+                    fold,
+                };
+                let found = find_groups(&docs, params);
+                assert!(!found.is_empty(), "{seed} {fold} {max_gap}");
+                assert_eq!(found, the_old_way(&docs, params), "{seed} {fold} {max_gap}");
+            }
         }
     }
 

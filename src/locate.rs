@@ -165,11 +165,14 @@ pub fn locate_together(
     }));
     merged.par_sort_unstable_by_key(|w| (w.doc, w.tag));
     let (chunks, texts, problems) = locate_in_chunks(documents, &merged, walk);
-    // The answers take the place of the spans asked, in their buffer (a collect of a vector's own
-    // items, mapped to a type of the same size, reuses its allocation): as many answers or
-    // fewer, and one after the other, so no second buffer of that size is taken.
+    // The answers take the place of the spans asked (one answer a span, or none for a document
+    // that could not be read): a collect of a vector's own items, mapped to a type of the same
+    // size, reuses its buffer, so no second buffer of that size is taken. That is an optimisation
+    // the standard library makes, not one it promises; without it, the same answers in a new
+    // buffer.
     let mut answers = chunks.into_iter().flatten();
     let spans: Vec<Located> = merged.into_iter().map_while(|_| answers.next()).collect();
+    debug_assert!(answers.next().is_none(), "more answers than spans");
     let mut found = Found { spans, texts };
     // The second list (a scan's quote occurrences) is the short one: copied out, and the first
     // kept in place.

@@ -36,10 +36,12 @@ fn keep_freed_memory() {
 
 /// Asks Linux for no transparent huge pages in this process: mimalloc asks for them for its
 /// arenas, and a huge page is zeroed whole (2 MiB) at its first touch, used or not. On the
-/// benchmark host (BENCHMARKS.md, tenth session) the 100k real-text corpus took, alternated with
-/// and without them, `--no-overlap` (five rounds): median 2.13 -> 1.97 s, peak 146-152 ->
-/// 122-124 MB; the default scan (three rounds): median 16.22 -> 15.20 s, peak 970-972 ->
-/// 910-955 MB (more user time, for the smaller pages, and much less system time). Elsewhere a
+/// benchmark host (BENCHMARKS.md, tenth session), with mimalloc's own switch for them
+/// (`MIMALLOC_ALLOW_THP`) on and off, alternated, the 100k real-text corpus took `--no-overlap`
+/// (five rounds): median 2.13 -> 1.97 s, peak 146-152 -> 122-124 MB; the default scan (three
+/// rounds): median 16.22 -> 15.20 s, peak 970-972 -> 910-955 MB (more user time, for the smaller
+/// pages, and much less system time). This call, in the built binary against the one before it
+/// (`--no-overlap`, four rounds): 2.16-2.53 -> 1.92-2.32 s, 144-152 -> 126-127 MB. Elsewhere a
 /// no-op.
 #[cfg(any(target_os = "linux", target_os = "android"))]
 #[allow(unsafe_code)]
