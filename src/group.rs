@@ -185,19 +185,28 @@ pub fn find_groups_timed(
     }
     let (groups, took) = timed(|| {
         let short = mergeable_short(short, &groups, params.max_gap > 0);
-        let groups = merge_in_group_order(groups, short);
-        let mut groups: Vec<TextGroup> = groups
-            .into_par_iter()
-            .map(|occurrences| text_group(docs, occurrences, params.max_df))
-            .collect();
-        if params.max_gap > 0 {
-            groups = merge_edits(groups, params.max_gap);
-        }
-        groups.retain(|g| g.words as usize >= params.min_words);
-        groups
+        merged_text_groups(docs, merge_in_group_order(groups, short), params)
     });
     times.push(("merge edits", took));
     (groups, times)
+}
+
+/// `groups` (in [`group_order`]) as [`TextGroup`]s, merged across edits when `params` merge,
+/// without those of fewer than `--min-words` words matched.
+fn merged_text_groups(
+    docs: &[GroupInput<'_>],
+    groups: Vec<Vec<Occ>>,
+    params: GroupParams,
+) -> Vec<TextGroup> {
+    let mut groups: Vec<TextGroup> = groups
+        .into_par_iter()
+        .map(|occurrences| text_group(docs, occurrences, params.max_df))
+        .collect();
+    if params.max_gap > 0 {
+        groups = merge_edits(groups, params.max_gap);
+    }
+    groups.retain(|g| g.words as usize >= params.min_words);
+    groups
 }
 
 /// `groups` without repeats, in [`group_order`]. A group is the set of every place its text
@@ -1166,15 +1175,14 @@ mod tests {
             let docs = inputs(&texts);
             let (long, short) = groups_before_folding(&docs);
             let long = fold_partial_copies(long, min_words);
-            let finish = |groups: Vec<Vec<Occ>>| {
-                let groups: Vec<TextGroup> = groups
-                    .into_iter()
-                    .map(|g| text_group(&docs, g, 50))
-                    .collect();
-                let mut merged = merge_edits(groups, max_gap);
-                merged.retain(|g| g.words >= min_words);
-                merged
+            let params = GroupParams {
+                seed_words: 3,
+                min_words: min_words as usize,
+                max_gap,
+                max_df: 50,
+                fold: true,
             };
+            let finish = |groups: Vec<Vec<Occ>>| merged_text_groups(&docs, groups, params);
             let kept = mergeable_short(short.clone(), &long, true);
             assert!(kept.len() < short.len(), "some dropped ({seed})");
             let all = finish(merge_in_group_order(long.clone(), occurrences(&short)));
@@ -1208,15 +1216,7 @@ mod tests {
             if params.fold {
                 groups = fold_in_passes(groups, params.min_words as u32, usize::MAX);
             }
-            let mut groups: Vec<TextGroup> = groups
-                .into_iter()
-                .map(|g| text_group(docs, g, params.max_df))
-                .collect();
-            if params.max_gap > 0 {
-                groups = merge_edits(groups, params.max_gap);
-            }
-            groups.retain(|g| g.words as usize >= params.min_words);
-            groups
+            merged_text_groups(docs, groups, params)
         };
         for seed in [7u64, 0x9E37_79B9_7F4A_7C15, 0x2545_F491_4F6C_DD1D] {
             let texts = edited_and_cut_copies(seed);
