@@ -134,7 +134,9 @@ pub struct GroupOccurrenceAt {
 /// Shared text, listed once with every place it occurs (see [`crate::group`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct GroupFinding {
-    /// The text as it reads at its first occurrence.
+    /// The text as it reads at the first occurrence that spans just the words the occurrences
+    /// have in common (else at the first edited copy): the shared text, without what one copy
+    /// inserted in it.
     pub text: String,
     /// Words the occurrences have in common.
     pub words: u32,

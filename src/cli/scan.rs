@@ -6,10 +6,12 @@ use super::progress::ProgressReport;
 use super::select::{deduped_inputs, write_deduped, write_names};
 use super::ExitStatus;
 use dedup::corpus::{reload_many, WalkOptions};
-use dedup::findings::ScanReport;
+use dedup::findings::{Location, ScanReport};
 use dedup::progress::NoProgress;
 use dedup::report::{html, human, jsonl};
 use dedup::scan::scan_with_progress;
+use dedup::DocId;
+use std::collections::HashMap;
 use std::io::IsTerminal;
 
 /// Scans, prints the report (or the names `--emit` asks for) and the diagnostics, writes the
@@ -49,7 +51,9 @@ pub fn run(args: &ScanArgs) -> anyhow::Result<ExitStatus> {
                 } else {
                     human::Palette::plain()
                 };
-                human::write(&report, palette, out)
+                let copies = copy_texts(&report, &config.walk);
+                let copy_text = |doc, at: &Location| copies.get(&(doc, at.start)).cloned();
+                human::write_with_copies(&report, palette, &copy_text, out)
             }
             (None, Format::Jsonl) => jsonl::write(&report, out),
             (None, Format::Html) => {
@@ -140,12 +144,38 @@ pub fn configure_threads(jobs: Option<usize>) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// The text of each edited or partial copy of a shared text that the human report shows, by
+/// document and first byte. Documents are read again a chunk at a time, so that only the
+/// copies' texts (on one line, cut as the report shows them) stay in memory.
+fn copy_texts(report: &ScanReport, walk: &WalkOptions) -> HashMap<(DocId, u32), String> {
+    let mut places = human::copies_shown(report);
+    places.sort_unstable_by_key(|&(doc, at)| (doc, at.start));
+    let by_doc: Vec<&[(DocId, Location)]> = places.chunk_by(|x, y| x.0 == y.0).collect();
+    let mut texts = HashMap::with_capacity(places.len());
+    for chunk in by_doc.chunks(RELOAD_CHUNK_DOCS) {
+        let sources: Vec<_> = chunk
+            .iter()
+            .map(|places| &report.documents[places[0].0.index()].source)
+            .collect();
+        for (places, bytes) in chunk.iter().zip(reload_many(&sources, walk)) {
+            let Ok(bytes) = bytes else { continue };
+            for &(doc, at) in *places {
+                if let Some(text) = bytes.get(at.start as usize..at.end as usize) {
+                    let text = human::one_line(&String::from_utf8_lossy(text));
+                    texts.insert((doc, at.start), text);
+                }
+            }
+        }
+    }
+    texts
+}
+
+/// Documents read again at once for [`copy_texts`].
+const RELOAD_CHUNK_DOCS: usize = 4096;
+
 /// The text of every document the HTML report shows side by side, read again in one pass per
 /// file (a compressed JSON Lines file is decompressed once).
-fn html_texts(
-    report: &ScanReport,
-    walk: &WalkOptions,
-) -> std::collections::HashMap<dedup::DocId, Vec<u8>> {
+fn html_texts(report: &ScanReport, walk: &WalkOptions) -> HashMap<DocId, Vec<u8>> {
     let docs = html::documents_shown(report);
     let sources: Vec<_> = docs
         .iter()

@@ -63,7 +63,29 @@ pub(crate) fn paint(style: Style, text: &str) -> String {
 
 /// Writes the report for a person.
 pub fn write(report: &ScanReport, palette: Palette, out: &mut dyn Write) -> io::Result<()> {
-    let printer = Printer { report, palette };
+    write_with_copies(report, palette, &|_, _| None, out)
+}
+
+/// The text of a place in a document, read again by the caller: what [`write_with_copies`] shows
+/// under an edited or partial copy of a shared text. `None` shows nothing (the file could not
+/// be read again).
+pub type CopyText<'a> = dyn Fn(DocId, &Location) -> Option<String> + 'a;
+
+/// [`write`], with each edited or partial copy of a shared text shown under its place as it
+/// reads there (`copy_text` of the places [`copies_shown`] lists), where that differs from the
+/// text shown above it (both cut at [`MAX_SHOWN_CHARS`]). A shared text is named by the words
+/// its copies have in common; a reader also wants to see what an edited copy added.
+pub fn write_with_copies(
+    report: &ScanReport,
+    palette: Palette,
+    copy_text: &CopyText<'_>,
+    out: &mut dyn Write,
+) -> io::Result<()> {
+    let printer = Printer {
+        report,
+        palette,
+        copy_text,
+    };
     let (boilerplate, shared): (Vec<usize>, Vec<usize>) = reading_order(&report.groups)
         .into_iter()
         .partition(|&g| report.groups[g].boilerplate);
@@ -109,6 +131,21 @@ pub fn write(report: &ScanReport, palette: Palette, out: &mut dyn Write) -> io::
         printer.cluster(cluster, out)?;
     }
     writeln!(out, "{}", summary_line(report, only_quotes.len()))
+}
+
+/// The places of shared texts this report shows whose copy spans more or fewer words than the
+/// text has in common (an edited or a partial copy), whose text [`write_with_copies`] asks for.
+pub fn copies_shown(report: &ScanReport) -> Vec<(DocId, Location)> {
+    report
+        .groups
+        .iter()
+        .filter(|g| !g.boilerplate)
+        .flat_map(|g| {
+            (g.occurrences.iter().take(MAX_SHOWN_OCCURRENCES))
+                .filter(move |o| o.words != g.words)
+                .map(|o| (o.doc, o.at))
+        })
+        .collect()
 }
 
 /// Group indices in the order a reader wants them: the widest reuse first (documents times
@@ -235,6 +272,7 @@ pub(crate) fn measures(
 struct Printer<'a> {
     report: &'a ScanReport,
     palette: Palette,
+    copy_text: &'a CopyText<'a>,
 }
 
 impl Printer<'_> {
@@ -245,11 +283,12 @@ impl Printer<'_> {
     fn group(&self, g: usize, out: &mut dyn Write) -> io::Result<()> {
         let group = &self.report.groups[g];
         let quoted = if group.quoted { ", quoted" } else { "" };
+        let heading = one_line(&group.text);
         writeln!(
             out,
             "{} #{g} \"{}\"  {}",
             paint(self.palette.heading, "shared"),
-            paint(self.palette.text, &one_line(&group.text)),
+            paint(self.palette.text, &heading),
             paint(
                 self.palette.dim,
                 &format!(
@@ -280,8 +319,20 @@ impl Printer<'_> {
                 "  {}  {}{}",
                 self.path(o.doc),
                 place(self.palette, &o.at),
-                edited.unwrap_or_default()
+                edited.as_deref().unwrap_or_default()
             )?;
+            // Shown where it reads otherwise than the text above (as far as both are shown).
+            let copy = edited
+                .and_then(|_| (self.copy_text)(o.doc, &o.at))
+                .map(|text| one_line(&text))
+                .filter(|copy| *copy != heading);
+            if let Some(copy) = copy {
+                writeln!(
+                    out,
+                    "      {}",
+                    paint(self.palette.dim, &format!("\"{copy}\""))
+                )?;
+            }
         }
         let more = group
             .occurrences
@@ -456,7 +507,7 @@ fn passage_size(p: &Passage) -> String {
 /// Text on one line (whitespace runs become one space), cut at [`MAX_SHOWN_CHARS`]. Control
 /// characters become U+FFFD: text from a file must not drive the terminal (an escape sequence
 /// between two words of a passage could clear the screen or recolour the report).
-pub(crate) fn one_line(text: &str) -> String {
+pub fn one_line(text: &str) -> String {
     let joined = text
         .split_whitespace()
         .collect::<Vec<_>>()
@@ -566,6 +617,49 @@ pub fn human_bytes(bytes: u64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The seeds' shared DOJ sentence is named by its 8 common words; 000's copy has five
+    /// words inserted, and it is that copy's own text that is shown under its place, read
+    /// through `copy_text`. Without it, the place is only described.
+    #[test]
+    fn an_edited_copy_is_shown_as_it_reads_under_its_place() {
+        let seeds = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("seeds");
+        let config = crate::scan::ScanConfig::new(0.8);
+        let report = crate::scan::scan(&[seeds], &config).unwrap();
+        let copies = copies_shown(&report);
+        assert_eq!(copies.len(), 1, "{copies:?}");
+        let (doc, at) = copies[0];
+        assert!(report.path(doc).ends_with("000_6f685f3f68b66d6d.txt"));
+        let read = |doc: DocId, at: &Location| {
+            let bytes = std::fs::read(report.path(doc)).ok()?;
+            let text = bytes.get(at.start as usize..at.end as usize)?;
+            Some(String::from_utf8_lossy(text).into_owned())
+        };
+        let mut shown = Vec::new();
+        write_with_copies(&report, Palette::plain(), &read, &mut shown).unwrap();
+        let shown = String::from_utf8(shown).unwrap();
+        let lines: Vec<&str> = shown.lines().collect();
+        let place = lines
+            .iter()
+            .position(|l| l.contains(&format!("bytes {}..{}", at.start, at.end)))
+            .unwrap();
+        assert!(lines[place].ends_with("(13 words here: an edited copy)"));
+        assert_eq!(
+            lines[place + 1],
+            "      \"2,000 former DOJ officials signed onto a petition Sunday calling for \
+             Barr’s resignation\""
+        );
+        let mut plain = Vec::new();
+        write(&report, Palette::plain(), &mut plain).unwrap();
+        let plain = String::from_utf8(plain).unwrap();
+        assert_eq!(plain.lines().count() + 1, lines.len());
+        assert!(!plain.contains("signed onto"));
+        // A copy that reads as the text above it (as far as both are shown) is not repeated.
+        let same = |_: DocId, _: &Location| Some(report.groups[0].text.clone());
+        let mut repeated = Vec::new();
+        write_with_copies(&report, Palette::plain(), &same, &mut repeated).unwrap();
+        assert_eq!(String::from_utf8(repeated).unwrap(), plain);
+    }
 
     use crate::findings::Summary;
 
