@@ -185,26 +185,28 @@ pub fn discover(roots: &[PathBuf], options: &WalkOptions) -> (Vec<SourceFile>, V
         }
         walk_folder(root, options, &overrides, &mut files, &mut problems);
     }
-    sort_by_path(&mut files);
-    files.dedup();
+    sort_by_path_without_repeats(&mut files);
     // A FIFO named on the command line and found again in a folder is one problem.
     problems.sort();
     problems.dedup();
     (files, problems)
 }
 
-/// Sorts files in `Path` order (on Windows, drive and UNC prefixes compare as their bytes here).
-/// `Path::cmp` splits both paths into components at every comparison, which was half of walking
-/// a folder of 100k files; here each path is split once, into a key that compares bytewise in the
-/// same order ([`path_order_key`]). Stable, so that of two spellings of one path (`a//b`, `a/b`)
-/// the first found is kept, as before.
-fn sort_by_path(files: &mut Vec<SourceFile>) {
-    let mut keyed: Vec<(Vec<u8>, SourceFile)> = files
+/// Sorts files in `Path` order (on Windows, drive and UNC prefixes compare as their bytes here)
+/// and drops repeats: two spellings of one path (`a//b`, `a/b`) are one file, and the first found
+/// is kept. `Path::cmp` and `Path::eq` split both paths into components at every comparison,
+/// which was half of walking a folder of 100k files; here each path is split once, into a key
+/// that compares bytewise in the same order ([`path_order_key`]), and repeats are equal keys.
+/// Ties are broken by the order found, so the sort need not be stable.
+fn sort_by_path_without_repeats(files: &mut Vec<SourceFile>) {
+    let mut keyed: Vec<(Vec<u8>, usize, SourceFile)> = files
         .drain(..)
-        .map(|file| (path_order_key(&file.path), file))
+        .enumerate()
+        .map(|(found, file)| (path_order_key(&file.path), found, file))
         .collect();
-    keyed.sort_by(|a, b| a.0.cmp(&b.0));
-    files.extend(keyed.into_iter().map(|(_, file)| file));
+    keyed.sort_unstable_by(|a, b| (&a.0, a.1).cmp(&(&b.0, b.1)));
+    keyed.dedup_by(|later, earlier| later.0 == earlier.0);
+    files.extend(keyed.into_iter().map(|(_, _, file)| file));
 }
 
 /// A key whose bytewise order is `Path`'s order: `Path::cmp` compares the components in turn,
@@ -723,7 +725,9 @@ const READ_CHUNK: u64 = 64 * 1024;
 /// Reads a document, refusing binary files and files over `max_bytes`.
 ///
 /// Bounded whatever the file: its size is checked before reading (a 2 GB file over `--max-bytes`
-/// is never read), at most `max_bytes + 1` bytes are read should it grow, and reading stops at
+/// is never read), a file that grows while it is read is read to the size it had when opened (a
+/// file whose size says nothing, 0 as under `/proc`, to its end but at most `max_bytes + 1`
+/// bytes), and reading stops at
 /// the first chunk that shows it is binary (a NUL byte, or the signature of a common binary
 /// format at the start). It never blocks: the file is opened non-blocking and refused unless it
 /// is a regular file, so a FIFO that replaced a file after the walk cannot hang the run.
@@ -738,7 +742,14 @@ pub fn read_document(path: &Path, max_bytes: u64) -> Result<Vec<u8>, ReadProblem
         return Err(too_large(meta.len(), max_bytes));
     }
     let mut bytes = Vec::with_capacity(meta.len() as usize);
-    let mut reader = file.take(max_bytes.saturating_add(1));
+    // Reading stops at the size the file had: a `Take` at its limit answers the read that would
+    // find the end itself, without a system call. Reading on to the end took a second read of
+    // every file, 233,209 reads for 116,607 opens in a near-duplicate scan of 100k files.
+    let limit = match meta.len() {
+        0 => max_bytes.saturating_add(1),
+        len => len,
+    };
+    let mut reader = file.take(limit);
     loop {
         let before = bytes.len();
         let read = (&mut reader)
@@ -862,6 +873,24 @@ mod tests {
             let mut by_key = paths.clone();
             by_key.sort_by_key(|p| path_order_key(p));
             proptest::prop_assert_eq!(by_path, by_key);
+        }
+    }
+
+    /// A file is read to the size it had when opened, and one whose size says nothing (0, as
+    /// files under `/proc` report) is read to its end all the same.
+    #[test]
+    fn a_file_is_read_whole_whatever_size_it_reports() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("a.txt");
+        let text = "word ".repeat(30_000);
+        std::fs::write(&path, &text).unwrap();
+        assert_eq!(read_document(&path, 1 << 20).unwrap(), text.as_bytes());
+        #[cfg(target_os = "linux")]
+        {
+            let status = Path::new("/proc/self/status");
+            assert_eq!(std::fs::metadata(status).unwrap().len(), 0);
+            let read = read_document(status, 1 << 20).unwrap();
+            assert!(read.starts_with(b"Name:"), "{read:?}");
         }
     }
 
