@@ -52,7 +52,7 @@ pub fn run(args: &ScanArgs) -> anyhow::Result<ExitStatus> {
                     human::Palette::plain()
                 };
                 let copies = copy_texts(&report, &config.walk);
-                let copy_text = |doc, at: &Location| copies.get(&(doc, at.start)).cloned();
+                let copy_text = |doc, at: &Location| copies.get(&(doc, at.start, at.end)).cloned();
                 human::write_with_copies(&report, palette, &copy_text, out)
             }
             (None, Format::Jsonl) => jsonl::write(&report, out),
@@ -145,9 +145,9 @@ pub fn configure_threads(jobs: Option<usize>) -> anyhow::Result<()> {
 }
 
 /// The text of each edited or partial copy of a shared text that the human report shows, by
-/// document and first byte. Documents are read again a chunk at a time, so that only the
+/// document and byte range (nested texts can start at the same byte). Documents are read again a chunk at a time, so that only the
 /// copies' texts (on one line, cut as the report shows them) stay in memory.
-fn copy_texts(report: &ScanReport, walk: &WalkOptions) -> HashMap<(DocId, u32), String> {
+fn copy_texts(report: &ScanReport, walk: &WalkOptions) -> HashMap<(DocId, u32, u32), String> {
     let mut places = human::copies_shown(report);
     places.sort_unstable_by_key(|&(doc, at)| (doc, at.start));
     let by_doc: Vec<&[(DocId, Location)]> = places.chunk_by(|x, y| x.0 == y.0).collect();
@@ -162,7 +162,7 @@ fn copy_texts(report: &ScanReport, walk: &WalkOptions) -> HashMap<(DocId, u32), 
             for &(doc, at) in *places {
                 if let Some(text) = bytes.get(at.start as usize..at.end as usize) {
                     let text = human::one_line(&String::from_utf8_lossy(text));
-                    texts.insert((doc, at.start), text);
+                    texts.insert((doc, at.start, at.end), text);
                 }
             }
         }
