@@ -727,7 +727,8 @@ const READ_CHUNK: u64 = 64 * 1024;
 /// Bounded whatever the file: its size is checked before reading (a 2 GB file over `--max-bytes`
 /// is never read), a file that grows while it is read is read to the size it had when opened (a
 /// file whose size says nothing, 0 as under `/proc`, to its end but at most `max_bytes + 1`
-/// bytes), and reading stops at
+/// bytes; one whose reported size is less than its content, as some virtual file systems do,
+/// is read to that size), and reading stops at
 /// the first chunk that shows it is binary (a NUL byte, or the signature of a common binary
 /// format at the start). It never blocks: the file is opened non-blocking and refused unless it
 /// is a regular file, so a FIFO that replaced a file after the walk cannot hang the run.
@@ -759,8 +760,8 @@ pub fn read_document(path: &Path, max_bytes: u64) -> Result<Vec<u8>, ReadProblem
         if looks_binary(&bytes, before) {
             return Err(ReadProblem::Skipped("skipped: binary file".into()));
         }
-        // A chunk read short ended at the end of the file (or at the `max_bytes + 1` limit):
-        // asking again would only read nothing, a system call per file.
+        // A chunk read short ended at the end of the file, or at the size it had when opened
+        // (or at the `max_bytes + 1` limit): asking again would only read nothing.
         if read < READ_CHUNK as usize {
             break;
         }
@@ -874,6 +875,21 @@ mod tests {
             by_key.sort_by_key(|p| path_order_key(p));
             proptest::prop_assert_eq!(by_path, by_key);
         }
+    }
+
+    /// Two spellings of one path are one file, under the spelling found first.
+    #[test]
+    fn a_path_given_twice_is_one_file_as_first_spelled() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("a.txt"), "some words").unwrap();
+        std::fs::write(dir.path().join("b.txt"), "other words").unwrap();
+        let doubled = PathBuf::from(format!("{}//a.txt", dir.path().display()));
+        let plain = dir.path().join("a.txt");
+        let roots = [doubled.clone(), dir.path().to_path_buf(), plain];
+        let (files, problems) = discover(&roots, &WalkOptions::default());
+        assert!(problems.is_empty(), "{problems:?}");
+        let paths: Vec<&Path> = files.iter().map(|f| f.path.as_path()).collect();
+        assert_eq!(paths, [doubled.as_path(), &dir.path().join("b.txt")]);
     }
 
     /// A file is read to the size it had when opened, and one whose size says nothing (0, as

@@ -135,8 +135,8 @@ pub struct GroupOccurrenceAt {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct GroupFinding {
     /// The text as it reads at the first occurrence that spans just the words the occurrences
-    /// have in common (else at the first edited copy): the shared text, without what one copy
-    /// inserted in it.
+    /// have in common (the shared text without what another copy inserted in it); where every
+    /// copy is edited, at the first edited copy; where every copy is cut short, at the first.
     pub text: String,
     /// Words the occurrences have in common.
     pub words: u32,

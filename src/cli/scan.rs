@@ -5,7 +5,7 @@ use super::output::emit;
 use super::progress::ProgressReport;
 use super::select::{deduped_inputs, write_deduped, write_names};
 use super::ExitStatus;
-use dedup::corpus::{reload_many, WalkOptions};
+use dedup::corpus::{reload_many, Rereader, WalkOptions};
 use dedup::findings::{Location, ScanReport};
 use dedup::progress::NoProgress;
 use dedup::report::{html, human, jsonl};
@@ -144,34 +144,67 @@ pub fn configure_threads(jobs: Option<usize>) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// The text of each edited or partial copy of a shared text that the human report shows, by
-/// document and byte range (nested texts can start at the same byte). Documents are read again a chunk at a time, so that only the
-/// copies' texts (on one line, cut as the report shows them) stay in memory.
+/// The line the human report shows under each edited or partial copy of a shared text
+/// ([`human::copy_line`]), by document and byte range (nested texts can start at the same byte).
+/// Documents are read again in batches of about [`COPY_BATCH_BYTES`], a compressed JSON Lines
+/// file decoded once for as many batches as it can (a `Rereader`); only the lines stay. A
+/// document whose size changed since the scan shows no line: its bytes no longer say what the
+/// scan found there.
 fn copy_texts(report: &ScanReport, walk: &WalkOptions) -> HashMap<(DocId, u32, u32), String> {
     let mut places = human::copies_shown(report);
-    places.sort_unstable_by_key(|&(doc, at)| (doc, at.start));
-    let by_doc: Vec<&[(DocId, Location)]> = places.chunk_by(|x, y| x.0 == y.0).collect();
-    let mut texts = HashMap::with_capacity(places.len());
-    for chunk in by_doc.chunks(RELOAD_CHUNK_DOCS) {
-        let sources: Vec<_> = chunk
-            .iter()
-            .map(|places| &report.documents[places[0].0.index()].source)
-            .collect();
-        for (places, bytes) in chunk.iter().zip(reload_many(&sources, walk)) {
-            let Ok(bytes) = bytes else { continue };
-            for &(doc, at) in *places {
-                if let Some(text) = bytes.get(at.start as usize..at.end as usize) {
-                    let text = human::one_line(&String::from_utf8_lossy(text));
-                    texts.insert((doc, at.start, at.end), text);
+    places.sort_unstable_by_key(|c| (c.doc, c.at.start, c.at.end));
+    let by_doc: Vec<&[human::CopyShown]> = places.chunk_by(|x, y| x.doc == y.doc).collect();
+    let mut batches: Vec<Vec<&[human::CopyShown]>> = Vec::new();
+    let mut held = 0;
+    for copies in by_doc {
+        let bytes = report.documents[copies[0].doc.index()].bytes;
+        match batches.last_mut() {
+            Some(batch) if held + bytes <= COPY_BATCH_BYTES => batch.push(copies),
+            _ => {
+                batches.push(vec![copies]);
+                held = 0;
+            }
+        }
+        held += bytes;
+    }
+    let sources = batches
+        .iter()
+        .map(|batch| {
+            (batch.iter())
+                .map(|copies| {
+                    let info = &report.documents[copies[0].doc.index()];
+                    (&info.source, info.bytes)
+                })
+                .collect()
+        })
+        .collect();
+    let mut rereader = Rereader::new(sources, walk, COPY_BATCH_BYTES);
+    let mut lines = HashMap::with_capacity(places.len());
+    for batch in &batches {
+        let loaded = rereader
+            .next_batch()
+            .expect("a batch of documents per batch of copies");
+        for (copies, bytes) in batch.iter().zip(loaded) {
+            let info = &report.documents[copies[0].doc.index()];
+            let Some(bytes) = bytes.ok().filter(|b| b.len() as u64 == info.bytes) else {
+                continue;
+            };
+            for copy in *copies {
+                let Some(text) = bytes.get(copy.at.start as usize..copy.at.end as usize) else {
+                    continue;
+                };
+                let shared = &report.groups[copy.group].text;
+                if let Some(line) = human::copy_line(shared, &String::from_utf8_lossy(text)) {
+                    lines.insert((copy.doc, copy.at.start, copy.at.end), line);
                 }
             }
         }
     }
-    texts
+    lines
 }
 
-/// Documents read again at once for [`copy_texts`].
-const RELOAD_CHUNK_DOCS: usize = 4096;
+/// Bytes of documents read again at once for [`copy_texts`].
+const COPY_BATCH_BYTES: u64 = 64 << 20;
 
 /// The text of every document the HTML report shows side by side, read again in one pass per
 /// file (a compressed JSON Lines file is decompressed once).

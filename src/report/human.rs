@@ -4,8 +4,9 @@
 //! Order: shared text first, each text once with where it occurs (the widest reuse first:
 //! documents times words; boilerplate, text in more than `--max-df` documents, folded to one line
 //! each after the rest; at most [`MAX_SHOWN_OCCURRENCES`] places a text, the JSON Lines have
-//! them all), then shared quotes (what a newsroom looks for), then near-duplicate pairs (most
-//! similar first), then pairs whose shared text covers `--min-containment` of one of them (most
+//! them all; under an edited or partial copy, its own text from a few words before its first
+//! change, when the caller reads it), then shared quotes (what a newsroom looks for), then
+//! near-duplicate pairs (most similar first), then pairs whose shared text covers `--min-containment` of one of them (most
 //! shared words first; each passage names its shared text), then clusters with the member to
 //! keep, then one summary line. Exact copies are shown inside their cluster, not as
 //! pairs, so 10,000 copies of one file are one block of output. A pair whose only passages lie
@@ -66,15 +67,14 @@ pub fn write(report: &ScanReport, palette: Palette, out: &mut dyn Write) -> io::
     write_with_copies(report, palette, &|_, _| None, out)
 }
 
-/// The text of a place in a document, read again by the caller: what [`write_with_copies`] shows
-/// under an edited or partial copy of a shared text. `None` shows nothing (the file could not
-/// be read again).
+/// The line [`write_with_copies`] shows under an edited or partial copy of a shared text, at a
+/// place [`copies_shown`] lists: [`copy_line`] of the copy's text, read again by the caller.
+/// `None` shows nothing (the copy reads as the text, or its file could not be read again).
 pub type CopyText<'a> = dyn Fn(DocId, &Location) -> Option<String> + 'a;
 
 /// [`write`], with each edited or partial copy of a shared text shown under its place as it
-/// reads there (`copy_text` of the places [`copies_shown`] lists), where that differs from the
-/// text shown above it (both cut at [`MAX_SHOWN_CHARS`]). A shared text is named by the words
-/// its copies have in common; a reader also wants to see what an edited copy added.
+/// reads there (`copy_text`). A shared text is named by the words its copies have in common; a
+/// reader also wants to see what an edited copy added, or where a partial one stops.
 pub fn write_with_copies(
     report: &ScanReport,
     palette: Palette,
@@ -133,17 +133,31 @@ pub fn write_with_copies(
     writeln!(out, "{}", summary_line(report, only_quotes.len()))
 }
 
+/// An edited or partial copy of a shared text that the report shows: the index of the text in
+/// `ScanReport::groups`, and where the copy is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CopyShown {
+    /// The shared text (an index into the report's groups).
+    pub group: usize,
+    /// The document holding the copy.
+    pub doc: DocId,
+    /// Where the copy is.
+    pub at: Location,
+}
+
 /// The places of shared texts this report shows whose copy spans more or fewer words than the
-/// text has in common (an edited or a partial copy), whose text [`write_with_copies`] asks for.
-pub fn copies_shown(report: &ScanReport) -> Vec<(DocId, Location)> {
-    report
-        .groups
-        .iter()
-        .filter(|g| !g.boilerplate)
-        .flat_map(|g| {
+/// text has in common (an edited or a partial copy): those [`write_with_copies`] asks about.
+pub fn copies_shown(report: &ScanReport) -> Vec<CopyShown> {
+    (report.groups.iter().enumerate())
+        .filter(|(_, g)| !g.boilerplate)
+        .flat_map(|(group, g)| {
             (g.occurrences.iter().take(MAX_SHOWN_OCCURRENCES))
                 .filter(move |o| o.words != g.words)
-                .map(|o| (o.doc, o.at))
+                .map(move |o| CopyShown {
+                    group,
+                    doc: o.doc,
+                    at: o.at,
+                })
         })
         .collect()
 }
@@ -283,12 +297,11 @@ impl Printer<'_> {
     fn group(&self, g: usize, out: &mut dyn Write) -> io::Result<()> {
         let group = &self.report.groups[g];
         let quoted = if group.quoted { ", quoted" } else { "" };
-        let heading = one_line(&group.text);
         writeln!(
             out,
             "{} #{g} \"{}\"  {}",
             paint(self.palette.heading, "shared"),
-            paint(self.palette.text, &heading),
+            paint(self.palette.text, &one_line(&group.text)),
             paint(
                 self.palette.dim,
                 &format!(
@@ -321,12 +334,8 @@ impl Printer<'_> {
                 place(self.palette, &o.at),
                 edited.as_deref().unwrap_or_default()
             )?;
-            // Shown where it reads otherwise than the text above (as far as both are shown).
-            let copy = edited
-                .and_then(|_| (self.copy_text)(o.doc, &o.at))
-                .map(|text| one_line(&text))
-                .filter(|copy| *copy != heading);
-            if let Some(copy) = copy {
+            let copy = edited.and_then(|_| (self.copy_text)(o.doc, &o.at));
+            if let Some(copy) = copy.map(|line| one_line(&line)) {
                 writeln!(
                     out,
                     "      {}",
@@ -508,15 +517,67 @@ fn passage_size(p: &Passage) -> String {
 /// characters become U+FFFD: text from a file must not drive the terminal (an escape sequence
 /// between two words of a passage could clear the screen or recolour the report).
 pub fn one_line(text: &str) -> String {
-    let joined = text
-        .split_whitespace()
+    cut_to_shown(uncut_line(text))
+}
+
+/// [`one_line`] without the cut.
+fn uncut_line(text: &str) -> String {
+    text.split_whitespace()
         .collect::<Vec<_>>()
         .join(" ")
-        .replace(char::is_control, "\u{FFFD}");
-    match joined.char_indices().nth(MAX_SHOWN_CHARS) {
-        Some((cut, _)) => format!("{}…", &joined[..cut]),
-        None => joined,
+        .replace(char::is_control, "\u{FFFD}")
+}
+
+/// The characters of [`uncut_line`] of `text`, without making it.
+fn line_chars(text: &str) -> impl Iterator<Item = char> + '_ {
+    let space = |i: usize| (i > 0).then_some(' ');
+    (text.split_whitespace().enumerate())
+        .flat_map(move |(i, word)| space(i).into_iter().chain(word.chars()))
+        .map(|c| if c.is_control() { '\u{FFFD}' } else { c })
+}
+
+/// `line` cut at [`MAX_SHOWN_CHARS`], with `…` where it was cut.
+fn cut_to_shown(line: String) -> String {
+    match line.char_indices().nth(MAX_SHOWN_CHARS) {
+        Some((cut, _)) => format!("{}…", &line[..cut]),
+        None => line,
     }
+}
+
+/// Characters shown before the first difference of a copy from its shared text (then back to
+/// the start of a word), so that what the copy changed is read in its context.
+const SHOWN_BEFORE_A_CHANGE: usize = 40;
+
+/// The line shown under an edited or partial copy of a shared text: the copy on one line, from
+/// a few words before the first character where it reads otherwise than `shared` (after `…`
+/// when that is not its start), cut at [`MAX_SHOWN_CHARS`]; `None` when both read alike, as
+/// the copy that names the text does. The whole texts are compared, so a copy edited past the
+/// part of the text its heading shows is shown from its edit.
+pub fn copy_line(shared: &str, copy: &str) -> Option<String> {
+    let copy = uncut_line(copy);
+    // The first character that differs (or where the shorter one ends), as a byte offset; the
+    // shared text is read on one line as it goes, not copied (a copy of it per copy shown cost
+    // more than reading the copies from their files).
+    let mut shared = line_chars(shared);
+    let change = match copy.char_indices().find(|&(_, c)| shared.next() != Some(c)) {
+        Some((at, _)) => at,
+        None if shared.next().is_none() => return None,
+        None => copy.len(),
+    };
+    let context = copy[..change]
+        .char_indices()
+        .rev()
+        .nth(SHOWN_BEFORE_A_CHANGE)
+        .map(|(at, _)| at);
+    let shown = match context {
+        // Back to the start of the word that holds the first character of the context.
+        Some(at) => {
+            let word = copy[..at].rfind(' ').map_or(0, |space| space + 1);
+            format!("…{}", &copy[word..])
+        }
+        None => copy,
+    };
+    Some(cut_to_shown(shown))
 }
 
 /// Counts as a summary line says them: "1 exact copy", "4 exact copies", nothing for none.
@@ -628,12 +689,12 @@ mod tests {
         let report = crate::scan::scan(&[seeds], &config).unwrap();
         let copies = copies_shown(&report);
         assert_eq!(copies.len(), 1, "{copies:?}");
-        let (doc, at) = copies[0];
+        let CopyShown { group, doc, at } = copies[0];
         assert!(report.path(doc).ends_with("000_6f685f3f68b66d6d.txt"));
         let read = |doc: DocId, at: &Location| {
             let bytes = std::fs::read(report.path(doc)).ok()?;
             let text = bytes.get(at.start as usize..at.end as usize)?;
-            Some(String::from_utf8_lossy(text).into_owned())
+            copy_line(&report.groups[group].text, &String::from_utf8_lossy(text))
         };
         let mut shown = Vec::new();
         write_with_copies(&report, Palette::plain(), &read, &mut shown).unwrap();
@@ -654,11 +715,44 @@ mod tests {
         let plain = String::from_utf8(plain).unwrap();
         assert_eq!(plain.lines().count() + 1, lines.len());
         assert!(!plain.contains("signed onto"));
-        // A copy that reads as the text above it (as far as both are shown) is not repeated.
-        let same = |_: DocId, _: &Location| Some(report.groups[0].text.clone());
-        let mut repeated = Vec::new();
-        write_with_copies(&report, Palette::plain(), &same, &mut repeated).unwrap();
-        assert_eq!(String::from_utf8(repeated).unwrap(), plain);
+    }
+
+    /// A copy is shown from a few words before its first change, so that an edit past what the
+    /// heading shows is seen; one that reads as its text (whitespace aside) is not shown; a
+    /// partial copy is shown up to where it stops.
+    #[test]
+    fn a_copy_is_shown_from_its_first_change() {
+        let words: Vec<String> = (0..60).map(|i| format!("word{i}")).collect();
+        let shared = words.join(" ");
+        assert_eq!(copy_line(&shared, &words.join("\n  ")), None);
+        let mut edited = words.clone();
+        edited[40] = "CHANGED".into();
+        let line = copy_line(&shared, &edited.join(" ")).unwrap();
+        assert!(line.starts_with("…word3"), "{line}");
+        assert!(line.contains("word39 CHANGED word41"), "{line}");
+        assert!(line.chars().count() <= MAX_SHOWN_CHARS + 1);
+        // Changed at once: shown from its start.
+        edited[0] = "CHANGED".into();
+        assert!(copy_line(&shared, &edited.join(" "))
+            .unwrap()
+            .starts_with("CHANGED word1 "));
+        // Cut short: shown to its end, in its context.
+        let partial = words[..50].join(" ");
+        let line = copy_line(&shared, &partial).unwrap();
+        assert!(
+            line.starts_with('…') && line.ends_with("word48 word49"),
+            "{line}"
+        );
+        for text in ["", "  a\tb \n c ", "x\u{7}y z", "ü  \u{2003} ß"] {
+            assert_eq!(
+                line_chars(text).collect::<String>(),
+                uncut_line(text),
+                "{text:?}"
+            );
+        }
+        // Control characters never reach the terminal.
+        let line = copy_line("a b", "a \u{1b}[2J b").unwrap();
+        assert!(!line.contains('\u{1b}'), "{line:?}");
     }
 
     use crate::findings::Summary;
