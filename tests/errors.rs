@@ -652,6 +652,43 @@ fn an_output_file_that_cannot_be_written_is_an_error_and_leaves_nothing() {
 }
 
 #[test]
+fn control_characters_in_names_never_reach_the_terminal() {
+    // Record ids become document names; these two records are exact copies (shown as a
+    // cluster, by name), and a third lacks its text (a diagnostic, by name, on stderr).
+    let dir = tempfile::tempdir().unwrap();
+    let text = words(22, 40);
+    let lines = [
+        serde_json::json!({"id": "a\u{1b}[2J", "text": text}),
+        serde_json::json!({"id": "b\u{202E}txt.exe", "text": text}),
+        serde_json::json!({"id": "c\u{7}"}),
+    ];
+    let body: String = lines.iter().map(|l| format!("{l}\n")).collect();
+    std::fs::write(dir.path().join("records.jsonl"), body).unwrap();
+    let out = dedup()
+        .current_dir(dir.path())
+        .args(["scan", ".", "--id-field", "id", "--color", "never"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let unsafe_char = |c: char| (c.is_control() && c != '\n') || c == '\u{202E}';
+    let (shown, told) = (
+        String::from_utf8(out.stdout).unwrap(),
+        String::from_utf8(out.stderr).unwrap(),
+    );
+    assert!(
+        shown.contains("a\u{FFFD}[2J") && shown.contains("b\u{FFFD}txt.exe"),
+        "{shown}"
+    );
+    assert!(!shown.contains(unsafe_char), "{shown:?}");
+    assert!(told.contains("records.jsonl:3"), "{told}");
+    assert!(!told.contains(unsafe_char), "{told:?}");
+    // JSON escapes them, and keeps the names whole.
+    let run = scan(dir.path(), &[".", "--id-field", "id"]);
+    let cluster = &run.of_type("cluster")[0];
+    assert_eq!(cluster["members"][0], "a\u{1b}[2J");
+}
+
+#[test]
 fn control_characters_in_passages_never_reach_the_terminal() {
     let dir = tempfile::tempdir().unwrap();
     let (head, tail) = (words(18, 6), words(19, 6));

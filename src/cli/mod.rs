@@ -119,7 +119,7 @@ fn print_diagnostics(diagnostics: &[dedup::corpus::Diagnostic], warnings: bool) 
         .iter()
         .filter(|d| warnings || d.severity == dedup::corpus::Severity::Error);
     for line in diagnostic_lines(shown) {
-        error_line(&line);
+        error_line(&dedup::report::human::terminal_safe(&line));
     }
 }
 

@@ -37,6 +37,7 @@ pub fn run(args: &ScanArgs) -> anyhow::Result<ExitStatus> {
     super::print_diagnostics(&report.diagnostics, !args.output.quiet);
     if let (Some(field), false) = (&config.walk.input.id_field, args.output.quiet) {
         if let Some((shared, first)) = shared_ids(&report) {
+            let first = human::terminal_safe(&first);
             super::error_line(&format!(
                 "dedup: warning: {shared} records share their --id-field {field} with another (first: {first}); names in the output are ambiguous"
             ));

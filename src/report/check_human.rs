@@ -6,7 +6,9 @@
 //! baseline are marked `known`; findings of a kind that does not fail the run (`--fail-on`) are
 //! marked `not failing`. Passage text is cut as in the scan report.
 
-use super::human::{documents, human_bytes, measures, one_line, paint, Counts, Palette};
+use super::human::{
+    documents, human_bytes, measures, one_line, paint, terminal_safe, Counts, Palette,
+};
 use crate::check::{CheckFinding, CheckReport, Other, SharedPassage};
 use crate::findings::{PairKind, Passage};
 use std::io::{self, Write};
@@ -54,8 +56,11 @@ impl Printer<'_> {
             out,
             "{}  {}  {joiner}  {} {}{notes}",
             paint(self.palette.heading, label),
-            paint(self.palette.path, &self.report.path(f.doc)),
-            paint(self.palette.path, &self.report.other_name(&f.other)),
+            paint(self.palette.path, &terminal_safe(&self.report.path(f.doc))),
+            paint(
+                self.palette.path,
+                &terminal_safe(&self.report.other_name(&f.other))
+            ),
             paint(self.palette.dim, origin),
         )?;
         if f.kind != PairKind::ExactDuplicate {
@@ -109,7 +114,7 @@ impl Printer<'_> {
             out,
             "{}  {}, line {}, bytes {}..{}  {}  in {}{}",
             paint(self.palette.heading, "shared passage"),
-            paint(self.palette.path, &self.report.path(p.doc)),
+            paint(self.palette.path, &terminal_safe(&self.report.path(p.doc))),
             paint(self.palette.number, &p.at.line.to_string()),
             p.at.start,
             p.at.end,
@@ -122,7 +127,10 @@ impl Printer<'_> {
             writeln!(
                 out,
                 "  {} {}, line {}, bytes {}..{}",
-                paint(self.palette.path, &self.report.other_name(&h.other)),
+                paint(
+                    self.palette.path,
+                    &terminal_safe(&self.report.other_name(&h.other))
+                ),
                 paint(self.palette.dim, origin(&h.other)),
                 paint(self.palette.number, &h.at.line.to_string()),
                 h.at.start,

@@ -291,7 +291,7 @@ struct Printer<'a> {
 
 impl Printer<'_> {
     fn path(&self, doc: DocId) -> String {
-        paint(self.palette.path, &self.report.path(doc))
+        paint(self.palette.path, &terminal_safe(&self.report.path(doc)))
     }
 
     fn group(&self, g: usize, out: &mut dyn Write) -> io::Result<()> {
@@ -526,6 +526,19 @@ fn uncut_line(text: &str) -> String {
         .collect::<Vec<_>>()
         .join(" ")
         .replace(char::is_control, "\u{FFFD}")
+}
+
+/// A document's name (or a line that holds one) as a terminal may show it: control characters
+/// and the controls of text direction (which can make a name read backwards, U+202A-U+202E and
+/// U+2066-U+2069) become U+FFFD. A name can come from a file's contents (`--id-field`) as well
+/// as from a file name, and neither may drive the terminal; the JSON Lines keep it whole.
+pub fn terminal_safe(name: &str) -> String {
+    let unsafe_char =
+        |c: char| c.is_control() || matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}');
+    if !name.contains(unsafe_char) {
+        return name.to_string();
+    }
+    name.replace(unsafe_char, "\u{FFFD}")
 }
 
 /// The characters of [`uncut_line`] of `text`, without making it.
