@@ -7,7 +7,7 @@
 //! marked `not failing`. Passage text is cut as in the scan report.
 
 use super::human::{
-    documents, human_bytes, measures, one_line, paint, terminal_safe, Counts, Palette,
+    documents, human_bytes, measures, one_line, paint, paint_name, Counts, Palette,
 };
 use crate::check::{CheckFinding, CheckReport, Other, SharedPassage};
 use crate::findings::{PairKind, Passage};
@@ -56,11 +56,8 @@ impl Printer<'_> {
             out,
             "{}  {}  {joiner}  {} {}{notes}",
             paint(self.palette.heading, label),
-            paint(self.palette.path, &terminal_safe(&self.report.path(f.doc))),
-            paint(
-                self.palette.path,
-                &terminal_safe(&self.report.other_name(&f.other))
-            ),
+            paint_name(self.palette, &self.report.path(f.doc)),
+            paint_name(self.palette, &self.report.other_name(&f.other)),
             paint(self.palette.dim, origin),
         )?;
         if f.kind != PairKind::ExactDuplicate {
@@ -114,7 +111,7 @@ impl Printer<'_> {
             out,
             "{}  {}, line {}, bytes {}..{}  {}  in {}{}",
             paint(self.palette.heading, "shared passage"),
-            paint(self.palette.path, &terminal_safe(&self.report.path(p.doc))),
+            paint_name(self.palette, &self.report.path(p.doc)),
             paint(self.palette.number, &p.at.line.to_string()),
             p.at.start,
             p.at.end,
@@ -127,10 +124,7 @@ impl Printer<'_> {
             writeln!(
                 out,
                 "  {} {}, line {}, bytes {}..{}",
-                paint(
-                    self.palette.path,
-                    &terminal_safe(&self.report.other_name(&h.other))
-                ),
+                paint_name(self.palette, &self.report.other_name(&h.other)),
                 paint(self.palette.dim, origin(&h.other)),
                 paint(self.palette.number, &h.at.line.to_string()),
                 h.at.start,

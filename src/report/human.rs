@@ -291,7 +291,7 @@ struct Printer<'a> {
 
 impl Printer<'_> {
     fn path(&self, doc: DocId) -> String {
-        paint(self.palette.path, &terminal_safe(&self.report.path(doc)))
+        paint_name(self.palette, &self.report.path(doc))
     }
 
     fn group(&self, g: usize, out: &mut dyn Write) -> io::Result<()> {
@@ -514,18 +514,16 @@ fn passage_size(p: &Passage) -> String {
 }
 
 /// Text on one line (whitespace runs become one space), cut at [`MAX_SHOWN_CHARS`]. Control
-/// characters become U+FFFD: text from a file must not drive the terminal (an escape sequence
-/// between two words of a passage could clear the screen or recolour the report).
+/// characters and controls of text direction become U+FFFD, as in names ([`terminal_safe`]):
+/// text from a file must not drive the terminal (an escape sequence between two words of a
+/// passage could clear the screen or recolour the report).
 pub fn one_line(text: &str) -> String {
     cut_to_shown(uncut_line(text))
 }
 
 /// [`one_line`] without the cut.
 fn uncut_line(text: &str) -> String {
-    text.split_whitespace()
-        .collect::<Vec<_>>()
-        .join(" ")
-        .replace(char::is_control, "\u{FFFD}")
+    line_chars(text).collect()
 }
 
 /// A document's name (or a line that holds one) as a terminal may show it: control characters
@@ -533,12 +531,22 @@ fn uncut_line(text: &str) -> String {
 /// U+2066-U+2069) become U+FFFD. A name can come from a file's contents (`--id-field`) as well
 /// as from a file name, and neither may drive the terminal; the JSON Lines keep it whole.
 pub fn terminal_safe(name: &str) -> String {
-    let unsafe_char =
-        |c: char| c.is_control() || matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}');
-    if !name.contains(unsafe_char) {
-        return name.to_string();
+    name.chars().map(shown_char).collect()
+}
+
+/// A character as a terminal may show it: U+FFFD for a control character or a control of text
+/// direction, the character itself otherwise.
+fn shown_char(c: char) -> char {
+    if c.is_control() || matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}') {
+        '\u{FFFD}'
+    } else {
+        c
     }
-    name.replace(unsafe_char, "\u{FFFD}")
+}
+
+/// A document's name, made [`terminal_safe`] and painted as a path.
+pub(crate) fn paint_name(palette: Palette, name: &str) -> String {
+    paint(palette.path, &terminal_safe(name))
 }
 
 /// The characters of [`uncut_line`] of `text`, without making it.
@@ -546,7 +554,7 @@ fn line_chars(text: &str) -> impl Iterator<Item = char> + '_ {
     let space = |i: usize| (i > 0).then_some(' ');
     (text.split_whitespace().enumerate())
         .flat_map(move |(i, word)| space(i).into_iter().chain(word.chars()))
-        .map(|c| if c.is_control() { '\u{FFFD}' } else { c })
+        .map(shown_char)
 }
 
 /// `line` cut at [`MAX_SHOWN_CHARS`], with `…` where it was cut.
