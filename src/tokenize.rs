@@ -204,7 +204,7 @@ impl Runs<'_> {
 
     /// A run ends before `at`: the word ends there too unless `piece[at]` joins it to the
     /// run that starts right after (a letter or digit, so there is one).
-    #[inline]
+    #[inline(always)]
     fn end(&mut self, at: usize, emit: &mut impl FnMut(Token)) {
         let piece = self.piece;
         if let Some(&[mid, next]) = piece.get(at..at + 2) {
