@@ -6,7 +6,7 @@ use super::progress::ProgressReport;
 use super::select::{deduped_inputs, write_deduped, write_names};
 use super::ExitStatus;
 use dedup::corpus::{reload_many, Rereader, WalkOptions};
-use dedup::findings::{Location, ScanReport};
+use dedup::findings::ScanReport;
 use dedup::progress::NoProgress;
 use dedup::report::{html, human, jsonl};
 use dedup::scan::scan_with_progress;
@@ -53,7 +53,7 @@ pub fn run(args: &ScanArgs) -> anyhow::Result<ExitStatus> {
                     human::Palette::plain()
                 };
                 let copies = copy_texts(&report, &config.walk);
-                let copy_text = |doc, at: &Location| copies.get(&(doc, at.start, at.end)).cloned();
+                let copy_text = |copy: &human::CopyShown| copies.get(&copy_key(copy)).cloned();
                 human::write_with_copies(&report, palette, &copy_text, out)
             }
             (None, Format::Jsonl) => jsonl::write(&report, out),
@@ -146,12 +146,12 @@ pub fn configure_threads(jobs: Option<usize>) -> anyhow::Result<()> {
 }
 
 /// The line the human report shows under each edited or partial copy of a shared text
-/// ([`human::copy_line`]), by document and byte range (nested texts can start at the same byte).
+/// ([`human::copy_line`]), by [`copy_key`].
 /// Documents are read again in batches of about [`COPY_BATCH_BYTES`], a compressed JSON Lines
 /// file decoded once for as many batches as it can (a `Rereader`); only the lines stay. A
 /// document whose size changed since the scan shows no line: its bytes no longer say what the
 /// scan found there.
-fn copy_texts(report: &ScanReport, walk: &WalkOptions) -> HashMap<(DocId, u32, u32), String> {
+fn copy_texts(report: &ScanReport, walk: &WalkOptions) -> HashMap<CopyKey, String> {
     let mut places = human::copies_shown(report);
     places.sort_unstable_by_key(|c| (c.doc, c.at.start, c.at.end));
     let by_doc: Vec<&[human::CopyShown]> = places.chunk_by(|x, y| x.doc == y.doc).collect();
@@ -196,12 +196,20 @@ fn copy_texts(report: &ScanReport, walk: &WalkOptions) -> HashMap<(DocId, u32, u
                 };
                 let shared = &report.groups[copy.group].text;
                 if let Some(line) = human::copy_line(shared, &String::from_utf8_lossy(text)) {
-                    lines.insert((copy.doc, copy.at.start, copy.at.end), line);
+                    lines.insert(copy_key(copy), line);
                 }
             }
         }
     }
     lines
+}
+
+/// A copy of a shared text by text, document and byte range: nested texts can have copies that
+/// start at the same byte of one document, or span the same bytes, each read as its own text.
+type CopyKey = (usize, DocId, u32, u32);
+
+fn copy_key(copy: &human::CopyShown) -> CopyKey {
+    (copy.group, copy.doc, copy.at.start, copy.at.end)
 }
 
 /// Bytes of documents read again at once for [`copy_texts`].
@@ -219,4 +227,46 @@ fn html_texts(report: &ScanReport, walk: &WalkOptions) -> HashMap<DocId, Vec<u8>
         .zip(reload_many(&sources, walk))
         .filter_map(|(doc, text)| Some((doc, text.ok()?)))
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Two shared texts with a copy over the same bytes of one document (nested texts can have
+    /// such copies) each get the line read against their own text: here the second text reads
+    /// as the copy does, so it shows no line, where a line keyed by place alone showed the
+    /// first text's under it too.
+    #[test]
+    fn copies_of_two_texts_over_the_same_bytes_are_each_read_as_their_own() {
+        let seeds = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("seeds");
+        let config = dedup::scan::ScanConfig::new(0.8);
+        let mut report = dedup::scan::scan(&[seeds], &config).expect("seeds scan");
+        let copies = human::copies_shown(&report);
+        assert_eq!(copies.len(), 1, "{copies:?}");
+        let edited = copies[0];
+        let bytes = std::fs::read(report.path(edited.doc)).expect("seed readable");
+        let copy = &bytes[edited.at.start as usize..edited.at.end as usize];
+        let mut other = report.groups[edited.group].clone();
+        other.text = String::from_utf8_lossy(copy).into_owned();
+        other.words = 4; // not the copy's words: listed as a copy
+        report.groups.push(other);
+        let copies: Vec<human::CopyShown> = human::copies_shown(&report)
+            .into_iter()
+            .filter(|c| c.doc == edited.doc)
+            .collect();
+        assert_eq!(copies.len(), 2, "{copies:?}");
+        assert_eq!((copies[0].doc, copies[0].at), (copies[1].doc, copies[1].at));
+        let lines = copy_texts(&report, &config.walk);
+        let line_of = |copy: &human::CopyShown| lines.get(&copy_key(copy)).cloned();
+        let own = line_of(&copies[0]).expect("the edited copy's line");
+        assert!(own.contains("signed onto"), "{own}");
+        assert_eq!(line_of(&copies[1]), None);
+        let mut shown = Vec::new();
+        human::write_with_copies(&report, human::Palette::plain(), &line_of, &mut shown)
+            .expect("written");
+        let shown = String::from_utf8(shown).expect("UTF-8");
+        let copy_lines = shown.lines().filter(|l| *l == format!("      \"{own}\""));
+        assert_eq!(copy_lines.count(), 1, "{shown}");
+    }
 }

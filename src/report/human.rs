@@ -64,13 +64,15 @@ pub(crate) fn paint(style: Style, text: &str) -> String {
 
 /// Writes the report for a person.
 pub fn write(report: &ScanReport, palette: Palette, out: &mut dyn Write) -> io::Result<()> {
-    write_with_copies(report, palette, &|_, _| None, out)
+    write_with_copies(report, palette, &|_| None, out)
 }
 
 /// The line [`write_with_copies`] shows under an edited or partial copy of a shared text, at a
 /// place [`copies_shown`] lists: [`copy_line`] of the copy's text, read again by the caller.
-/// `None` shows nothing (the copy reads as the text, or its file could not be read again).
-pub type CopyText<'a> = dyn Fn(DocId, &Location) -> Option<String> + 'a;
+/// `None` shows nothing (the copy reads as the text, or its file could not be read again). A copy
+/// is asked for by text, document and place together: nested texts can have copies that start
+/// at the same byte, or even span the same bytes, of one document.
+pub type CopyText<'a> = dyn Fn(&CopyShown) -> Option<String> + 'a;
 
 /// [`write`], with each edited or partial copy of a shared text shown under its place as it
 /// reads there (`copy_text`). A shared text is named by the words its copies have in common; a
@@ -334,7 +336,13 @@ impl Printer<'_> {
                 place(self.palette, &o.at),
                 edited.as_deref().unwrap_or_default()
             )?;
-            let copy = edited.and_then(|_| (self.copy_text)(o.doc, &o.at));
+            let copy = edited.and_then(|_| {
+                (self.copy_text)(&CopyShown {
+                    group: g,
+                    doc: o.doc,
+                    at: o.at,
+                })
+            });
             if let Some(copy) = copy.map(|line| one_line(&line)) {
                 writeln!(
                     out,
@@ -710,12 +718,15 @@ mod tests {
         let report = crate::scan::scan(&[seeds], &config).unwrap();
         let copies = copies_shown(&report);
         assert_eq!(copies.len(), 1, "{copies:?}");
-        let CopyShown { group, doc, at } = copies[0];
+        let CopyShown { doc, at, .. } = copies[0];
         assert!(report.path(doc).ends_with("000_6f685f3f68b66d6d.txt"));
-        let read = |doc: DocId, at: &Location| {
-            let bytes = std::fs::read(report.path(doc)).ok()?;
-            let text = bytes.get(at.start as usize..at.end as usize)?;
-            copy_line(&report.groups[group].text, &String::from_utf8_lossy(text))
+        let read = |copy: &CopyShown| {
+            let bytes = std::fs::read(report.path(copy.doc)).ok()?;
+            let text = bytes.get(copy.at.start as usize..copy.at.end as usize)?;
+            copy_line(
+                &report.groups[copy.group].text,
+                &String::from_utf8_lossy(text),
+            )
         };
         let mut shown = Vec::new();
         write_with_copies(&report, Palette::plain(), &read, &mut shown).unwrap();
