@@ -316,7 +316,7 @@ static JOINS: [u8; 256] = {
 /// [`hash_word`] of the ASCII word `piece[start..end]`: xxh3 of its lower-cased bytes.
 ///
 /// Most words are up to 16 bytes with 16 bytes of the piece from their start: those are read as
-/// two integers, lower-cased there, and written back in one 16-byte write for the hash to read.
+/// two integers, lower-cased there and hashed there ([`xxh3_64_short`]), never written to memory.
 /// Copying each word into a buffer byte-wise first cost more than the hash itself: the hash's
 /// wide reads of the bytes just written could not be served from the copy's narrow writes.
 #[inline]
@@ -329,7 +329,7 @@ fn hash_ascii_word(piece: &[u8], start: usize, end: usize) -> WordHash {
     let (low, high) = sixteen.split_at(8);
     let low = u64::from_le_bytes(low.try_into().expect("8 bytes"));
     let high = u64::from_le_bytes(high.try_into().expect("8 bytes"));
-    // One 16-byte write, which the hash's reads of it can be served from.
+    // The bytes past the word are the piece's next ones: the hash ignores them.
     let lower = ascii_lowercase(low) as u128 | (ascii_lowercase(high) as u128) << 64;
     xxh3_64_short(lower, len)
 }
