@@ -10,6 +10,7 @@
 //! words between a new document and an indexed one shares a fingerprint**; `check` aligns the
 //! two exactly.
 
+use crate::minhash::mix64;
 use crate::tokenize::WordHash;
 
 /// One selected fingerprint: the k-gram hash and the index of its first word.
@@ -90,7 +91,7 @@ const BASE: u64 = 0x9E37_79B9_7F4A_7C15;
 
 /// The hash of one k-gram (all of `words`): the value [`kgram_hashes`] gives it.
 pub fn kgram_hash(words: &[WordHash]) -> u64 {
-    fmix64(
+    mix64(
         words
             .iter()
             .fold(0u64, |h, &w| h.wrapping_mul(BASE).wrapping_add(w)),
@@ -125,7 +126,7 @@ where
     let mut rolling = first
         .iter()
         .fold(0u64, |h, w| h.wrapping_mul(BASE).wrapping_add(hash(w)));
-    let first = whole.then(|| fmix64(rolling));
+    let first = whole.then(|| mix64(rolling));
     first
         .into_iter()
         .chain(words.iter().zip(entering).map(move |(leaving, entering)| {
@@ -133,18 +134,8 @@ where
                 .wrapping_sub(hash(leaving).wrapping_mul(top))
                 .wrapping_mul(BASE)
                 .wrapping_add(hash(entering));
-            fmix64(rolling)
+            mix64(rolling)
         }))
-}
-
-/// MurmurHash3's 64-bit finaliser: a bijection whose every output bit depends on every input bit.
-#[inline]
-fn fmix64(mut x: u64) -> u64 {
-    x ^= x >> 33;
-    x = x.wrapping_mul(0xff51_afd7_ed55_8ccd);
-    x ^= x >> 33;
-    x = x.wrapping_mul(0xc4ce_b9fe_1a85_ec53);
-    x ^ (x >> 33)
 }
 
 /// Robust winnowing over precomputed k-gram hashes with a window of `w` (see [`winnow`]).
