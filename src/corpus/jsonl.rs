@@ -291,7 +291,7 @@ fn read_line_limited(
 /// for [`read_line_limited`] (a line across buffers, one over the limit, an interrupted read). Every
 /// line was copied into a reused buffer, then out of it: reading the 100k real-text corpus as
 /// one `.jsonl.zst` took the reading thread 1.23-1.43 s of CPU that way, 1.10-1.16 s now
-/// (BENCHMARKS.md, "Thirteenth session").
+/// (BENCHMARKS.md, "Fourteenth session").
 fn buffered_line(reader: &mut dyn BufRead, limit: u64) -> io::Result<Option<(LineRead, Vec<u8>)>> {
     let available = match reader.fill_buf() {
         Ok(bytes) => bytes,
