@@ -228,7 +228,7 @@ impl Batches {
     }
 }
 
-/// One line read by [`read_line_limited`].
+/// One line read by [`read_line_limited`] or [`buffered_line`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 struct LineRead {
     /// Bytes consumed, line ending included; 0 at the end of the stream.
@@ -287,10 +287,11 @@ fn read_line_limited(
 }
 
 /// The next line, without its line ending, when the reader's buffer holds all of it and it is
-/// within `limit`: copied out of the buffer once, at its size. `None` leaves the reader as it was,
-/// for [`read_line_limited`] (a line across buffers, one over the limit, an interrupted read). Every
-/// line was copied into a reused buffer, then out of it: reading the 100k real-text corpus as
-/// one `.jsonl.zst` took the reading thread 1.23-1.43 s of CPU that way, 1.10-1.16 s now
+/// within `limit`: copied out of the buffer once, at its size. At the end of the stream, a read of
+/// nothing (`consumed` 0). `None` consumes nothing and leaves the line to [`read_line_limited`]
+/// (a line across the buffer's end, one over the limit, an interrupted read). Every line was
+/// copied into a reused buffer, then out of it: reading the 100k real-text corpus as one
+/// `.jsonl.zst` took the reading thread 1.23-1.43 s of CPU that way, 1.10-1.16 s now
 /// (BENCHMARKS.md, "Fourteenth session").
 fn buffered_line(reader: &mut dyn BufRead, limit: u64) -> io::Result<Option<(LineRead, Vec<u8>)>> {
     let available = match reader.fill_buf() {
@@ -299,6 +300,13 @@ fn buffered_line(reader: &mut dyn BufRead, limit: u64) -> io::Result<Option<(Lin
         // A decoder may report corrupt data only once: the error goes up from here.
         Err(e) => return Err(e),
     };
+    if available.is_empty() {
+        let end = LineRead {
+            consumed: 0,
+            length: 0,
+        };
+        return Ok(Some((end, Vec::new())));
+    }
     let Some(at) = memchr::memchr(b'\n', available) else {
         return Ok(None);
     };
@@ -692,7 +700,8 @@ mod tests {
             ]
         );
         assert_eq!(whole.len(), 6, "{whole:?}");
-        assert!(whole[4].starts_with("8 ") && whole[4].contains("late bom"));
+        assert_eq!(whole[3], "7 175 {\"text\":\"a\\r\"}");
+        assert_eq!(whole[4], "8 190 \u{feff}{\"text\":\"late bom\"}");
         assert_eq!(
             whole[5],
             format!("9 {} {{\"text\":\"end\"}}", text.len() - 14)
@@ -700,6 +709,49 @@ mod tests {
         for capacity in [1, 2, 3, 5, 8, 13, 64] {
             assert_eq!(read_with(capacity), whole, "buffer of {capacity} bytes");
         }
+    }
+
+    /// A reader whose `fill_buf` fails once, then reads as at its end.
+    struct FailsOnce(bool);
+
+    impl io::Read for FailsOnce {
+        fn read(&mut self, _: &mut [u8]) -> io::Result<usize> {
+            unreachable!("read through fill_buf")
+        }
+    }
+
+    impl BufRead for FailsOnce {
+        fn fill_buf(&mut self) -> io::Result<&[u8]> {
+            if std::mem::take(&mut self.0) {
+                return Err(io::Error::new(io::ErrorKind::InvalidData, "corrupt"));
+            }
+            Ok(&[])
+        }
+        fn consume(&mut self, _: usize) {}
+    }
+
+    #[test]
+    fn a_line_whole_in_the_buffer_is_taken_and_any_other_left_untouched() {
+        let take = |text: &str, limit: u64| {
+            let mut reader = io::Cursor::new(text.as_bytes().to_vec());
+            let found = buffered_line(&mut reader, limit).unwrap();
+            let line = found.map(|(read, line)| (read.consumed, read.length, line));
+            (line, reader.position())
+        };
+        assert_eq!(take("ab\r\nc", 100), (Some((4, 2, b"ab".to_vec())), 4));
+        assert_eq!(take("\r\nc", 100), (Some((2, 0, Vec::new())), 2));
+        assert_eq!(take("\nc", 100), (Some((1, 0, Vec::new())), 1));
+        assert_eq!(take("a\r\r\n", 100), (Some((4, 2, b"a\r".to_vec())), 4));
+        // Exactly at the limit is taken; one byte over is left, consumed not at all.
+        assert_eq!(take("abc\r\n", 3), (Some((5, 3, b"abc".to_vec())), 5));
+        assert_eq!(take("abcd\r\n", 3), (None, 0));
+        // No line ending in the buffer: left for the reader that reads across buffers.
+        assert_eq!(take("abc", 100), (None, 0));
+        // The end of the stream reads nothing.
+        assert_eq!(take("", 100), (Some((0, 0, Vec::new())), 0));
+        // An error is passed on, not taken for the end of the stream.
+        let err = buffered_line(&mut FailsOnce(true), 100).unwrap_err();
+        assert_eq!(err.kind(), io::ErrorKind::InvalidData);
     }
 
     #[test]
