@@ -170,12 +170,8 @@ impl Batches {
                 )))));
             }
             let raw = match buffered {
-                Some(mut line) => {
-                    if self.line == 1 && line.starts_with(BYTE_ORDER_MARK) {
-                        line.drain(..BYTE_ORDER_MARK.len());
-                    }
-                    line
-                }
+                Some(line) if self.line > 1 => line,
+                Some(line) => without_byte_order_mark(&line).to_vec(),
                 None => trim_line(&self.buf, self.line).to_vec(),
             };
             if raw.iter().all(u8::is_ascii_whitespace) {
@@ -328,15 +324,17 @@ fn buffered_line(reader: &mut dyn BufRead, limit: u64) -> io::Result<Option<(Lin
     Ok(Some((read, line)))
 }
 
-/// A UTF-8 byte order mark, dropped from the start of line 1.
-const BYTE_ORDER_MARK: &[u8] = b"\xEF\xBB\xBF";
+/// Line 1 without a UTF-8 byte order mark at its start.
+fn without_byte_order_mark(first: &[u8]) -> &[u8] {
+    first.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(first)
+}
 
 /// The line without its line ending (and without a UTF-8 byte order mark on line 1).
 fn trim_line(buf: &[u8], line: u64) -> &[u8] {
     let mut raw = buf.strip_suffix(b"\n").unwrap_or(buf);
     raw = raw.strip_suffix(b"\r").unwrap_or(raw);
     if line == 1 {
-        raw = raw.strip_prefix(BYTE_ORDER_MARK).unwrap_or(raw);
+        raw = without_byte_order_mark(raw);
     }
     raw
 }
