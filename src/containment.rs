@@ -58,7 +58,6 @@ pub fn overlap_pairs(
                 .map(move |(i, m)| Held {
                     doc: m.doc,
                     group: g as u32,
-                    spanned: m.spanned,
                     at: (first + i) as u32,
                 })
         })
@@ -143,37 +142,39 @@ struct Members {
 
 impl Members {
     fn of(groups: &[TextGroup], unit: &(dyn Fn(DocId) -> u32 + Sync)) -> Self {
-        // One pass over each group's occurrences, which are ordered by document.
-        let per_group: Vec<Vec<Member>> = groups
-            .par_iter()
-            .map(|g| {
-                let mut members: Vec<Member> = Vec::new();
-                if g.boilerplate {
-                    return members;
-                }
-                for o in &g.occurrences {
-                    let words = o.words.len() as u32;
-                    match members.last_mut() {
-                        Some(m) if m.doc == o.doc => m.spanned += words,
-                        _ => members.push(Member {
-                            doc: o.doc,
-                            spanned: words,
-                            unit: unit(o.doc),
-                        }),
-                    }
-                }
-                members
-            })
-            .collect();
+        // One pass over each group's occurrences, which are ordered by document, straight into
+        // one array of the size counted first (a list per group copied into it, or an array
+        // grown as it fills, is held twice at once).
+        let count = |g: &TextGroup| match g.boilerplate {
+            true => 0,
+            false => {
+                1 + g
+                    .occurrences
+                    .windows(2)
+                    .filter(|w| w[0].doc != w[1].doc)
+                    .count()
+            }
+        };
+        let mut members: Vec<Member> =
+            Vec::with_capacity(groups.par_iter().map(count).sum::<usize>());
         let mut starts = Vec::with_capacity(groups.len() + 1);
         starts.push(0);
-        for m in &per_group {
-            starts.push(starts.last().copied().unwrap_or(0) + m.len());
+        for g in groups {
+            let first = members.len();
+            for o in g.occurrences.iter().filter(|_| !g.boilerplate) {
+                let words = o.words.len() as u32;
+                match members[first..].last_mut() {
+                    Some(m) if m.doc == o.doc => m.spanned += words,
+                    _ => members.push(Member {
+                        doc: o.doc,
+                        spanned: words,
+                        unit: unit(o.doc),
+                    }),
+                }
+            }
+            starts.push(members.len());
         }
-        Members {
-            members: per_group.concat(),
-            starts,
-        }
+        Members { members, starts }
     }
 
     fn of_group(&self, g: usize) -> &[Member] {
@@ -186,13 +187,12 @@ impl Members {
     }
 }
 
-/// A group a document holds: the words it spans there, and where the document is among the
-/// group's [`Members`].
+/// A group a document holds, and where the document is among the group's [`Members`] (which
+/// say the words it spans there).
 #[derive(Debug, Clone, Copy)]
 struct Held {
     doc: DocId,
     group: u32,
-    spanned: u32,
     at: u32,
 }
 
@@ -224,6 +224,7 @@ impl Partners {
         self.generation += 1;
         self.touched.clear();
         for h in held {
+            let spanned_a = members.members[h.at as usize].spanned;
             for m in members.after(h) {
                 if m.unit == unit_a {
                     continue;
@@ -233,7 +234,7 @@ impl Partners {
                     *entry = (0, 0, self.generation);
                     self.touched.push(m.doc);
                 }
-                entry.0 += h.spanned;
+                entry.0 += spanned_a;
                 entry.1 += m.spanned;
             }
         }
