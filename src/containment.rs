@@ -143,16 +143,14 @@ struct Members {
 impl Members {
     fn of(groups: &[TextGroup], unit: &(dyn Fn(DocId) -> u32 + Sync)) -> Self {
         // One pass over each group's occurrences, which are ordered by document, straight into
-        // one array of the size counted first (a list per group copied into it, or an array
-        // grown as it fills, is held twice at once).
-        let count = |g: &TextGroup| match g.boilerplate {
-            true => 0,
-            false => {
-                1 + g
-                    .occurrences
-                    .windows(2)
-                    .filter(|w| w[0].doc != w[1].doc)
-                    .count()
+        // one array of the size counted first (a list per group, concatenated, held the members
+        // twice).
+        let count = |g: &TextGroup| {
+            let changes = g.occurrences.windows(2).filter(|w| w[0].doc != w[1].doc);
+            if g.boilerplate || g.occurrences.is_empty() {
+                0
+            } else {
+                1 + changes.count()
             }
         };
         let mut members: Vec<Member> =
@@ -161,7 +159,11 @@ impl Members {
         starts.push(0);
         for g in groups {
             let first = members.len();
-            for o in g.occurrences.iter().filter(|_| !g.boilerplate) {
+            if g.boilerplate {
+                starts.push(first);
+                continue;
+            }
+            for o in &g.occurrences {
                 let words = o.words.len() as u32;
                 match members[first..].last_mut() {
                     Some(m) if m.doc == o.doc => m.spanned += words,
@@ -172,11 +174,14 @@ impl Members {
                     }),
                 }
             }
+            // [`Members::after`] takes a document's partners `b > a` as the members after it.
+            debug_assert!(members[first..].windows(2).all(|w| w[0].doc < w[1].doc));
             starts.push(members.len());
         }
         Members { members, starts }
     }
 
+    /// The documents of group `g`, ascending.
     fn of_group(&self, g: usize) -> &[Member] {
         &self.members[self.starts[g]..self.starts[g + 1]]
     }
@@ -187,22 +192,24 @@ impl Members {
     }
 }
 
-/// A group a document holds, and where the document is among the group's [`Members`] (which
-/// say the words it spans there).
+/// A group a document holds.
 #[derive(Debug, Clone, Copy)]
 struct Held {
     doc: DocId,
     group: u32,
+    /// The document's index in the array of all groups' [`Members`] (whose entry says the
+    /// words it spans there).
     at: u32,
 }
 
 /// One document's partners (the other documents of its groups) and, per partner, the words the
-/// shared groups span in each of the two: summed in an array over all documents, one per thread,
-/// where sorting every (partner, group) of a document made each a sort's worth of work (30 M
+/// shared groups span in each of the two: summed in an array over all documents, one per rayon
+/// job (so at most one alive per thread) and reused for each document of the job, where sorting every (partner, group) of a document made each a sort's worth of work (30 M
 /// of them at 100k real-text documents).
 struct Partners {
     /// Per document: the words spanned in the document asked about and in this one, and the
-    /// generation they were last written in (an entry of an older one counts as zero).
+    /// generation they were last written in (an entry of an older one counts as zero). After
+    /// [`Partners::number`], the first value is a partner's number instead.
     sums: Vec<(u32, u32, u32)>,
     /// Partners written in this generation.
     touched: Vec<DocId>,
@@ -410,10 +417,13 @@ mod tests {
                 .collect();
             let words = |d: DocId| 20 + 3 * d.0;
             let unit = |d: DocId| units[d.index()];
-            prop_assert_eq!(
-                overlap_pairs(&groups, &words, &unit, containment),
-                pairs_one_by_one(&groups, 7, &words, &unit, containment)
-            );
+            let expected = pairs_one_by_one(&groups, 7, &words, &unit, containment);
+            prop_assert_eq!(overlap_pairs(&groups, &words, &unit, containment), expected.clone());
+            // On one thread, one `Partners` serves every document: what one document summed
+            // must not reach the next.
+            let one_thread = rayon::ThreadPoolBuilder::new().num_threads(1).build().unwrap();
+            let found = one_thread.install(|| overlap_pairs(&groups, &words, &unit, containment));
+            prop_assert_eq!(found, expected);
         }
     }
 }

@@ -866,15 +866,18 @@ fn unitig_nodes(flags: &[AtomicU8], start: usize) -> u32 {
 fn extend(docs: &[GroupInput<'_>], flags: &Flags, unitig: &[Instance], k: u32) -> Repeat {
     // `nodes` K-grams one word apart span K words and one more for each further node.
     let (_, first_doc, first) = unitig[0];
-    let head = flags.doc(first_doc as usize);
-    let bits = |p: u32| head[p as usize].load(Ordering::Relaxed);
-    let mut words = unitig_nodes(head, first as usize) - 1 + k;
+    let first_flags = flags.doc(first_doc as usize);
+    let bits = |p: u32| first_flags[p as usize].load(Ordering::Relaxed);
+    let mut words = unitig_nodes(first_flags, first as usize) - 1 + k;
     let mut starts: Vec<(u32, u32)> = unitig.iter().map(|&(_, i, s)| (i, s)).collect();
     let word_at = |i: u32, at: u32| docs[i as usize].words.get(at as usize);
     // True when every occurrence has the same word at `at` (its position from its start).
     let agree = |starts: &[(u32, u32)], at: &dyn Fn(u32) -> Option<u32>| {
         let first = at(starts[0].1).and_then(|p| word_at(starts[0].0, p));
-        first.is_some() && (starts.iter()).all(|&(i, s)| at(s).and_then(|p| word_at(i, p)) == first)
+        first.is_some()
+            && starts
+                .iter()
+                .all(|&(i, s)| at(s).and_then(|p| word_at(i, p)) == first)
     };
     // Left: the K-gram at the first occurrence's start is every occurrence's.
     loop {
@@ -891,8 +894,8 @@ fn extend(docs: &[GroupInput<'_>], flags: &Flags, unitig: &[Instance], k: u32) -
     // Right: the K-gram ending the first occurrence is every occurrence's.
     loop {
         let last = starts[0].1 + words - k;
-        let next = last as usize + 1;
-        if next >= head.len() || bits(last + 1) & SHARED == 0 {
+        let next = last + 1;
+        if next as usize >= first_flags.len() || bits(next) & SHARED == 0 {
             break;
         }
         if bits(last) & SAME_AFTER == 0 && !agree(&starts, &|s| Some(s + words)) {
