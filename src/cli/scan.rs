@@ -76,13 +76,18 @@ pub fn run(args: &ScanArgs) -> anyhow::Result<ExitStatus> {
     if args.timings {
         super::error_line(&timings(&report.summary));
     }
-    Ok(if report.has_errors() {
+    let status = if report.has_errors() {
         ExitStatus::Error
     } else if report.has_findings() {
         ExitStatus::Found
     } else {
         ExitStatus::Clean
-    })
+    };
+    // Everything is written: the process ends next, and gives back the report's memory at once.
+    // Freeing its millions of small allocations one by one (every group's occurrences and text)
+    // took 0.13-0.21 s after a scan of the 100k real-text corpus (three runs).
+    std::mem::forget(report);
+    Ok(status)
 }
 
 /// The `--timings` table: each stage's wall time and share of the whole scan.
