@@ -544,7 +544,7 @@ fn shared_flags_in_rounds(docs: &[GroupInput<'_>], k: usize, per_round: usize) -
                         });
                     }
                 }
-                by_bucket(postings, bits)
+                by_bucket(postings, |p| p.hash, bits)
             })
             .collect();
         (0..BUCKETS).into_par_iter().for_each_init(
@@ -557,7 +557,8 @@ fn shared_flags_in_rounds(docs: &[GroupInput<'_>], k: usize, per_round: usize) -
                         .flat_map(|(postings, starts)| &postings[starts[b]..starts[b + 1]])
                         .copied(),
                 );
-                group_by_hash(bucket, bits + BUCKET_BITS, by_hash);
+                let by_key = |part: &mut [Posting]| part.sort_unstable_by_key(|p| p.hash);
+                group_by_hash(bucket, |p| p.hash, bits + BUCKET_BITS, by_hash, by_key);
                 for node in by_hash.chunk_by(|x, y| x.hash == y.hash) {
                     flag_node(docs, node, &flags);
                 }
@@ -588,47 +589,58 @@ const BUCKET_BITS: u32 = 10;
 /// Parts of a bucket in [`group_by_hash`], by the hash bits below the bucket's.
 const PARTS_OF_BUCKET: usize = 1 << 8;
 
-/// `postings` (one bucket's, their top `known_bits` bits alike) into `out` with equal hashes
-/// next to each other: a counting sort by the next 8 bits, then each part (a few dozen postings)
-/// sorted by hash. Sorting a whole bucket of about 7,000 postings took 1.85 s of CPU at 100k
-/// real-text documents, a third of the step; nothing after needs an order beyond this.
-fn group_by_hash(postings: &[Posting], known_bits: u32, out: &mut Vec<Posting>) {
-    let part = |p: &Posting| (p.hash.checked_shl(known_bits).unwrap_or(0) >> 56) as usize;
+/// `items` (one bucket's, the top `known_bits` bits of their `hash` alike) into `out` with
+/// equal hashes next to each other: a counting sort by the next 8 bits, then each part (a few
+/// items) sorted by `sort_part`. Sorting a whole bucket of about 7,000 postings took 1.85 s of
+/// CPU at 100k real-text documents, a third of the shared K-grams step.
+fn group_by_hash<T: Copy + Default>(
+    items: &[T],
+    hash: impl Fn(&T) -> u64,
+    known_bits: u32,
+    out: &mut Vec<T>,
+    sort_part: impl Fn(&mut [T]),
+) {
+    let part = |x: &T| (hash(x).checked_shl(known_bits).unwrap_or(0) >> 56) as usize;
     let mut starts = [0usize; PARTS_OF_BUCKET + 1];
-    for p in postings {
-        starts[part(p) + 1] += 1;
+    for x in items {
+        starts[part(x) + 1] += 1;
     }
     for i in 0..PARTS_OF_BUCKET {
         starts[i + 1] += starts[i];
     }
     out.clear();
-    out.resize(postings.len(), Posting::default());
+    out.resize(items.len(), T::default());
     let mut next = starts;
-    for p in postings {
-        let at = &mut next[part(p)];
-        out[*at] = *p;
+    for x in items {
+        let at = &mut next[part(x)];
+        out[*at] = *x;
         *at += 1;
     }
     for w in starts.windows(2) {
-        out[w[0]..w[1]].sort_unstable_by_key(|p| p.hash);
+        sort_part(&mut out[w[0]..w[1]]);
     }
 }
 
-/// `postings` ordered by bucket (a counting sort), with where each bucket starts (and the end).
-fn by_bucket(postings: Vec<Posting>, round_bits: u32) -> (Vec<Posting>, Vec<usize>) {
-    let bucket = |h: u64| ((h << round_bits) >> (64 - BUCKET_BITS)) as usize;
+/// `items` ordered by the `BUCKET_BITS` bits of `hash` below its top `known_bits` (a stable
+/// counting sort), with where each bucket starts (and the end).
+fn by_bucket<T: Copy + Default>(
+    items: Vec<T>,
+    hash: impl Fn(&T) -> u64,
+    known_bits: u32,
+) -> (Vec<T>, Vec<usize>) {
+    let bucket = |x: &T| ((hash(x) << known_bits) >> (64 - BUCKET_BITS)) as usize;
     let mut starts = vec![0usize; BUCKETS + 1];
-    for p in &postings {
-        starts[bucket(p.hash) + 1] += 1;
+    for x in &items {
+        starts[bucket(x) + 1] += 1;
     }
     for b in 0..BUCKETS {
         starts[b + 1] += starts[b];
     }
     let mut next = starts.clone();
-    let mut sorted = vec![Posting::default(); postings.len()];
-    for p in postings {
-        let b = bucket(p.hash);
-        sorted[next[b]] = p;
+    let mut sorted = vec![T::default(); items.len()];
+    for x in items {
+        let b = bucket(&x);
+        sorted[next[b]] = x;
         next[b] += 1;
     }
     (sorted, starts)
@@ -767,7 +779,10 @@ fn unitig_groups(
         let (instances, took) = timed(|| unitig_instances(docs, flags, k, parts));
         gather += took;
         let ((), took) = timed(|| {
-            let runs: Vec<&[Instance]> = instances.chunk_by(|x, y| x.0 == y.0).collect();
+            let runs: Vec<&[Instance]> = instances
+                .iter()
+                .flat_map(|bucket| bucket.chunk_by(|x, y| x.0 == y.0))
+                .collect();
             // A group of fewer than --min-words words is kept only while it may still merge
             // with another across an edit, which needs one occurrence in each of its documents.
             groups.par_extend(
@@ -833,13 +848,18 @@ fn rounds_of_parts(per_part: &[usize; PARTS], budget: usize) -> Vec<Range<u8>> {
     rounds
 }
 
-/// The unitig instances whose part is in `parts`, sorted (so grouped by first K-gram).
+/// The unitig instances whose part is in `parts`, sorted (so grouped by first K-gram), in
+/// buckets by the top bits of the hash: one bucket after the other, they are all the instances in
+/// order. A radix sort, as the postings are grouped ([`by_bucket`], [`group_by_hash`]): each
+/// chunk of documents files its instances by bucket, and each bucket, gathered, by the next bits
+/// of the hash, leaving parts of a few instances to sort. A chunk finds its instances in document
+/// order, so the order within a hash needs no sorting beyond that.
 fn unitig_instances(
     docs: &[GroupInput<'_>],
     flags: &Flags,
     k: usize,
     parts: Range<u8>,
-) -> Vec<Instance> {
+) -> Vec<Vec<Instance>> {
     // Whether a flag byte starts an instance of this round, by table: a third of the positions
     // start an instance, so testing the start bit and then the part was a branch taken at
     // random at every position of the corpus, in every round.
@@ -847,7 +867,7 @@ fn unitig_instances(
     for (bits, w) in wanted.iter_mut().enumerate() {
         *w = bits as u8 & START != 0 && parts.contains(&((bits >> PART_SHIFT) as u8));
     }
-    let mut instances: Vec<Instance> = docs
+    let chunks = docs
         .par_chunks(DOCS_PER_CHUNK)
         .enumerate()
         .map(|(c, chunk)| {
@@ -860,12 +880,25 @@ fn unitig_instances(
                     }
                 }
             }
-            found
+            by_bucket(found, |x| x.0, 0)
         })
-        .collect::<Vec<Vec<Instance>>>()
-        .concat();
-    instances.par_sort_unstable();
-    instances
+        .collect::<Vec<(Vec<Instance>, Vec<usize>)>>();
+    (0..BUCKETS)
+        .into_par_iter()
+        .map_init(Vec::new, |bucket, b| {
+            bucket.clear();
+            bucket.extend(
+                chunks
+                    .iter()
+                    .flat_map(|(found, starts)| &found[starts[b]..starts[b + 1]])
+                    .copied(),
+            );
+            let mut sorted = Vec::new();
+            let sort_part = <[Instance]>::sort_unstable;
+            group_by_hash(bucket, |x| x.0, BUCKET_BITS, &mut sorted, sort_part);
+            sorted
+        })
+        .collect()
 }
 
 /// Whether the K-gram at a position continues the unitig of the one before it: both shared,
@@ -1092,7 +1125,13 @@ mod tests {
             });
         }
         let mut out = Vec::new();
-        group_by_hash(&postings, known_bits, &mut out);
+        group_by_hash(
+            &postings,
+            |p| p.hash,
+            known_bits,
+            &mut out,
+            |part| part.sort_unstable_by_key(|p| p.hash),
+        );
         let runs: Vec<u64> = out
             .chunk_by(|a, b| a.hash == b.hash)
             .map(|r| r[0].hash)
@@ -1104,6 +1143,21 @@ mod tests {
         let mut docs: Vec<u32> = out.iter().map(|p| p.doc).collect();
         docs.sort_unstable();
         assert_eq!(docs, (0..5_000).collect::<Vec<u32>>());
+    }
+
+    /// The instances' buckets, one after the other, are every tagged instance in the order of
+    /// (hash, document, position), as one sort of them all would give.
+    #[test]
+    fn unitig_instances_come_in_full_order() {
+        let texts = recurring_texts(7, 300);
+        let docs = inputs(&texts);
+        let k = 4;
+        let flags = shared_flags(&docs, k);
+        let per_part = tag_unitig_starts(&docs, &flags, k);
+        let all: Vec<Instance> = unitig_instances(&docs, &flags, k, 0..PARTS as u8).concat();
+        assert_eq!(all.len(), per_part.iter().sum::<usize>());
+        assert!(all.len() > 1_000, "{} instances", all.len());
+        assert!(all.windows(2).all(|w| w[0] < w[1]));
     }
 
     /// Random documents over a small vocabulary (so K-grams recur across them), two a unit.
