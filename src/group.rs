@@ -558,6 +558,8 @@ fn shared_flags_in_rounds(docs: &[GroupInput<'_>], k: usize, per_round: usize) -
                         .copied(),
                 );
                 let by_key = |part: &mut [Posting]| part.sort_unstable_by_key(|p| p.hash);
+                by_hash.clear();
+                by_hash.resize(bucket.len(), Posting::default());
                 group_by_hash(bucket, |p| p.hash, bits + BUCKET_BITS, by_hash, by_key);
                 for node in by_hash.chunk_by(|x, y| x.hash == y.hash) {
                     flag_node(docs, node, &flags);
@@ -593,13 +595,14 @@ const PARTS_OF_BUCKET: usize = 1 << 8;
 /// equal hashes next to each other: a counting sort by the next 8 bits, then each part (a few
 /// items) sorted by `sort_part`. Sorting a whole bucket of about 7,000 postings took 1.85 s of
 /// CPU at 100k real-text documents, a third of the shared K-grams step.
-fn group_by_hash<T: Copy + Default>(
+fn group_by_hash<T: Copy>(
     items: &[T],
     hash: impl Fn(&T) -> u64,
     known_bits: u32,
-    out: &mut Vec<T>,
+    out: &mut [T],
     sort_part: impl Fn(&mut [T]),
 ) {
+    debug_assert_eq!(items.len(), out.len());
     let part = |x: &T| (hash(x).checked_shl(known_bits).unwrap_or(0) >> 56) as usize;
     let mut starts = [0usize; PARTS_OF_BUCKET + 1];
     for x in items {
@@ -608,8 +611,6 @@ fn group_by_hash<T: Copy + Default>(
     for i in 0..PARTS_OF_BUCKET {
         starts[i + 1] += starts[i];
     }
-    out.clear();
-    out.resize(items.len(), T::default());
     let mut next = starts;
     for x in items {
         let at = &mut next[part(x)];
@@ -619,6 +620,30 @@ fn group_by_hash<T: Copy + Default>(
     for w in starts.windows(2) {
         sort_part(&mut out[w[0]..w[1]]);
     }
+}
+
+/// `items` ordered in place by the top `BUCKET_BITS` bits of `hash` (not stable: each element
+/// swapped straight into its bucket), with where each bucket starts (and the end).
+fn by_bucket_in_place<T>(items: &mut [T], hash: impl Fn(&T) -> u64) -> Vec<usize> {
+    let bucket = |x: &T| (hash(x) >> (64 - BUCKET_BITS)) as usize;
+    let mut starts = vec![0usize; BUCKETS + 1];
+    for x in items.iter() {
+        starts[bucket(x) + 1] += 1;
+    }
+    for b in 0..BUCKETS {
+        starts[b + 1] += starts[b];
+    }
+    let mut next = starts.clone();
+    for b in 0..BUCKETS {
+        while next[b] < starts[b + 1] {
+            let home = bucket(&items[next[b]]);
+            if home != b {
+                items.swap(next[b], next[home]);
+            }
+            next[home] += 1;
+        }
+    }
+    starts
 }
 
 /// `items` ordered by the `BUCKET_BITS` bits of `hash` below its top `known_bits` (a stable
@@ -779,10 +804,7 @@ fn unitig_groups(
         let (instances, took) = timed(|| unitig_instances(docs, flags, k, parts));
         gather += took;
         let ((), took) = timed(|| {
-            let runs: Vec<&[Instance]> = instances
-                .iter()
-                .flat_map(|bucket| bucket.chunk_by(|x, y| x.0 == y.0))
-                .collect();
+            let runs: Vec<&[Instance]> = instances.chunk_by(|x, y| x.0 == y.0).collect();
             // A group of fewer than --min-words words is kept only while it may still merge
             // with another across an edit, which needs one occurrence in each of its documents.
             groups.par_extend(
@@ -859,7 +881,7 @@ fn unitig_instances(
     flags: &Flags,
     k: usize,
     parts: Range<u8>,
-) -> Vec<Vec<Instance>> {
+) -> Vec<Instance> {
     // Whether a flag byte starts an instance of this round, by table: a third of the positions
     // start an instance, so testing the start bit and then the part was a branch taken at
     // random at every position of the corpus, in every round.
@@ -871,21 +893,41 @@ fn unitig_instances(
         .par_chunks(DOCS_PER_CHUNK)
         .enumerate()
         .map(|(c, chunk)| {
-            let mut found = Vec::new();
+            let first = c * DOCS_PER_CHUNK;
+            let wanted_in = |doc: usize| flags.doc(doc).iter().map(|s| s.load(Ordering::Relaxed));
+            // Counted first, so that the chunk's instances take no spare capacity: the memory
+            // peak of a scan is this stage's.
+            let count = (first..first + chunk.len())
+                .map(|doc| wanted_in(doc).filter(|&bits| wanted[bits as usize]).count())
+                .sum();
+            let mut found = Vec::with_capacity(count);
             for (j, d) in chunk.iter().enumerate() {
-                let doc = c * DOCS_PER_CHUNK + j;
-                for (p, slot) in flags.doc(doc).iter().enumerate() {
-                    if wanted[slot.load(Ordering::Relaxed) as usize] {
+                let doc = first + j;
+                for (p, bits) in wanted_in(doc).enumerate() {
+                    if wanted[bits as usize] {
                         found.push((kgram_hash(&d.words[p..p + k]), doc as u32, p as u32));
                     }
                 }
             }
-            by_bucket(found, |x| x.0, 0)
+            let starts = by_bucket_in_place(&mut found, |x| x.0);
+            (found, starts)
         })
         .collect::<Vec<(Vec<Instance>, Vec<usize>)>>();
-    (0..BUCKETS)
+    // One array for all, each bucket's place in it cut off in turn: a vector a bucket raised the
+    // scan's peak by 50-90 MB at 100k real-text documents.
+    let mut sorted = vec![Instance::default(); chunks.iter().map(|(found, _)| found.len()).sum()];
+    let mut places = Vec::with_capacity(BUCKETS);
+    let mut rest = &mut sorted[..];
+    for b in 0..BUCKETS {
+        let size = chunks.iter().map(|(_, s)| s[b + 1] - s[b]).sum();
+        let (place, after) = rest.split_at_mut(size);
+        places.push(place);
+        rest = after;
+    }
+    places
         .into_par_iter()
-        .map_init(Vec::new, |bucket, b| {
+        .enumerate()
+        .for_each_init(Vec::new, |bucket, (b, place)| {
             bucket.clear();
             bucket.extend(
                 chunks
@@ -893,12 +935,10 @@ fn unitig_instances(
                     .flat_map(|(found, starts)| &found[starts[b]..starts[b + 1]])
                     .copied(),
             );
-            let mut sorted = Vec::new();
             let sort_part = <[Instance]>::sort_unstable;
-            group_by_hash(bucket, |x| x.0, BUCKET_BITS, &mut sorted, sort_part);
-            sorted
-        })
-        .collect()
+            group_by_hash(bucket, |x| x.0, BUCKET_BITS, place, sort_part);
+        });
+    sorted
 }
 
 /// Whether the K-gram at a position continues the unitig of the one before it: both shared,
@@ -1124,7 +1164,7 @@ mod tests {
                 after: 0,
             });
         }
-        let mut out = Vec::new();
+        let mut out = vec![Posting::default(); postings.len()];
         group_by_hash(
             &postings,
             |p| p.hash,
@@ -1154,7 +1194,7 @@ mod tests {
         let k = 4;
         let flags = shared_flags(&docs, k);
         let per_part = tag_unitig_starts(&docs, &flags, k);
-        let all: Vec<Instance> = unitig_instances(&docs, &flags, k, 0..PARTS as u8).concat();
+        let all: Vec<Instance> = unitig_instances(&docs, &flags, k, 0..PARTS as u8);
         assert_eq!(all.len(), per_part.iter().sum::<usize>());
         assert!(all.len() > 1_000, "{} instances", all.len());
         assert!(all.windows(2).all(|w| w[0] < w[1]));
