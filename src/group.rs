@@ -516,8 +516,8 @@ fn shared_flags_in_rounds(docs: &[GroupInput<'_>], k: usize, per_round: usize) -
     for round in 0..(1u64 << bits) {
         let pending = FIRST_ROUND + round as u8;
         // Each chunk of documents files its postings by bucket (the hash bits below the round's),
-        // then each bucket is gathered from every chunk and sorted on its own: a few tens of
-        // thousands of postings, sorted in cache, in parallel.
+        // then each bucket is gathered from every chunk and grouped by hash on its own
+        // ([`group_by_hash`]): at most about 8,000 postings, in cache, in parallel.
         let chunks: Vec<(Vec<Posting>, Vec<usize>)> = docs
             .par_chunks(DOCS_PER_CHUNK)
             .enumerate()
@@ -591,10 +591,11 @@ const BUCKET_BITS: u32 = 10;
 /// Parts of a bucket in [`group_by_hash`], by the hash bits below the bucket's.
 const PARTS_OF_BUCKET: usize = 1 << 8;
 
-/// `items` (one bucket's, the top `known_bits` bits of their `hash` alike) into `out` with
-/// equal hashes next to each other: a counting sort by the next 8 bits, then each part (a few
-/// items) sorted by `sort_part`. Sorting a whole bucket of about 7,000 postings took 1.85 s of
-/// CPU at 100k real-text documents, a third of the shared K-grams step.
+/// `items` (one bucket's, the top `known_bits` bits of their `hash` alike) into `out` (as long)
+/// with equal hashes next to each other: a counting sort by the next 8 bits, then each part (a
+/// few dozen postings, or a few instances) sorted by `sort_part`. Sorting each bucket of about
+/// 7,000 postings whole took 1.85 s of CPU at 100k real-text documents, over a third of the CPU
+/// of the shared K-grams step's bucket phase (one probe run; 1.13 s this way).
 fn group_by_hash<T: Copy>(
     items: &[T],
     hash: impl Fn(&T) -> u64,
@@ -870,12 +871,14 @@ fn rounds_of_parts(per_part: &[usize; PARTS], budget: usize) -> Vec<Range<u8>> {
     rounds
 }
 
-/// The unitig instances whose part is in `parts`, sorted (so grouped by first K-gram), in
-/// buckets by the top bits of the hash: one bucket after the other, they are all the instances in
-/// order. A radix sort, as the postings are grouped ([`by_bucket`], [`group_by_hash`]): each
-/// chunk of documents files its instances by bucket, and each bucket, gathered, by the next bits
-/// of the hash, leaving parts of a few instances to sort. A chunk finds its instances in document
-/// order, so the order within a hash needs no sorting beyond that.
+/// The unitig instances whose part is in `parts`, sorted by (hash, document, position): grouped
+/// by first K-gram, and within a K-gram in document order, which [`extend`] (the first
+/// occurrence) and the filter of short groups in [`unitig_groups`] need. A radix sort: each chunk
+/// of documents files its instances in place by the top bits of the hash
+/// ([`by_bucket_in_place`], not stable), each bucket, gathered from every chunk, is counted out
+/// by the next bits ([`group_by_hash`]), and the parts of a few instances left are sorted by the
+/// whole tuple, which restores document order within a hash. One sort of a round's instances
+/// (about 3.6 M at 100k real-text documents) took 0.75 s of the 1.5-1.8 s step in a probe.
 fn unitig_instances(
     docs: &[GroupInput<'_>],
     flags: &Flags,
@@ -913,8 +916,9 @@ fn unitig_instances(
             (found, starts)
         })
         .collect::<Vec<(Vec<Instance>, Vec<usize>)>>();
-    // One array for all, each bucket's place in it cut off in turn: a vector a bucket raised the
-    // scan's peak by 50-90 MB at 100k real-text documents.
+    // One array for all, each bucket's place in it cut off in turn. A vector a bucket, with a
+    // bucketed copy of each chunk's instances, raised the default scan's peak at 100k
+    // real-text documents from 900-956 MB to 961-1,046 MB (four rounds alternated).
     let mut sorted = vec![Instance::default(); chunks.iter().map(|(found, _)| found.len()).sum()];
     let mut places = Vec::with_capacity(BUCKETS);
     let mut rest = &mut sorted[..];
@@ -1154,7 +1158,7 @@ mod tests {
             x ^= x << 13;
             x ^= x >> 7;
             x ^= x << 17;
-            // A few hundred distinct hashes, differing in the part's bits or only below them.
+            // Up to 2,100 distinct hashes, differing in the part's bits or only below them.
             let hash = (0x5A5 << (64 - known_bits)) | (x % 300) << 40 | (x % 7);
             postings.push(Posting {
                 hash,
@@ -1193,11 +1197,49 @@ mod tests {
         let docs = inputs(&texts);
         let k = 4;
         let flags = shared_flags(&docs, k);
-        let per_part = tag_unitig_starts(&docs, &flags, k);
+        tag_unitig_starts(&docs, &flags, k);
         let all: Vec<Instance> = unitig_instances(&docs, &flags, k, 0..PARTS as u8);
-        assert_eq!(all.len(), per_part.iter().sum::<usize>());
-        assert!(all.len() > 1_000, "{} instances", all.len());
-        assert!(all.windows(2).all(|w| w[0] < w[1]));
+        let mut expected: Vec<Instance> = Vec::new();
+        for (i, d) in docs.iter().enumerate() {
+            for (p, slot) in flags.doc(i).iter().enumerate() {
+                if slot.load(Ordering::Relaxed) & START != 0 {
+                    expected.push((kgram_hash(&d.words[p..p + k]), i as u32, p as u32));
+                }
+            }
+        }
+        expected.sort_unstable();
+        assert!(expected.len() > 1_000, "{} instances", expected.len());
+        assert_eq!(all, expected);
+    }
+
+    /// Filing in place puts every item in its bucket and gives the buckets' bounds, whether the
+    /// items fill every bucket, two, one or none.
+    #[test]
+    fn filing_in_place_puts_each_item_in_its_bucket() {
+        let top = |b: u64| b << (64 - BUCKET_BITS);
+        let cases: [Vec<u64>; 4] = [
+            (0..5_000u64).map(|i| top((i * 7919) % 1024) | i).collect(),
+            (0..300u64)
+                .map(|i| top(if i % 3 == 0 { 1023 } else { 0 }) | i)
+                .collect(),
+            (0..50u64).map(|i| top(512) | i).collect(),
+            Vec::new(),
+        ];
+        for mut items in cases {
+            let mut before = items.clone();
+            let starts = by_bucket_in_place(&mut items, |&x| x);
+            assert_eq!(starts.len(), BUCKETS + 1);
+            assert_eq!((starts[0], starts[BUCKETS]), (0, items.len()));
+            for b in 0..BUCKETS {
+                let bucket = &items[starts[b]..starts[b + 1]];
+                assert!(bucket
+                    .iter()
+                    .all(|&x| (x >> (64 - BUCKET_BITS)) as usize == b));
+            }
+            items.sort_unstable();
+            before.sort_unstable();
+            assert_eq!(items, before);
+        }
     }
 
     /// Random documents over a small vocabulary (so K-grams recur across them), two a unit.
