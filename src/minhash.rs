@@ -130,8 +130,8 @@ fn reduce(x32: u64, n: usize) -> usize {
 }
 
 /// The 64-bit finaliser of MurmurHash3: a bijection with full avalanche, so the seeded mix of
-/// an xxh3 shingle hash behaves as a fresh random permutation (the rolling k-gram hashes of
-/// [`crate::fingerprint`] are finished with it too).
+/// a shingle hash behaves as a fresh random permutation (the rolling k-gram hashes of
+/// [`crate::fingerprint`], which shingles are, are finished with it too).
 #[inline]
 pub(crate) fn mix64(mut x: u64) -> u64 {
     x ^= x >> 33;

@@ -1,49 +1,25 @@
-//! Shingles: 64-bit xxh3 hashes of word n-grams.
+//! Shingles: 64-bit hashes of word n-grams.
 //!
-//! A shingle is the hash of `n` consecutive normalised words (the xxh3-64 of their word hashes,
-//! little-endian). A document with fewer than `n` words (but at least one) still gets exactly one
-//! shingle, of all its words, so short documents can be compared at all; an empty document has
-//! none. [`ShingleSet`], the exact set that verification intersects, holds the same windows
-//! hashed by the cheaper rolling k-gram hash: its values are never compared with a signature's.
+//! A shingle is the hash of `n` consecutive normalised words: the rolling k-gram hash of
+//! [`crate::fingerprint`] over their word hashes (two multiplies a word, then a mixer). A
+//! document with fewer than `n` words (but at least one) still gets exactly one shingle, of all
+//! its words, so short documents can be compared at all; an empty document has none. Signatures
+//! are made of these values and [`ShingleSet`], the exact set that verification intersects,
+//! holds them, so both count the same windows. Each window was hashed by xxh3-64 of its word
+//! hashes before: on the 100k real-text corpus that made the near-duplicate scan's read and sketch
+//! about 7% slower (four alternated runs; BENCHMARKS.md, seventeenth session).
 
 use crate::fingerprint::{kgram_hash, kgram_hash_iter};
 use crate::tokenize::{Token, WordHash};
 use rustc_hash::FxHashSet;
-use xxhash_rust::xxh3::xxh3_64;
 
 /// The hash of one word n-gram.
 pub type ShingleHash = u64;
 
-/// Hashes a window of word hashes into one shingle hash.
+/// The shingle of one window of word hashes (all of `words`).
 #[inline]
 pub fn hash_window(words: &[WordHash]) -> ShingleHash {
-    // The common lengths get a buffer of exactly their size: no zeroing of unused bytes.
-    match words.len() {
-        5 => return hash_fixed::<5>(words),
-        3 => return hash_fixed::<3>(words),
-        4 => return hash_fixed::<4>(words),
-        _ => {}
-    }
-    let mut buf = [0u8; 8 * 16];
-    if words.len() <= 16 {
-        for (slot, word) in buf.chunks_exact_mut(8).zip(words) {
-            slot.copy_from_slice(&word.to_le_bytes());
-        }
-        xxh3_64(&buf[..8 * words.len()])
-    } else {
-        let bytes: Vec<u8> = words.iter().flat_map(|w| w.to_le_bytes()).collect();
-        xxh3_64(&bytes)
-    }
-}
-
-/// [`hash_window`] for windows of exactly `N` words.
-#[inline]
-fn hash_fixed<const N: usize>(words: &[WordHash]) -> ShingleHash {
-    let mut buf = [[0u8; 8]; N];
-    for (slot, word) in buf.iter_mut().zip(words) {
-        *slot = word.to_le_bytes();
-    }
-    xxh3_64(buf.as_flattened())
+    kgram_hash(words)
 }
 
 /// The shingles of a word sequence in document order (with repeats), as an iterator: what
@@ -52,11 +28,7 @@ fn hash_fixed<const N: usize>(words: &[WordHash]) -> ShingleHash {
 pub fn shingles(words: &[WordHash], ngram: usize) -> impl Iterator<Item = ShingleHash> + '_ {
     debug_assert!(ngram >= 1);
     let short = (!words.is_empty() && words.len() < ngram).then(|| hash_window(words));
-    let windows = words.windows(ngram.min(words.len().max(1)));
-    let full = (words.len() >= ngram).then_some(windows);
-    short
-        .into_iter()
-        .chain(full.into_iter().flatten().map(hash_window))
+    short.into_iter().chain(kgram_hash_iter(words, ngram))
 }
 
 /// Calls `emit` with the shingle of every window of `ngram` words, in document order (with
@@ -66,24 +38,15 @@ pub fn for_each_shingle(
     ngram: usize,
     mut emit: impl FnMut(usize, ShingleHash),
 ) {
-    debug_assert!(ngram >= 1);
-    if words.is_empty() {
-        return;
-    }
-    if words.len() < ngram {
-        emit(0, hash_window(words));
-        return;
-    }
-    for (i, window) in words.windows(ngram).enumerate() {
-        emit(i, hash_window(window));
+    for (at, shingle) in shingles(words, ngram).enumerate() {
+        emit(at, shingle);
     }
 }
 
 /// A document's set of distinct shingles, the exact representation that verification intersects:
 /// a hash set, built in one pass and intersected by probing (sorting the shingles was a fifth of
 /// the analysis of a document whose pairs are checked). The shingles are hashes already, so the
-/// set's own hash is the cheapest there is (Fx: one multiply). Build one with
-/// [`ShingleSet::of_words`], so that two sets hash their windows alike.
+/// set's own hash is the cheapest there is (Fx: one multiply).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ShingleSet(FxHashSet<ShingleHash>);
 
@@ -93,29 +56,18 @@ impl ShingleSet {
         ShingleSet(FxHashSet::with_capacity_and_hasher(n, Default::default()))
     }
 
-    /// Builds the set from shingles in any order, with repeats. Its values meet only sets built
-    /// the same way: [`ShingleSet::of_words`] hashes the windows differently.
+    /// Builds the set from shingles in any order, with repeats.
     pub fn from_unsorted(shingles: Vec<ShingleHash>) -> Self {
         ShingleSet(shingles.into_iter().collect())
     }
 
-    /// The set of a word sequence's shingles: every window of `ngram` words (one window of all of
-    /// them when there are fewer, none when there are no words), at most one a word, so the set
-    /// never grows. The windows are hashed by the rolling k-gram hash ([`kgram_hash_iter`]), not
-    /// xxh3 as for a signature: a set is only ever intersected with another set built here, so
-    /// any 64-bit hash of the window gives the same sizes, and rolling costs two multiplies a
-    /// word: a synth document's set takes 14-17 us, where xxh3 of each window took 25-29 us.
+    /// The set of a word sequence's shingles ([`shingles`]): every window of `ngram` words (one
+    /// window of all of them when there are fewer, none when there are no words), at most one a
+    /// word, so the set never grows.
     pub fn of_words(words: &[WordHash], ngram: usize) -> Self {
-        debug_assert!(ngram >= 1);
         let mut set = ShingleSet::with_capacity(words.len());
-        if words.len() < ngram {
-            if !words.is_empty() {
-                set.insert(kgram_hash(words));
-            }
-        } else {
-            for shingle in kgram_hash_iter(words, ngram) {
-                set.insert(shingle);
-            }
+        for shingle in shingles(words, ngram) {
+            set.insert(shingle);
         }
         set
     }
@@ -203,14 +155,31 @@ mod tests {
         }
     }
 
+    /// Every window's shingle is its k-gram hash, the value `ShingleSet` holds and winnowing
+    /// computes: the rolling form agrees with hashing each window whole.
     #[test]
-    fn fixed_size_windows_hash_like_the_general_path() {
-        let words: Vec<WordHash> = (1..=20u64)
-            .map(|w| w.wrapping_mul(0xDEAD_BEEF_1234))
+    fn each_shingle_is_its_windows_kgram_hash() {
+        let words: Vec<WordHash> = (1..=30u64)
+            .map(|w| w.wrapping_mul(0xDEAD_BEEF_1234) ^ (w << 60))
             .collect();
-        for n in 1..=20 {
-            let bytes: Vec<u8> = words[..n].iter().flat_map(|w| w.to_le_bytes()).collect();
-            assert_eq!(hash_window(&words[..n]), xxh3_64(&bytes), "n = {n}");
+        for len in [1, 2, 5, 6, 30] {
+            for n in [1, 3, 5, 9] {
+                let words = &words[..len];
+                let expected: Vec<ShingleHash> = if len < n {
+                    vec![kgram_hash(words)]
+                } else {
+                    words.windows(n).map(kgram_hash).collect()
+                };
+                assert_eq!(
+                    shingles(words, n).collect::<Vec<_>>(),
+                    expected,
+                    "{len} {n}"
+                );
+                assert_eq!(
+                    crate::fingerprint::kgram_hashes(words, n).len(),
+                    len.saturating_sub(n - 1)
+                );
+            }
         }
     }
 
@@ -245,10 +214,10 @@ mod tests {
         assert!(ShingleSet::default().is_empty());
     }
 
-    /// The rolling hash gives the set the windows the signature's xxh3 shingles count: as many
-    /// distinct ones, and as many shared between two texts.
+    /// The set is the distinct shingles a signature is made of, repeats within and across
+    /// texts included.
     #[test]
-    fn the_set_counts_the_shingles_a_signature_counts() {
+    fn the_set_holds_the_shingles_a_signature_counts() {
         let mut state = 11u64;
         let mut text = |len: usize, vocabulary: u64| -> Vec<WordHash> {
             (0..len)
@@ -257,24 +226,20 @@ mod tests {
                         .wrapping_mul(6364136223846793005)
                         .wrapping_add(1442695040888963407);
                     // A small vocabulary, so that windows repeat within and across texts.
-                    xxh3_64(&((state >> 33) % vocabulary).to_le_bytes())
+                    xxhash_rust::xxh3::xxh3_64(&((state >> 33) % vocabulary).to_le_bytes())
                 })
                 .collect()
         };
-        let distinct = |words: &[WordHash], n: usize| -> FxHashSet<ShingleHash> {
-            shingles(words, n).collect()
-        };
         for (len, vocabulary) in [(0, 3), (1, 3), (4, 3), (300, 3), (2000, 4), (500, 50)] {
-            let (a, b) = (text(len, vocabulary), text(len + 7, vocabulary));
+            let a = text(len, vocabulary);
             for n in [1, 3, 5, 9] {
-                let (set_a, set_b) = (ShingleSet::of_words(&a, n), ShingleSet::of_words(&b, n));
-                let (xxh_a, xxh_b) = (distinct(&a, n), distinct(&b, n));
-                assert_eq!(set_a.len(), xxh_a.len(), "len {len} n {n}");
-                let shared = set_a.iter().filter(|&s| set_b.contains(s)).count();
+                let mut expected: Vec<ShingleHash> = shingles(&a, n).collect();
+                expected.sort_unstable();
+                expected.dedup();
                 assert_eq!(
-                    shared,
-                    xxh_a.intersection(&xxh_b).count(),
-                    "len {len} n {n}"
+                    ShingleSet::of_words(&a, n).to_sorted_vec(),
+                    expected,
+                    "{len} {n}"
                 );
             }
         }
