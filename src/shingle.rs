@@ -6,8 +6,9 @@
 //! its words, so short documents can be compared at all; an empty document has none. Signatures
 //! are made of these values and [`ShingleSet`], the exact set that verification intersects,
 //! holds them, so both count the same windows. Each window was hashed by xxh3-64 of its word
-//! hashes before: on the 100k real-text corpus that made the near-duplicate scan's read and sketch
-//! about 7% slower (four alternated runs; BENCHMARKS.md, seventeenth session).
+//! hashes before: the near-duplicate scan's read and sketch of the 100k real-text corpus took a
+//! median of 2.04 s that way, 1.83 s this way (four alternated runs; BENCHMARKS.md, seventeenth
+//! session).
 
 use crate::fingerprint::{kgram_hash, kgram_hash_iter};
 use crate::tokenize::{Token, WordHash};
