@@ -1,6 +1,6 @@
-//! Fingerprints: the rolling k-gram hash (which the group stage and the shingle sets use too) and
-//! winnowing (Schleimer, Wilkerson and Aiken 2003), which selects the fingerprints an index
-//! stores for `dedup check`.
+//! Fingerprints: the rolling k-gram hash (which shingles, and so signatures and shingle sets, and
+//! the group stage use too) and winnowing (Schleimer, Wilkerson and Aiken 2003), which selects
+//! the fingerprints an index stores for `dedup check`.
 //!
 //! # The guarantee
 //! Winnowing keeps, from every window of `w` consecutive k-gram hashes, the minimum. Two documents

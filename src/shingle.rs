@@ -143,15 +143,25 @@ mod tests {
         );
     }
 
+    /// `for_each_shingle` emits the iterator's shingles with the index of each window's first
+    /// word (0 for the one shingle of a short document).
     #[test]
-    fn the_iterator_gives_what_for_each_shingle_emits() {
+    fn each_shingle_is_emitted_with_its_windows_start() {
         let words: Vec<WordHash> = (0..40u64).map(|w| w * 0x9E37_79B9 + 7).collect();
         for len in [0, 1, 2, 4, 5, 6, 17, 40] {
             for ngram in [1, 2, 3, 4, 5, 6, 9, 17, 20] {
                 let mut emitted = Vec::new();
-                for_each_shingle(&words[..len], ngram, |_, s| emitted.push(s));
+                for_each_shingle(&words[..len], ngram, |at, s| emitted.push((at, s)));
+                let starts: Vec<usize> = emitted.iter().map(|&(at, _)| at).collect();
+                let expected: Vec<usize> = match len {
+                    0 => vec![],
+                    _ if len < ngram => vec![0],
+                    _ => (0..=len - ngram).collect(),
+                };
+                assert_eq!(starts, expected, "len {len} ngram {ngram}");
                 let iterated: Vec<ShingleHash> = shingles(&words[..len], ngram).collect();
-                assert_eq!(iterated, emitted, "len {len} ngram {ngram}");
+                let hashes: Vec<ShingleHash> = emitted.iter().map(|&(_, s)| s).collect();
+                assert_eq!(iterated, hashes, "len {len} ngram {ngram}");
             }
         }
     }
@@ -163,10 +173,12 @@ mod tests {
         let words: Vec<WordHash> = (1..=30u64)
             .map(|w| w.wrapping_mul(0xDEAD_BEEF_1234) ^ (w << 60))
             .collect();
-        for len in [1, 2, 5, 6, 30] {
+        for len in [0, 1, 2, 5, 6, 30] {
             for n in [1, 3, 5, 9] {
                 let words = &words[..len];
-                let expected: Vec<ShingleHash> = if len < n {
+                let expected: Vec<ShingleHash> = if len == 0 {
+                    vec![]
+                } else if len < n {
                     vec![kgram_hash(words)]
                 } else {
                     words.windows(n).map(kgram_hash).collect()
@@ -215,10 +227,11 @@ mod tests {
         assert!(ShingleSet::default().is_empty());
     }
 
-    /// The set is the distinct shingles a signature is made of, repeats within and across
-    /// texts included.
+    /// The set holds one shingle per distinct window of words (no two windows merged by the
+    /// hash, in texts of a tiny vocabulary where windows repeat), shares with another text's set
+    /// one per window both hold, and gives the signature the shingles in document order give.
     #[test]
-    fn the_set_holds_the_shingles_a_signature_counts() {
+    fn the_set_counts_distinct_windows_and_signs_as_the_shingles_do() {
         let mut state = 11u64;
         let mut text = |len: usize, vocabulary: u64| -> Vec<WordHash> {
             (0..len)
@@ -226,22 +239,31 @@ mod tests {
                     state = state
                         .wrapping_mul(6364136223846793005)
                         .wrapping_add(1442695040888963407);
-                    // A small vocabulary, so that windows repeat within and across texts.
                     xxhash_rust::xxh3::xxh3_64(&((state >> 33) % vocabulary).to_le_bytes())
                 })
                 .collect()
         };
+        let windows = |words: &[WordHash], n: usize| -> std::collections::HashSet<Vec<WordHash>> {
+            match words.len() {
+                0 => Default::default(),
+                len if len < n => [words.to_vec()].into(),
+                _ => words.windows(n).map(<[WordHash]>::to_vec).collect(),
+            }
+        };
+        let hasher = crate::minhash::MinHasher::new(64, 9);
         for (len, vocabulary) in [(0, 3), (1, 3), (4, 3), (300, 3), (2000, 4), (500, 50)] {
-            let a = text(len, vocabulary);
+            let (a, b) = (text(len, vocabulary), text(len + 7, vocabulary));
             for n in [1, 3, 5, 9] {
-                let mut expected: Vec<ShingleHash> = shingles(&a, n).collect();
-                expected.sort_unstable();
-                expected.dedup();
+                let (set_a, set_b) = (ShingleSet::of_words(&a, n), ShingleSet::of_words(&b, n));
+                let (windows_a, windows_b) = (windows(&a, n), windows(&b, n));
+                assert_eq!(set_a.len(), windows_a.len(), "len {len} n {n}");
+                let shared = set_a.iter().filter(|&s| set_b.contains(s)).count();
                 assert_eq!(
-                    ShingleSet::of_words(&a, n).to_sorted_vec(),
-                    expected,
+                    shared,
+                    windows_a.intersection(&windows_b).count(),
                     "{len} {n}"
                 );
+                assert_eq!(hasher.sign(set_a.iter()), hasher.sign(shingles(&a, n)));
             }
         }
     }

@@ -577,7 +577,8 @@ fn the_committed_v3_index_still_loads_and_gives_the_same_answers() {
     assert!(
         std::fs::read(rebuilt).unwrap() == read("tests/data/v3.dedup"),
         "building fixtures/index/corpus no longer gives tests/data/v3.dedup byte for byte: \
-         if the format changed on purpose, bump FORMAT_VERSION and keep the old file"
+         if the format or a hash changed on purpose, follow fixtures/index/README.md (rebuild the \
+         file before the format is released, else bump FORMAT_VERSION and keep the old file)"
     );
 }
 

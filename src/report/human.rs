@@ -258,7 +258,7 @@ impl<'a> QuoteSpans<'a> {
     }
 }
 
-/// The measures of a pair, e.g. `jaccard 0.896 (estimate 0.891), containment 0.945 of the first
+/// The measures of a pair, e.g. `jaccard 0.896 (estimate 0.930), containment 0.945 of the first
 /// in the second, 0.945 of the second in the first`. The MinHash estimate of the Jaccard is shown
 /// beside near-duplicates only, where it tells how close the signatures came; below the
 /// threshold it says nothing the exact figure does not. Containment names its direction, as `|A∩B|/|A|` alone does not say
