@@ -18,9 +18,9 @@ use crate::findings::{PairFinding, PairKind};
 use crate::lsh::{self, BandKey};
 use crate::minhash::{MinHasher, Signature};
 use crate::scan::ScanConfig;
-use crate::shingle::{shingles, ShingleSet};
+use crate::shingle::ShingleSet;
 use crate::sketch::{sketch, SketchParams};
-use crate::tokenize::{for_each_token, WordHash};
+use crate::tokenize::for_each_token;
 use crate::verify::SetOverlap;
 use crate::DocId;
 use std::path::PathBuf;
@@ -103,19 +103,18 @@ pub fn verify_texts(a: &[u8], b: &[u8], config: &ScanConfig) -> Option<PairFindi
         for_each_token(bytes, |t| words.push(t.hash));
         words
     };
-    let (words_a, words_b) = (words(a), words(b));
-    let overlap = SetOverlap::of(
-        &ShingleSet::of_words(&words_a, config.ngram),
-        &ShingleSet::of_words(&words_b, config.ngram),
-    );
+    let set_a = ShingleSet::of_words(&words(a), config.ngram);
+    let set_b = ShingleSet::of_words(&words(b), config.ngram);
+    let overlap = SetOverlap::of(&set_a, &set_b);
     let hasher = MinHasher::new(config.perms, config.seed);
-    let sign = |words: &[WordHash]| hasher.sign(shingles(words, config.ngram));
+    // A set holds the values a signature is made of, and repeats do not change a signature.
+    let sign = |set: &ShingleSet| hasher.sign(set.iter());
     overlap.reaches(config.threshold).then(|| PairFinding {
         a: DocId(0),
         b: DocId(1),
         kind: PairKind::NearDuplicate,
         jaccard: overlap.jaccard(),
-        estimate: sign(&words_a).estimate(&sign(&words_b)),
+        estimate: sign(&set_a).estimate(&sign(&set_b)),
         containment_a: overlap.containment_a(),
         containment_b: overlap.containment_b(),
         passages: Vec::new(),
@@ -180,9 +179,11 @@ mod tests {
                 bucket_pairs(members)
             })
             .collect();
+        let mut estimates: BTreeMap<(String, String), f64> = BTreeMap::new();
         for &(a, b) in &candidates {
-            if verify_texts(&documents[a].bytes, &documents[b].bytes, &config).is_some() {
+            if let Some(pair) = verify_texts(&documents[a].bytes, &documents[b].bytes, &config) {
                 let names = (documents[a].name.clone(), documents[b].name.clone());
+                estimates.insert(names.clone(), pair.estimate);
                 found.insert((names.0, names.1, PairKind::NearDuplicate));
             }
         }
@@ -202,6 +203,16 @@ mod tests {
         assert!(found.len() >= 10, "{} pairs", found.len());
         assert_eq!(found, expected);
         assert_eq!(candidates.len(), report.summary.candidates);
+        // The estimates too: verification signs the shingle sets, the scan the shingles.
+        let near = report
+            .pairs
+            .iter()
+            .filter(|p| p.kind == PairKind::NearDuplicate);
+        for p in near {
+            let names = (report.path(p.a).to_string(), report.path(p.b).to_string());
+            assert_eq!(estimates[&names], p.estimate, "{names:?}");
+        }
+        assert!(!estimates.is_empty());
     }
 
     #[test]

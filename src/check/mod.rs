@@ -42,7 +42,6 @@ use crate::minhash::Signature;
 use crate::pairs::{analyse, analysis_of, verify_pair, PassageFilter};
 use crate::quote::CommonWords;
 use crate::scan::{exact_groups, sketch_all, ScanConfig};
-use crate::shingle::shingles;
 use crate::sketch::{content_hash, line_at, line_starts, Analysis};
 use crate::tokenize::tokenize;
 use crate::DocId;
@@ -691,13 +690,13 @@ impl Verifier<'_> {
             .collect();
         indexed.dedup();
         let winnow = Some(self.index.params().winnow());
-        // With its signature (for the estimate), computed from its words.
+        // With its signature (for the estimate), made of its shingle set's values.
         let hasher = &self.index.params().sketch_params().hasher;
         let indexed_analyses: Vec<IndexedAnalysis> = indexed
             .par_iter()
             .map(|&j| {
                 let analysis = Analysis::new(self.index.text(j)?, self.config.ngram, winnow);
-                let signature = hasher.sign(shingles(&analysis.words, self.config.ngram));
+                let signature = hasher.sign(analysis.shingles.iter());
                 Ok((j, analysis, signature))
             })
             .collect::<Result<_, Error>>()?;
